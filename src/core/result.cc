@@ -1,0 +1,38 @@
+#include "core/result.h"
+
+namespace keyun {
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "invalid_argument";
+    case ErrorCode::kUnauthenticated: return "unauthenticated";
+    case ErrorCode::kPermissionDenied: return "permission_denied";
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kAlreadyExists: return "already_exists";
+    case ErrorCode::kFailedPrecondition: return "failed_precondition";
+    case ErrorCode::kAborted: return "aborted";
+    case ErrorCode::kResourceExhausted: return "resource_exhausted";
+    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+std::string Error::ToString() const {
+  std::string out(ErrorCodeName(code));
+  out += ": ";
+  out += message;
+  if (!field.empty()) {
+    out += " (field: ";
+    out += field;
+    out += ")";
+  }
+  return out;
+}
+
+Error WithContext(Error error, std::string_view prefix) {
+  error.message = std::string(prefix) + ": " + error.message;
+  return error;
+}
+
+}  // namespace keyun

@@ -1,0 +1,101 @@
+// Result<T> and Error: how every fallible keyun function reports failure.
+//
+//   Result<StationCode> code = StationCode::Parse(text);
+//   if (!code) return tl::unexpected(code.error());   // or: return Propagate(code)
+//   Use(*code);
+//
+//   Result<void> Save(...) {
+//     if (bad) return InvalidArgument("grade must be 1 to 5", "grade");
+//     return {};
+//   }
+//
+// Codes follow abseil's canonical set and its retry rules (STYLE.md "Errors"): the caller
+// decides whether to retry from the code alone. The message is for the person who sent the
+// input and says what was wrong and what to do; `field` names the input at fault, if any.
+// Internal detail for operators goes to the log, never into an Error shown to a client.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <tl/expected.hpp>
+#include <utility>
+
+namespace keyun {
+
+enum class ErrorCode {
+  kInvalidArgument,     // bad input; do not retry (HTTP 400)
+  kUnauthenticated,     // no or bad credentials (401)
+  kPermissionDenied,    // authenticated but not allowed (403)
+  kNotFound,            // no such thing (404)
+  kAlreadyExists,       // a unique thing exists already; do not retry (409)
+  kFailedPrecondition,  // state forbids it (seat taken, already checked in); do not retry (409)
+  kAborted,             // concurrency conflict (serialization failure); retry the transaction
+  kResourceExhausted,   // a limit was hit (body too large, rate); retry later (413/429)
+  kUnavailable,         // transient: database down, busy; retry the call (503)
+  kInternal,            // a bug or broken invariant (500)
+};
+
+// Stable lower_snake name of a code, as sent to clients ("invalid_argument").
+[[nodiscard]] std::string_view ErrorCodeName(ErrorCode code);
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;  // for the person: what was wrong and what to do
+  std::string field;    // the input at fault ("passengers[1].id_number"), or empty
+
+  // "invalid_argument: message (field: x)" for logs and test failure output.
+  [[nodiscard]] std::string ToString() const;
+};
+
+template <class T>
+using Result = tl::expected<T, Error>;
+
+// Builders, so a failure reads as one line: `return NotFound("no run K0301 on 2026-11-22");`
+[[nodiscard]] inline tl::unexpected<Error> MakeError(ErrorCode code, std::string message,
+                                                      std::string field = {}) {
+  return tl::unexpected<Error>(Error{code, std::move(message), std::move(field)});
+}
+[[nodiscard]] inline tl::unexpected<Error> InvalidArgument(std::string message,
+                                                            std::string field = {}) {
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message), std::move(field));
+}
+[[nodiscard]] inline tl::unexpected<Error> NotFound(std::string message, std::string field = {}) {
+  return MakeError(ErrorCode::kNotFound, std::move(message), std::move(field));
+}
+[[nodiscard]] inline tl::unexpected<Error> AlreadyExists(std::string message,
+                                                          std::string field = {}) {
+  return MakeError(ErrorCode::kAlreadyExists, std::move(message), std::move(field));
+}
+[[nodiscard]] inline tl::unexpected<Error> FailedPrecondition(std::string message,
+                                                               std::string field = {}) {
+  return MakeError(ErrorCode::kFailedPrecondition, std::move(message), std::move(field));
+}
+[[nodiscard]] inline tl::unexpected<Error> PermissionDenied(std::string message) {
+  return MakeError(ErrorCode::kPermissionDenied, std::move(message));
+}
+[[nodiscard]] inline tl::unexpected<Error> Unauthenticated(std::string message) {
+  return MakeError(ErrorCode::kUnauthenticated, std::move(message));
+}
+[[nodiscard]] inline tl::unexpected<Error> Aborted(std::string message) {
+  return MakeError(ErrorCode::kAborted, std::move(message));
+}
+[[nodiscard]] inline tl::unexpected<Error> ResourceExhausted(std::string message) {
+  return MakeError(ErrorCode::kResourceExhausted, std::move(message));
+}
+[[nodiscard]] inline tl::unexpected<Error> Unavailable(std::string message) {
+  return MakeError(ErrorCode::kUnavailable, std::move(message));
+}
+[[nodiscard]] inline tl::unexpected<Error> Internal(std::string message) {
+  return MakeError(ErrorCode::kInternal, std::move(message));
+}
+
+// Passes a failed result's error up unchanged: `if (!r) return Propagate(r);`
+template <class T>
+[[nodiscard]] tl::unexpected<Error> Propagate(const Result<T>& failed) {
+  return tl::unexpected<Error>(failed.error());
+}
+
+// Same error, with `prefix: ` put before its message (adds context on the way up).
+[[nodiscard]] Error WithContext(Error error, std::string_view prefix);
+
+}  // namespace keyun

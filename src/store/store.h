@@ -1,0 +1,159 @@
+// Store (存储): durable state behind one interface, with two engines.
+//
+//   Result<std::unique_ptr<Store>> store = Store::Open("keyun.db");          // SQLite file
+//   Result<std::unique_ptr<Store>> pg = Store::Open("postgresql://u@h/db");  // PostgreSQL
+//   if (!store) { log(store.error().message); return 1; }
+//   if (auto applied = (*store)->Migrate(); !applied) { ... }
+//
+//   Result<std::int64_t> count = (*store)->Transact<std::int64_t>(
+//       [&](Transaction& tx) -> Result<std::int64_t> {
+//         auto rows = tx.Query("SELECT COUNT(*) FROM stations WHERE grade = $1", {Value{1}});
+//         if (!rows) return Propagate(rows);
+//         return rows->at(0).Int(0);
+//       });
+//
+// SQL is written once, in the subset both engines speak (see docs/store.md): positional
+// parameters $1..$n, INTEGER/BIGINT/TEXT columns, ON CONFLICT, RETURNING. User input only ever
+// travels as a parameter, never spliced into SQL text. Statements are prepared once per
+// connection and cached by their text.
+//
+// Errors: engine errors are mapped to ErrorCode in one place per engine: unique or foreign-key
+// or check violations → kAlreadyExists / kFailedPrecondition, serialization failure, deadlock
+// and SQLITE_BUSY → kAborted (Transact retries those), connection loss → kUnavailable, SQL
+// mistakes → kInternal. The message names the constraint; engine detail goes to the log.
+//
+// Thread-safety: a Store is safe to use from many threads at once. A Transaction belongs to the
+// thread running the Transact body and must not escape it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/result.h"
+
+namespace keyun::store {
+
+// One SQL value: NULL, a 64-bit integer (also booleans and money in fen), or text (UTF-8).
+// There are deliberately no floating-point values: money and distances are integers.
+using Value = std::variant<std::monostate, std::int64_t, std::string>;
+inline constexpr std::monostate kNull{};
+
+// One result row. Accessors assert the column index is in range; Int() of a NULL or text
+// column is a programming error caught in debug builds and returns 0 in release.
+class Row {
+ public:
+  Row() = default;
+  explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
+
+  [[nodiscard]] std::size_t size() const { return values_.size(); }
+  [[nodiscard]] bool IsNull(std::size_t column) const;
+  [[nodiscard]] std::int64_t Int(std::size_t column) const;
+  [[nodiscard]] const std::string& Text(std::size_t column) const;
+  // NULL → nullopt.
+  [[nodiscard]] std::optional<std::int64_t> OptionalInt(std::size_t column) const;
+  [[nodiscard]] std::optional<std::string> OptionalText(std::size_t column) const;
+  [[nodiscard]] const Value& at(std::size_t column) const { return values_.at(column); }
+
+ private:
+  std::vector<Value> values_;
+};
+
+using Rows = std::vector<Row>;
+using Params = std::span<const Value>;
+
+// A unit of work inside Store::Transact. Everything done through it commits together or not at
+// all. Not thread-safe; valid only inside the Transact body that received it.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Runs one statement (INSERT/UPDATE/DELETE/DDL); returns the number of rows it changed.
+  [[nodiscard]] virtual Result<std::int64_t> Execute(std::string_view sql, Params params) = 0;
+  // Runs one query; returns all its rows (integers as Int, text as Text, NULL as kNull).
+  [[nodiscard]] virtual Result<Rows> Query(std::string_view sql, Params params) = 0;
+
+  [[nodiscard]] Result<std::int64_t> Execute(std::string_view sql,
+                                             std::initializer_list<Value> params = {}) {
+    return Execute(sql, Params(params.begin(), params.size()));
+  }
+  [[nodiscard]] Result<Rows> Query(std::string_view sql, std::initializer_list<Value> params = {}) {
+    return Query(sql, Params(params.begin(), params.size()));
+  }
+  // The single row of a query expected to return exactly one; kNotFound if none.
+  [[nodiscard]] Result<Row> QueryOne(std::string_view sql, std::initializer_list<Value> params = {});
+};
+
+enum class Engine { kSqlite, kPostgres };
+[[nodiscard]] std::string_view EngineName(Engine engine);  // "sqlite" / "postgresql"
+
+struct OpenOptions {
+  // PostgreSQL: connections in the pool. SQLite: reader connections (one writer always).
+  int pool_size = 4;
+  // Apply pending migrations while opening (keyun serve does; keyun migrate does it alone).
+  bool migrate = true;
+};
+
+struct TransactionOptions {
+  // Read-only transactions may run concurrently with a writer (WAL / MVCC).
+  bool read_only = false;
+  // Attempts in total when the body or commit fails with kAborted; then kAborted is returned.
+  int max_attempts = 8;
+};
+
+// Progress of a long job, e.g. migrations: (done, total, what is being done now).
+using ProgressFn = std::function<void(int done, int total, std::string_view step)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens `location`: "postgresql://…" or "postgres://…" → PostgreSQL; ":memory:" → a private
+  // in-memory SQLite database; anything else → a SQLite file (created if missing, WAL mode).
+  // Errors: kUnavailable if the database cannot be reached or opened (the message says which
+  // file or host and why); kFailedPrecondition if its schema is newer than this binary knows.
+  [[nodiscard]] static Result<std::unique_ptr<Store>> Open(std::string_view location,
+                                                           const OpenOptions& options = {});
+
+  [[nodiscard]] virtual Engine engine() const = 0;
+  // The location without any password, for logs and messages.
+  [[nodiscard]] virtual std::string DisplayLocation() const = 0;
+
+  // Applies every migration not yet applied, each in its own transaction, in order. Returns the
+  // number applied (0 when up to date). Safe to call concurrently from several processes.
+  [[nodiscard]] Result<int> Migrate(const ProgressFn& progress = {});
+  // Highest migration applied; 0 for an empty database.
+  [[nodiscard]] Result<int> SchemaVersion();
+
+  // Runs `body` in one transaction and commits it if the body succeeds; rolls back if the body
+  // returns an error (which is returned as is). Retries the whole body on kAborted, up to
+  // options.max_attempts, so the body must have no side effects outside the transaction.
+  [[nodiscard]] virtual Result<void> RunTransaction(
+      const std::function<Result<void>(Transaction&)>& body,
+      const TransactionOptions& options = {}) = 0;
+
+  // RunTransaction for bodies that produce a value.
+  template <class T, class Body>
+  [[nodiscard]] Result<T> Transact(Body&& body, const TransactionOptions& options = {}) {
+    std::optional<T> out;
+    Result<void> done = RunTransaction(
+        [&](Transaction& tx) -> Result<void> {
+          Result<T> value = body(tx);
+          if (!value) return tl::unexpected(value.error());
+          out = std::move(*value);
+          return {};
+        },
+        options);
+    if (!done) return tl::unexpected(done.error());
+    return std::move(*out);
+  }
+};
+
+}  // namespace keyun::store
