@@ -95,7 +95,8 @@ std::string MaskName(std::string_view name) {
 
 std::string MaskPhone(std::string_view phone) {
   const std::vector<std::string_view> cps = CodePoints(phone);
-  if (cps.size() >= 7) return KeepEnds(cps, 3, 4);
+  if (cps.size() >= 11) return KeepEnds(cps, 3, 4);
+  if (cps.size() >= 7) return KeepEnds(cps, 0, 4);
   if (cps.size() >= 3) return KeepEnds(cps, 0, 2);
   return std::string(cps.size(), '*');
 }

@@ -40,9 +40,9 @@ class IdDocument;
 // Leading and trailing spaces are dropped; invalid UTF-8 bytes count as one character each.
 [[nodiscard]] std::string MaskName(std::string_view name);
 
-// A phone number masked for display: 11-digit mobile numbers keep the first 3 and last 4
-// ("13812345678" → "138****5678"); other lengths of 7 or more keep the first 3 and last 4 with
-// the rest hidden; shorter ones keep only the last 2.
+// A phone number masked for display: 11 characters or more keep the first 3 and the last 4
+// ("13812345678" → "138****5678"); 7 to 10 (landlines) keep the last 4 ("82345678" →
+// "****5678"); 3 to 6 keep the last 2; shorter ones are hidden entirely.
 [[nodiscard]] std::string MaskPhone(std::string_view phone);
 
 // Keyed hash for looking up personal data without storing it in clear.
