@@ -112,8 +112,7 @@ Result<LocalDate> ParseCitizenNumber(IdType type, std::string_view number, Local
   const std::string_view area = number.substr(0, 6);
   if (hmt) {
     if (!IsHmtArea(area)) {
-      return Bad(type,
-                 "must start with 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan)");
+      return Bad(type, "must start with 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan)");
     }
   } else if (IsHmtArea(area)) {
     return Bad(type,
@@ -142,9 +141,8 @@ Result<IdType> ParseIdType(std::string_view name) {
     if (!names.empty()) names += ", ";
     names += info.name;
   }
-  return InvalidArgument(
-      fmt::format("unknown ID document type {}; expected one of: {}", internal::Quote(name),
-                  names));
+  return InvalidArgument(fmt::format("unknown ID document type {}; expected one of: {}",
+                                     internal::Quote(name), names));
 }
 
 bool WindowOnly(IdType type) {

@@ -50,14 +50,14 @@
 namespace keyun::core {
 
 enum class IdType {
-  kResidentId,                   // 居民身份证
+  kResidentId,                    // 居民身份证
   kHkMacaoTaiwanResidencePermit,  // 港澳台居民居住证
-  kForeignPermanentResidence,    // 外国人永久居留身份证
-  kPassport,                     // 护照
-  kHkMacaoTravelPermit,          // 港澳居民来往内地通行证
-  kTaiwanTravelPermit,           // 台湾居民来往大陆通行证
-  kTemporaryResidentId,          // 临时居民身份证
-  kHouseholdRegister,            // 户口簿
+  kForeignPermanentResidence,     // 外国人永久居留身份证
+  kPassport,                      // 护照
+  kHkMacaoTravelPermit,           // 港澳居民来往内地通行证
+  kTaiwanTravelPermit,            // 台湾居民来往大陆通行证
+  kTemporaryResidentId,           // 临时居民身份证
+  kHouseholdRegister,             // 户口簿
 };
 
 // Stable snake_case name used in the API, the database and hashes: "resident_id",

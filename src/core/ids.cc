@@ -90,22 +90,20 @@ constexpr std::string_view kStationForm =
 
 Result<StationCode> StationCode::Parse(std::string_view text) {
   if (HasNonAscii(text)) {
-    return InvalidArgument(
-        fmt::format("station code {}: {}; expected {}", Quote(text), NonAsciiHint(text),
-                    kStationForm));
+    return InvalidArgument(fmt::format("station code {}: {}; expected {}", Quote(text),
+                                       NonAsciiHint(text), kStationForm));
   }
   if (text.size() != 9 || !AllDigits(text)) {
-    return InvalidArgument(
-        fmt::format("station code {} must be {}", Quote(text), kStationForm));
+    return InvalidArgument(fmt::format("station code {} must be {}", Quote(text), kStationForm));
   }
   if (FindCounty(text.substr(0, 6)) == nullptr) {
-    return InvalidArgument(fmt::format(
-        "station code {}: {} is not a county-level code in GB/T 2260; expected {}", text,
-        text.substr(0, 6), kStationForm));
+    return InvalidArgument(
+        fmt::format("station code {}: {} is not a county-level code in GB/T 2260; expected {}",
+                    text, text.substr(0, 6), kStationForm));
   }
   if (text.substr(6) == "000") {
-    return InvalidArgument(fmt::format(
-        "station code {}: the sequence 000 is not used, sequences run 001–999", text));
+    return InvalidArgument(
+        fmt::format("station code {}: the sequence 000 is not used, sequences run 001–999", text));
   }
   return StationCode(std::string(text));
 }
@@ -117,8 +115,7 @@ Result<StationCode> StationCode::Make(std::string_view county, int sequence) {
   }
   if (county.size() != 6 || !AllDigits(county) || FindCounty(county) == nullptr) {
     return InvalidArgument(fmt::format(
-        "county {} is not a 6-digit county-level code in GB/T 2260, e.g. 370102",
-        Quote(county)));
+        "county {} is not a 6-digit county-level code in GB/T 2260, e.g. 370102", Quote(county)));
   }
   return StationCode(fmt::format("{}{:03d}", county, sequence));
 }
@@ -147,17 +144,17 @@ Result<CreditCode> CreditCode::Parse(std::string_view text) {
                                        Quote(text), NonAsciiHint(text), kForm));
   }
   if (text.size() != 18) {
-    return InvalidArgument(fmt::format(
-        "unified social credit code {} has {} characters; expected {}", Quote(text),
-        text.size(), kForm));
+    return InvalidArgument(
+        fmt::format("unified social credit code {} has {} characters; expected {}", Quote(text),
+                    text.size(), kForm));
   }
   std::string code = internal::ToUpperAscii(text);
   for (std::size_t i = 0; i < code.size(); ++i) {
     if (CreditValue(code[i]) < 0) {
       const char c = code[i];
-      const std::string why =
-          IsUpper(c) ? fmt::format("the letter {} is never used in these codes", c)
-                     : fmt::format("'{}' is not a digit or letter", c);
+      const std::string why = IsUpper(c)
+                                  ? fmt::format("the letter {} is never used in these codes", c)
+                                  : fmt::format("'{}' is not a digit or letter", c);
       return InvalidArgument(fmt::format(
           "unified social credit code {}: character {} is not allowed ({}); expected {}", text,
           i + 1, why, kForm));
@@ -187,8 +184,8 @@ Result<ScheduleCode> ScheduleCode::Parse(std::string_view text) {
     return InvalidArgument(fmt::format("schedule code is empty; expected {}", kForm));
   }
   if (HasNonAscii(text)) {
-    return InvalidArgument(fmt::format("schedule code {}: {}; expected {}", Quote(text),
-                                       NonAsciiHint(text), kForm));
+    return InvalidArgument(
+        fmt::format("schedule code {}: {}; expected {}", Quote(text), NonAsciiHint(text), kForm));
   }
   if (text.size() > kMaxLength) {
     return InvalidArgument(fmt::format("schedule code {} has {} characters; expected {}",
@@ -196,13 +193,13 @@ Result<ScheduleCode> ScheduleCode::Parse(std::string_view text) {
   }
   for (char c : text) {
     if (IsLower(c)) {
-      return InvalidArgument(fmt::format(
-          "schedule code {} has lower-case letters; write it in capitals ({})", text,
-          internal::ToUpperAscii(text)));
+      return InvalidArgument(
+          fmt::format("schedule code {} has lower-case letters; write it in capitals ({})", text,
+                      internal::ToUpperAscii(text)));
     }
     if (!IsUpper(c) && !IsDigit(c)) {
-      return InvalidArgument(fmt::format(
-          "schedule code {} contains '{}'; expected {}", text, c, kForm));
+      return InvalidArgument(
+          fmt::format("schedule code {} contains '{}'; expected {}", text, c, kForm));
     }
   }
   return ScheduleCode(std::string(text));
@@ -244,23 +241,22 @@ Result<TicketNumber> TicketNumber::Parse(std::string_view text) {
   constexpr std::string_view kForm =
       "20 characters: province (2) + issue date yyMMdd (6) + sequence (11) + check digit or X";
   if (HasNonAscii(text)) {
-    return InvalidArgument(fmt::format("ticket number {}: {}; expected {}", Quote(text),
-                                       NonAsciiHint(text), kForm));
+    return InvalidArgument(
+        fmt::format("ticket number {}: {}; expected {}", Quote(text), NonAsciiHint(text), kForm));
   }
   std::string number = internal::ToUpperAscii(text);
   const std::string_view body = std::string_view(number).substr(0, 19);
-  if (number.size() != 20 || !AllDigits(body) ||
-      !(IsDigit(number[19]) || number[19] == 'X')) {
-    return InvalidArgument(fmt::format("ticket number {} is malformed; expected {}",
-                                       Quote(text), kForm));
+  if (number.size() != 20 || !AllDigits(body) || !(IsDigit(number[19]) || number[19] == 'X')) {
+    return InvalidArgument(
+        fmt::format("ticket number {} is malformed; expected {}", Quote(text), kForm));
   }
   if (number[19] != *Mod11_2CheckChar(body)) {
     return InvalidArgument(fmt::format(
         "ticket number {} fails its check character; check it for a mistyped digit", text));
   }
   if (ProvinceName(body.substr(0, 2)).empty()) {
-    return InvalidArgument(fmt::format(
-        "ticket number {}: {} is not a GB/T 2260 province code", text, body.substr(0, 2)));
+    return InvalidArgument(fmt::format("ticket number {}: {} is not a GB/T 2260 province code",
+                                       text, body.substr(0, 2)));
   }
   Result<LocalDate> date = LocalDate::ParseCompact("20" + std::string(body.substr(2, 6)));
   if (!date) {
@@ -273,17 +269,17 @@ Result<TicketNumber> TicketNumber::Parse(std::string_view text) {
 Result<TicketNumber> TicketNumber::Make(const ProvinceCode& province, LocalDate issue_date,
                                         std::int64_t sequence) {
   if (issue_date.year() < 2000 || issue_date.year() > 2099) {
-    return InvalidArgument(fmt::format(
-        "ticket issue date {} is outside 2000–2099, which a yyMMdd number can hold",
-        issue_date.ToString()));
+    return InvalidArgument(
+        fmt::format("ticket issue date {} is outside 2000–2099, which a yyMMdd number can hold",
+                    issue_date.ToString()));
   }
   if (sequence < 0 || sequence > kMaxSequence) {
-    return InvalidArgument(fmt::format(
-        "ticket sequence {} is outside 0 to {} (11 digits)", sequence, kMaxSequence));
+    return InvalidArgument(
+        fmt::format("ticket sequence {} is outside 0 to {} (11 digits)", sequence, kMaxSequence));
   }
-  std::string number = fmt::format("{}{:02d}{:02d}{:02d}{:011d}", province.str(),
-                                    issue_date.year() % 100, issue_date.month(),
-                                    issue_date.day(), sequence);
+  std::string number =
+      fmt::format("{}{:02d}{:02d}{:02d}{:011d}", province.str(), issue_date.year() % 100,
+                  issue_date.month(), issue_date.day(), sequence);
   number += *Mod11_2CheckChar(number);
   return TicketNumber(std::move(number));
 }

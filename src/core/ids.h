@@ -172,8 +172,8 @@ class TicketNumber {
 
   [[nodiscard]] static Result<TicketNumber> Parse(std::string_view text);
   // issue_date must be in 2000–2099; sequence in 0..kMaxSequence. InvalidArgument otherwise.
-  [[nodiscard]] static Result<TicketNumber> Make(const ProvinceCode& province,
-                                                 LocalDate issue_date, std::int64_t sequence);
+  [[nodiscard]] static Result<TicketNumber> Make(const ProvinceCode& province, LocalDate issue_date,
+                                                 std::int64_t sequence);
 
   [[nodiscard]] const std::string& str() const { return number_; }
   [[nodiscard]] ProvinceCode province() const { return ProvinceCode(number_.substr(0, 2)); }
@@ -192,12 +192,12 @@ class TicketNumber {
 
 }  // namespace keyun::core
 
-#define KEYUN_CORE_HASH_BY_STR(Type)                                   \
-  template <>                                                          \
-  struct std::hash<keyun::core::Type> {                                \
+#define KEYUN_CORE_HASH_BY_STR(Type)                                    \
+  template <>                                                           \
+  struct std::hash<keyun::core::Type> {                                 \
     std::size_t operator()(const keyun::core::Type& v) const noexcept { \
-      return std::hash<std::string>{}(v.str());                        \
-    }                                                                  \
+      return std::hash<std::string>{}(v.str());                         \
+    }                                                                   \
   };
 KEYUN_CORE_HASH_BY_STR(ProvinceCode)
 KEYUN_CORE_HASH_BY_STR(StationCode)

@@ -21,12 +21,18 @@ struct Step {
 
 Step StepOf(Rounding rounding) {
   switch (rounding) {
-    case Rounding::kHalfUp: return {1, Step::kHalfAway};
-    case Rounding::kDown: return {1, Step::kTowardZero};
-    case Rounding::kUp: return {1, Step::kAwayFromZero};
-    case Rounding::kToJiao: return {10, Step::kHalfAway};
-    case Rounding::kToYuan: return {100, Step::kHalfAway};
-    case Rounding::kToHalfYuan: return {50, Step::kHalfAway};
+    case Rounding::kHalfUp:
+      return {1, Step::kHalfAway};
+    case Rounding::kDown:
+      return {1, Step::kTowardZero};
+    case Rounding::kUp:
+      return {1, Step::kAwayFromZero};
+    case Rounding::kToJiao:
+      return {10, Step::kHalfAway};
+    case Rounding::kToYuan:
+      return {100, Step::kHalfAway};
+    case Rounding::kToHalfYuan:
+      return {50, Step::kHalfAway};
   }
   throw std::invalid_argument("unknown Rounding");
 }
@@ -39,8 +45,11 @@ Int128 DivideRounded(Int128 numerator, Int128 denominator, decltype(Step::mode) 
   const Int128 away = numerator < 0 ? -1 : 1;
   const Int128 magnitude = remainder < 0 ? -remainder : remainder;
   switch (mode) {
-    case Step::kTowardZero: break;
-    case Step::kAwayFromZero: quotient += away; break;
+    case Step::kTowardZero:
+      break;
+    case Step::kAwayFromZero:
+      quotient += away;
+      break;
     case Step::kHalfAway:
       if (2 * magnitude >= denominator) quotient += away;
       break;
@@ -71,10 +80,10 @@ Money Money::Yuan(std::int64_t yuan) {
 
 Result<Money> Money::Parse(std::string_view text) {
   const auto bad = [text](std::string_view why) {
-    return InvalidArgument(fmt::format(
-        "\"{}\" is not an amount of money: {}; write yuan with at most two decimals, "
-        "e.g. 12, 12.5 or 12.50",
-        text, why));
+    return InvalidArgument(
+        fmt::format("\"{}\" is not an amount of money: {}; write yuan with at most two decimals, "
+                    "e.g. 12, 12.5 or 12.50",
+                    text, why));
   };
   if (text.empty()) return bad("it is empty");
   std::size_t pos = 0;

@@ -46,8 +46,8 @@ Result<std::string> HashPassword(std::string_view password, PasswordCost cost) {
   internal::EnsureSodium();
   const Limits limits = LimitsOf(cost);
   std::array<char, crypto_pwhash_STRBYTES> out{};
-  if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), limits.ops,
-                            limits.mem, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), limits.ops, limits.mem,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return ResourceExhausted("not enough memory to hash the password; try again later");
   }
   return std::string(out.data());

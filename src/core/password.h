@@ -19,8 +19,8 @@
 namespace keyun::core {
 
 enum class PasswordCost {
-  kInteractive,     // crypto_pwhash OPSLIMIT/MEMLIMIT_INTERACTIVE: production
-  kFastForTests,    // OPSLIMIT/MEMLIMIT_MIN: tests and demo seeding only, never real users
+  kInteractive,   // crypto_pwhash OPSLIMIT/MEMLIMIT_INTERACTIVE: production
+  kFastForTests,  // OPSLIMIT/MEMLIMIT_MIN: tests and demo seeding only, never real users
 };
 
 // The Argon2id hash string of `password`. InvalidArgument if the password is empty or longer

@@ -44,8 +44,7 @@ std::vector<std::string_view> CodePoints(std::string_view text) {
 }
 
 // Keeps the first `head` and last `tail` code points, replacing each one between with '*'.
-std::string KeepEnds(const std::vector<std::string_view>& cps, std::size_t head,
-                     std::size_t tail) {
+std::string KeepEnds(const std::vector<std::string_view>& cps, std::size_t head, std::size_t tail) {
   std::string out;
   for (std::size_t i = 0; i < cps.size(); ++i) {
     if (i < head || i + tail >= cps.size()) {

@@ -106,8 +106,8 @@ Result<LocalDate> LocalDate::FromYmd(int year, int month, int day) {
     return InvalidArgument(fmt::format("month {} is not 1 to 12", month));
   }
   if (day < 1 || day > DaysInMonth(year, month)) {
-    return InvalidArgument(fmt::format("{:04d}-{:02d} has no day {} (it has {} days)", year,
-                                       month, day, DaysInMonth(year, month)));
+    return InvalidArgument(fmt::format("{:04d}-{:02d} has no day {} (it has {} days)", year, month,
+                                       day, DaysInMonth(year, month)));
   }
   return LocalDate(year, month, day);
 }
@@ -117,8 +117,7 @@ Result<LocalDate> LocalDate::Parse(std::string_view text) {
   const int year = Digits(text, 0, 4);
   const int month = Digits(text, 5, 2);
   const int day = Digits(text, 8, 2);
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || year < 0 || month < 0 ||
-      day < 0) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || year < 0 || month < 0 || day < 0) {
     return InvalidArgument(fmt::format("\"{}\" is not a date; expected {}", text, kFormat));
   }
   return DateFromParts(year, month, day, text, kFormat);
@@ -222,10 +221,10 @@ std::string Instant::ToIso8601() const {
 
 Result<Instant> Instant::ParseIso8601(std::string_view text) {
   const auto bad = [text](std::string_view why) {
-    return InvalidArgument(fmt::format(
-        "\"{}\" is not a date and time{}; expected ISO 8601 with an offset, e.g. "
-        "2026-11-22T08:30:00+08:00 or 2026-11-22T00:30:00Z",
-        text, why));
+    return InvalidArgument(
+        fmt::format("\"{}\" is not a date and time{}; expected ISO 8601 with an offset, e.g. "
+                    "2026-11-22T08:30:00+08:00 or 2026-11-22T00:30:00Z",
+                    text, why));
   };
   if (text.size() < 19) return bad("");
   Result<LocalDate> date = LocalDate::Parse(text.substr(0, 10));

@@ -95,7 +95,9 @@ TEST(ResidentIdTest, NormalisesLowerCaseXAndSurroundingWhitespace) {
   ASSERT_TRUE(doc) << doc.error().ToString();
   EXPECT_EQ(doc->number(), "11010519491231002X");
   // The ideographic space a Chinese input method types is trimmed too.
-  Result<IdDocument> ideographic = Resident("\xE3\x80\x80" "11010519491231002X");
+  Result<IdDocument> ideographic = Resident(
+      "\xE3\x80\x80"
+      "11010519491231002X");
   ASSERT_TRUE(ideographic) << ideographic.error().ToString();
   EXPECT_EQ(*ideographic, *doc);
 }
@@ -170,8 +172,8 @@ TEST(ResidentIdTest, PointsResidencePermitNumbersToTheirType) {
 }
 
 TEST(ResidentIdTest, ErrorsNeverEchoTheNumber) {
-  for (std::string_view number : {"370102199003071234", "110103198001010013",
-                                  "370102202612010013", "370102199002300027"}) {
+  for (std::string_view number :
+       {"370102199003071234", "110103198001010013", "370102202612010013", "370102199002300027"}) {
     Result<IdDocument> doc = Resident(number);
     ASSERT_FALSE(doc);
     EXPECT_EQ(doc.error().message.find(number), std::string::npos) << doc.error().message;
@@ -194,14 +196,13 @@ TEST(ResidentIdTest, TemporaryIdAndHouseholdRegisterFollowTheSameRules) {
 // ---- Residence permit for Hong Kong, Macao and Taiwan residents ----------------------------
 
 TEST(HmtResidencePermitTest, AcceptsTheThreeAreaCodes) {
-  for (std::string_view number : {"810000199001010019", "820000198512120022",
-                                  "830000197007070033"}) {
+  for (std::string_view number :
+       {"810000199001010019", "820000198512120022", "830000197007070033"}) {
     Result<IdDocument> doc =
         IdDocument::Parse(IdType::kHkMacaoTaiwanResidencePermit, number, Today());
     ASSERT_TRUE(doc) << number << ": " << doc.error().ToString();
   }
-  EXPECT_EQ(IdDocument::Parse(IdType::kHkMacaoTaiwanResidencePermit, "810000199001010019",
-                              Today())
+  EXPECT_EQ(IdDocument::Parse(IdType::kHkMacaoTaiwanResidencePermit, "810000199001010019", Today())
                 ->birth_date(),
             Date("1990-01-01"));
 }
@@ -223,8 +224,7 @@ TEST(ForeignPermanentResidenceTest, Accepts2023Cards) {
       IdDocument::Parse(IdType::kForeignPermanentResidence, "911840198506120015", Today());
   ASSERT_TRUE(doc) << doc.error().ToString();
   EXPECT_EQ(doc->birth_date(), Date("1985-06-12"));
-  EXPECT_TRUE(
-      IdDocument::Parse(IdType::kForeignPermanentResidence, "931156200001010028", Today()));
+  EXPECT_TRUE(IdDocument::Parse(IdType::kForeignPermanentResidence, "931156200001010028", Today()));
 }
 
 TEST(ForeignPermanentResidenceTest, Rejects2023CardsWithBadCheckOrPrefix) {
@@ -242,12 +242,10 @@ TEST(ForeignPermanentResidenceTest, Accepts2017CardsByShape) {
   ASSERT_TRUE(doc) << doc.error().ToString();
   EXPECT_EQ(doc->number(), "USA110085061201");
   EXPECT_EQ(doc->birth_date(), std::nullopt);
-  ExpectInvalid(
-      IdDocument::Parse(IdType::kForeignPermanentResidence, "US1110085061201", Today()),
-      "3 letters followed by 12 digits");
-  ExpectInvalid(
-      IdDocument::Parse(IdType::kForeignPermanentResidence, "USA11008506120A", Today()),
-      "3 letters followed by 12 digits");
+  ExpectInvalid(IdDocument::Parse(IdType::kForeignPermanentResidence, "US1110085061201", Today()),
+                "3 letters followed by 12 digits");
+  ExpectInvalid(IdDocument::Parse(IdType::kForeignPermanentResidence, "USA11008506120A", Today()),
+                "3 letters followed by 12 digits");
   ExpectInvalid(IdDocument::Parse(IdType::kForeignPermanentResidence, "USA1100850612", Today()),
                 "15");
 }
@@ -255,14 +253,13 @@ TEST(ForeignPermanentResidenceTest, Accepts2017CardsByShape) {
 // ---- Passport -------------------------------------------------------------------------------
 
 TEST(PassportTest, AcceptsLettersAndDigits) {
-  for (std::string_view number : {"E12345678", "G12345678", "EA1234567", "123456789",
-                                  "AB123", "C01X00T47", "12345678901234567"}) {
+  for (std::string_view number : {"E12345678", "G12345678", "EA1234567", "123456789", "AB123",
+                                  "C01X00T47", "12345678901234567"}) {
     Result<IdDocument> doc = IdDocument::Parse(IdType::kPassport, number, Today());
     ASSERT_TRUE(doc) << number << ": " << doc.error().ToString();
     EXPECT_EQ(doc->birth_date(), std::nullopt);
   }
-  EXPECT_EQ(IdDocument::Parse(IdType::kPassport, " e12345678 ", Today())->number(),
-            "E12345678");
+  EXPECT_EQ(IdDocument::Parse(IdType::kPassport, " e12345678 ", Today())->number(), "E12345678");
 }
 
 TEST(PassportTest, RejectsMalformed) {
@@ -291,8 +288,8 @@ TEST(TaiwanTravelPermitTest, AcceptsEightDigitsOrTheOlderTenCharacters) {
   for (std::string_view number : {"12345678", "1234567801", "12345678B1"}) {
     EXPECT_TRUE(IdDocument::Parse(IdType::kTaiwanTravelPermit, number, Today())) << number;
   }
-  for (std::string_view number : {"1234567", "123456789", "A2345678", "12345678(B)",
-                                  "12345678901"}) {
+  for (std::string_view number :
+       {"1234567", "123456789", "A2345678", "12345678(B)", "12345678901"}) {
     ExpectInvalid(IdDocument::Parse(IdType::kTaiwanTravelPermit, number, Today()), "8 digits");
   }
 }

@@ -233,10 +233,10 @@ TEST(TicketNumberTest, MakeFormatsAndComputesTheCheck) {
   EXPECT_EQ(t->str(), "37261122000000000017");
   EXPECT_EQ(TicketNumber::Make(sd, Date("2026-11-22"), 0)->str(), "37261122000000000009");
   EXPECT_EQ(TicketNumber::Make(sd, Date("2026-11-22"), 5)->str(), "3726112200000000005X");
-  EXPECT_EQ(TicketNumber::Make(*ProvinceCode::Parse("11"), Date("2000-01-01"),
-                               TicketNumber::kMaxSequence)
-                ->str(),
-            "11000101999999999999");
+  EXPECT_EQ(
+      TicketNumber::Make(*ProvinceCode::Parse("11"), Date("2000-01-01"), TicketNumber::kMaxSequence)
+          ->str(),
+      "11000101999999999999");
 }
 
 TEST(TicketNumberTest, ParseRoundTripsAndExposesParts) {

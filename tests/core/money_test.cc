@@ -21,8 +21,7 @@ void ExpectInvalid(std::string_view text, std::string_view needle) {
   Result<Money> m = Money::Parse(text);
   ASSERT_FALSE(m) << text << " parsed as " << m->fen();
   EXPECT_EQ(m.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(m.error().message.find(needle), std::string::npos)
-      << text << ": " << m.error().message;
+  EXPECT_NE(m.error().message.find(needle), std::string::npos) << text << ": " << m.error().message;
 }
 
 TEST(MoneyTest, Construction) {
@@ -93,7 +92,7 @@ TEST(MoneyTest, FormatsWithTwoDecimals) {
 }
 
 TEST(MoneyTest, ParseAndToStringRoundTrip) {
-  const std::int64_t kAmounts[] = {0,   1,  9,      10,           99,   100,  101,      1250,
+  const std::int64_t kAmounts[] = {0,  1,   9,      10,           99,   100,  101,      1250,
                                    -1, -50, -12345, 123456789012, kMax, kMin, kMax - 1, kMin + 1};
   for (std::int64_t fen : kAmounts) {
     const Money m = Money::Fen(fen);
@@ -180,11 +179,11 @@ TEST(MoneyTest, PercentOfIsSymmetricForNegativeAmounts) {
 TEST(MoneyTest, PercentOfRoundsToJiaoHalfYuanAndYuan) {
   // 10 % of 12.50 = 1.25 yuan: the half jiao goes up.
   EXPECT_EQ(Money::Fen(1250).PercentOf(1000, Rounding::kToJiao).fen(), 130);
-  EXPECT_EQ(Money::Fen(1240).PercentOf(1000, Rounding::kToJiao).fen(), 120);  // 1.24
-  EXPECT_EQ(Money::Fen(1249).PercentOf(1000, Rounding::kToJiao).fen(), 120);  // 1.249
-  EXPECT_EQ(Money::Fen(1150).PercentOf(1000, Rounding::kToYuan).fen(), 100);  // 1.15
-  EXPECT_EQ(Money::Fen(1500).PercentOf(1000, Rounding::kToYuan).fen(), 200);  // 1.50
-  EXPECT_EQ(Money::Fen(1490).PercentOf(1000, Rounding::kToYuan).fen(), 100);  // 1.49
+  EXPECT_EQ(Money::Fen(1240).PercentOf(1000, Rounding::kToJiao).fen(), 120);      // 1.24
+  EXPECT_EQ(Money::Fen(1249).PercentOf(1000, Rounding::kToJiao).fen(), 120);      // 1.249
+  EXPECT_EQ(Money::Fen(1150).PercentOf(1000, Rounding::kToYuan).fen(), 100);      // 1.15
+  EXPECT_EQ(Money::Fen(1500).PercentOf(1000, Rounding::kToYuan).fen(), 200);      // 1.50
+  EXPECT_EQ(Money::Fen(1490).PercentOf(1000, Rounding::kToYuan).fen(), 100);      // 1.49
   EXPECT_EQ(Money::Fen(1240).PercentOf(1000, Rounding::kToHalfYuan).fen(), 100);  // 1.24
   EXPECT_EQ(Money::Fen(1250).PercentOf(1000, Rounding::kToHalfYuan).fen(), 150);  // 1.25
   EXPECT_EQ(Money::Fen(1740).PercentOf(1000, Rounding::kToHalfYuan).fen(), 150);  // 1.74

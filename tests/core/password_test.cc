@@ -8,7 +8,8 @@ namespace keyun::core {
 namespace {
 
 TEST(PasswordTest, HashThenVerify) {
-  Result<std::string> hash = HashPassword("correct horse battery staple", PasswordCost::kFastForTests);
+  Result<std::string> hash =
+      HashPassword("correct horse battery staple", PasswordCost::kFastForTests);
   ASSERT_TRUE(hash) << hash.error().ToString();
   EXPECT_TRUE(hash->starts_with("$argon2id$")) << *hash;
   EXPECT_TRUE(VerifyPassword(*hash, "correct horse battery staple"));

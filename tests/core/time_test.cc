@@ -45,7 +45,7 @@ TEST(LocalDateTest, ParsesAndFormats) {
 
 TEST(LocalDateTest, LeapYears) {
   EXPECT_TRUE(LocalDate::IsLeapYear(2024));
-  EXPECT_TRUE(LocalDate::IsLeapYear(2000));  // divisible by 400
+  EXPECT_TRUE(LocalDate::IsLeapYear(2000));   // divisible by 400
   EXPECT_FALSE(LocalDate::IsLeapYear(1900));  // divisible by 100 only
   EXPECT_FALSE(LocalDate::IsLeapYear(2023));
   EXPECT_TRUE(LocalDate::Parse("2024-02-29"));
@@ -214,12 +214,11 @@ TEST(InstantTest, ArithmeticAndComparison) {
 
 TEST(InstantTest, ParsesIso8601WithOffsets) {
   const Instant expected = Instant::FromShanghai(Date("2026-11-22"), Time("08:30"));
-  for (std::string_view text : {
-           "2026-11-22T08:30:00+08:00", "2026-11-22T00:30:00Z", "2026-11-22T00:30:00z",
-           "2026-11-21T19:30:00-05:00", "2026-11-22T08:30:00+0800", "2026-11-22T08:30:00+08",
-           "2026-11-22t08:30:00+08:00", "2026-11-22 08:30:00+08:00",
-           "2026-11-22T05:00:00+04:30", "2026-11-22T00:30:00+00:00",
-           "2026-11-22T00:30:00-00:00"}) {
+  for (std::string_view text :
+       {"2026-11-22T08:30:00+08:00", "2026-11-22T00:30:00Z", "2026-11-22T00:30:00z",
+        "2026-11-21T19:30:00-05:00", "2026-11-22T08:30:00+0800", "2026-11-22T08:30:00+08",
+        "2026-11-22t08:30:00+08:00", "2026-11-22 08:30:00+08:00", "2026-11-22T05:00:00+04:30",
+        "2026-11-22T00:30:00+00:00", "2026-11-22T00:30:00-00:00"}) {
     Result<Instant> parsed = Instant::ParseIso8601(text);
     ASSERT_TRUE(parsed) << text << ": " << parsed.error().ToString();
     EXPECT_EQ(*parsed, expected) << text;
@@ -232,15 +231,14 @@ TEST(InstantTest, ParsesIso8601WithOffsets) {
 TEST(InstantTest, ParsesFractionsOfASecond) {
   const Instant base = *Instant::ParseIso8601("2026-11-22T08:30:00+08:00");
   EXPECT_EQ(*Instant::ParseIso8601("2026-11-22T08:30:00.5+08:00") - base, microseconds(500000));
-  EXPECT_EQ(*Instant::ParseIso8601("2026-11-22T00:30:00.123456Z") - base,
-            microseconds(123456));
+  EXPECT_EQ(*Instant::ParseIso8601("2026-11-22T00:30:00.123456Z") - base, microseconds(123456));
   EXPECT_EQ(*Instant::ParseIso8601("2026-11-22T08:30:00.123456789+08:00") - base,
             microseconds(123456));
 }
 
 TEST(InstantTest, Iso8601RoundTrips) {
-  for (std::int64_t seconds_since_epoch : {0LL, 1LL, -1LL, 1795307400LL, 694224000LL,
-                                            253402300799LL - 8 * 3600}) {
+  for (std::int64_t seconds_since_epoch :
+       {0LL, 1LL, -1LL, 1795307400LL, 694224000LL, 253402300799LL - 8 * 3600}) {
     const Instant t = Instant::FromUnixMicros(seconds_since_epoch * 1'000'000);
     Result<Instant> back = Instant::ParseIso8601(t.ToIso8601());
     ASSERT_TRUE(back) << t.ToIso8601();
