@@ -26,6 +26,7 @@
 // thread running the Transact body and must not escape it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -71,6 +72,11 @@ using Params = std::span<const Value>;
 
 // A unit of work inside Store::Transact. Everything done through it commits together or not at
 // all. Not thread-safe; valid only inside the Transact body that received it.
+//
+// A failed statement ends the transaction on both engines (PostgreSQL aborts it; SQLite is
+// made to behave the same): later statements return the same error, and the transaction rolls
+// back even if the body swallows the error and returns success. To tolerate a duplicate,
+// write INSERT … ON CONFLICT DO NOTHING instead of catching kAlreadyExists.
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -87,8 +93,12 @@ class Transaction {
   [[nodiscard]] Result<Rows> Query(std::string_view sql, std::initializer_list<Value> params = {}) {
     return Query(sql, Params(params.begin(), params.size()));
   }
-  // The single row of a query expected to return exactly one; kNotFound if none.
-  [[nodiscard]] Result<Row> QueryOne(std::string_view sql, std::initializer_list<Value> params = {});
+  // The single row of a query expected to return exactly one; kNotFound if none, kInternal if
+  // more than one.
+  [[nodiscard]] Result<Row> QueryOne(std::string_view sql, Params params);
+  [[nodiscard]] Result<Row> QueryOne(std::string_view sql, std::initializer_list<Value> params = {}) {
+    return QueryOne(sql, Params(params.begin(), params.size()));
+  }
 };
 
 enum class Engine { kSqlite, kPostgres };
@@ -99,13 +109,37 @@ struct OpenOptions {
   int pool_size = 4;
   // Apply pending migrations while opening (keyun serve does; keyun migrate does it alone).
   bool migrate = true;
+  // SQLite: synchronous=FULL (default) fsyncs the WAL at every commit, so a sold ticket
+  // survives power loss. false → synchronous=NORMAL: still safe against a crash of the
+  // process, but the last commits before a power cut or kernel panic may be lost.
+  bool sqlite_synchronous_full = true;
+  // SQLite: how long a writer waits for another process's write lock before kAborted.
+  std::chrono::milliseconds sqlite_busy_timeout{5000};
+  // PostgreSQL: how long a transaction waits for a free pool connection before kUnavailable.
+  std::chrono::milliseconds pool_acquire_timeout{10000};
+  // PostgreSQL: connect_timeout in seconds unless the URL sets one.
+  int connect_timeout_seconds = 5;
+};
+
+// Isolation of read-write transactions on PostgreSQL. SQLite runs one writer at a time, which
+// is serializable whatever is chosen here.
+enum class Isolation {
+  // Default. A body that is correct on SQLite is correct on PostgreSQL; conflicts surface as
+  // kAborted (SQLSTATE 40001/40P01) and RunTransaction retries the body.
+  kSerializable,
+  // For bodies made only of self-contained conditional writes ("UPDATE … WHERE left > 0",
+  // INSERT … ON CONFLICT, NextSequence) that must not read-then-write: they wait for row locks
+  // instead of aborting, which keeps hot rows fast. Never use it for read-modify-write logic.
+  kReadCommitted,
 };
 
 struct TransactionOptions {
-  // Read-only transactions may run concurrently with a writer (WAL / MVCC).
+  // Read-only transactions may run concurrently with a writer (WAL / MVCC) and see one
+  // consistent snapshot. Writing in one is an error (kInternal).
   bool read_only = false;
   // Attempts in total when the body or commit fails with kAborted; then kAborted is returned.
   int max_attempts = 8;
+  Isolation isolation = Isolation::kSerializable;
 };
 
 // Progress of a long job, e.g. migrations: (done, total, what is being done now).
@@ -155,5 +189,14 @@ class Store {
     return std::move(*out);
   }
 };
+
+// Next value (1, 2, 3, …) of the named gap-free counter, e.g. a ticket sequence. The counter
+// lives in table `sequences` and moves with `tx`: if the transaction rolls back, the number is
+// not used up, so committed numbers have no gaps. Concurrent callers on one name serialize on
+// its row (on PostgreSQL under kSerializable a loser gets kAborted and is retried).
+[[nodiscard]] Result<std::int64_t> NextSequence(Transaction& tx, std::string_view name);
+
+// The highest schema version this binary knows (the last embedded migration).
+[[nodiscard]] int LatestSchemaVersion();
 
 }  // namespace keyun::store
