@@ -1,0 +1,115 @@
+// keyun serve: a provincial node (API, pages, background jobs).
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "cli/commands.h"
+#include "http/node.h"
+
+namespace keyun::cli {
+namespace {
+
+struct ServeFlags {
+  std::string db = "keyun.db";
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 2;
+  bool demo = false;
+  std::uint64_t seed = 2026;
+  std::string province = "37";
+  int presale_days = 15;
+  std::string log_level = "info";
+};
+
+void PrintBanner(const http::NodeInfo& info, const std::string& base) {
+  std::printf("keyun: node ready (%s %s, schema version %d)\n", info.engine.c_str(),
+              info.store_location.c_str(), info.schema_version);
+  std::printf("keyun: listening on %s\n", base.c_str());
+  std::printf("  management page   %s/manage\n", base.c_str());
+  std::printf("  API               %s/api/v1/stations\n", base.c_str());
+  std::printf("  health            %s/healthz\n", base.c_str());
+  if (info.demo) {
+    const network::DemoSummary& demo = *info.demo;
+    std::printf("  demo province: %d stations, %d carriers, %d routes, %d schedules%s\n",
+                demo.stations, demo.carriers, demo.routes, demo.schedules,
+                demo.already_seeded ? " (already seeded)" : "");
+    std::printf("  demo logins (demo only; password for all: %s):\n",
+                std::string(network::kDemoPassword).c_str());
+    for (const network::DemoLogin& login : demo.logins) {
+      std::printf("    %-10s %s%s%s\n", login.username.c_str(),
+                  std::string(network::RoleName(login.role)).c_str(),
+                  login.station ? " @ " : "", login.station ? login.station->str().c_str() : "");
+    }
+  }
+  std::fflush(stdout);
+}
+
+int Serve(const ServeFlags& flags) {
+  spdlog::set_level(spdlog::level::from_str(flags.log_level));
+  // Block the stop signals in every thread; one thread waits for them and stops the node.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  http::NodeOptions options{
+      .db = flags.db,
+      .server = {.host = flags.host,
+                 .port = static_cast<std::uint16_t>(flags.port),
+                 .threads = flags.threads},
+      .demo = flags.demo,
+      .demo_options = {.seed = flags.seed, .province_code = flags.province},
+      .presale_days = flags.presale_days,
+  };
+  if (flags.demo) options.password_cost = core::PasswordCost::kFastForTests;
+  Result<std::unique_ptr<http::Node>> node = http::Node::Open(options, PrintProgress);
+  if (!node) return Fail(node.error());
+  Result<std::uint16_t> port = (*node)->Start();
+  if (!port) return Fail(port.error());
+  PrintBanner((*node)->info(), "http://" + flags.host + ":" + std::to_string(*port));
+
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    spdlog::info("signal {} received, stopping", signal);
+    (*node)->Stop();
+  });
+  (*node)->Wait();
+  waiter.join();
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, RunFn& run) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Run a provincial node: the JSON API under /api/v1, the pages, /healthz");
+  cmd->add_option("--db", flags->db, std::string(kDbHelp))->capture_default_str();
+  cmd->add_option("--host", flags->host, "address to listen on")->capture_default_str();
+  cmd->add_option("--port", flags->port, "TCP port; 0 picks a free one and prints it")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--threads", flags->threads, "HTTP worker threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_flag("--demo", flags->demo,
+                "seed the demo province into an empty database (idempotent) and print the "
+                "demo logins");
+  cmd->add_option("--seed", flags->seed, "demo: random seed")->capture_default_str();
+  cmd->add_option("--province", flags->province, "demo: GB/T 2260 province code")
+      ->capture_default_str();
+  cmd->add_option("--presale-days", flags->presale_days,
+                  "days of runs kept generated ahead of today")
+      ->check(CLI::Range(0, 60))
+      ->capture_default_str();
+  cmd->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  cmd->callback([flags, &run] { run = [flags] { return Serve(*flags); }; });
+}
+
+}  // namespace keyun::cli

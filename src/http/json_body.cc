@@ -1,0 +1,91 @@
+#include "http/json_body.h"
+
+#include <charconv>
+
+namespace keyun::http {
+
+Response Json(const nlohmann::json& body, int status) {
+  Response response;
+  response.status = status;
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
+}
+
+Result<nlohmann::json> ParseJsonObject(std::string_view body,
+                                       std::initializer_list<std::string_view> allowed) {
+  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    return InvalidArgument("the request body is not valid JSON; send a JSON object", "body");
+  }
+  if (!parsed.is_object()) {
+    return InvalidArgument("the request body must be a JSON object", "body");
+  }
+  for (const auto& [key, value] : parsed.items()) {
+    bool known = false;
+    for (std::string_view name : allowed) known = known || key == name;
+    if (!known) {
+      std::string names;
+      for (std::string_view name : allowed) {
+        if (!names.empty()) names += ", ";
+        names += name;
+      }
+      return InvalidArgument("unknown field '" + key + "'; the fields are: " + names, key);
+    }
+  }
+  return parsed;
+}
+
+namespace {
+
+template <class T, class Check>
+Result<std::optional<T>> Field(const nlohmann::json& object, std::string_view name, bool required,
+                               Check is_type, std::string_view type_name) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) {
+    if (required) return InvalidArgument(std::string(name) + " is required", std::string(name));
+    return std::optional<T>();
+  }
+  if (!is_type(*it)) {
+    return InvalidArgument(std::string(name) + " must be " + std::string(type_name),
+                           std::string(name));
+  }
+  return std::optional<T>(it->template get<T>());
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> StringField(const nlohmann::json& object, std::string_view name,
+                                               bool required) {
+  return Field<std::string>(
+      object, name, required, [](const nlohmann::json& v) { return v.is_string(); }, "a string");
+}
+
+Result<std::optional<std::int64_t>> IntField(const nlohmann::json& object, std::string_view name,
+                                             bool required) {
+  return Field<std::int64_t>(
+      object, name, required,
+      [](const nlohmann::json& v) { return v.is_number_integer(); }, "an integer");
+}
+
+Result<std::optional<bool>> BoolField(const nlohmann::json& object, std::string_view name,
+                                      bool required) {
+  return Field<bool>(
+      object, name, required, [](const nlohmann::json& v) { return v.is_boolean(); },
+      "true or false");
+}
+
+Result<std::int64_t> IntQuery(const Request& request, std::string_view name,
+                              std::int64_t fallback, std::int64_t min, std::int64_t max) {
+  std::optional<std::string> text = request.QueryParam(name);
+  if (!text) return fallback;
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value < min || value > max) {
+    return InvalidArgument(std::string(name) + " must be a whole number from " +
+                               std::to_string(min) + " to " + std::to_string(max),
+                           std::string(name));
+  }
+  return value;
+}
+
+}  // namespace keyun::http

@@ -1,0 +1,73 @@
+#include "http/node.h"
+
+#include <spdlog/spdlog.h>
+
+#include "http/network_api.h"
+#include "http/sessions.h"
+#include "http/static_pages.h"
+
+namespace keyun::http {
+
+struct Node::Api {
+  explicit Api(const core::Clock& clock) : sessions(clock) {}
+  Sessions sessions;
+};
+
+Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
+                                         const store::ProgressFn& progress) {
+  std::unique_ptr<Node> node(new Node());
+  const core::Clock* clock = options.clock;
+  if (clock == nullptr) {
+    node->system_clock_ = std::make_unique<core::SystemClock>();
+    clock = node->system_clock_.get();
+  }
+
+  Result<std::unique_ptr<store::Store>> store =
+      store::Store::Open(options.db, store::OpenOptions{.migrate = false});
+  if (!store) return Propagate(store);
+  node->store_ = std::move(*store);
+  Result<int> applied = node->store_->Migrate(progress);
+  if (!applied) return tl::unexpected(WithContext(applied.error(), "migrating the database"));
+  Result<int> version = node->store_->SchemaVersion();
+  if (!version) return Propagate(version);
+  node->info_ = NodeInfo{.store_location = node->store_->DisplayLocation(),
+                         .engine = std::string(store::EngineName(node->store_->engine())),
+                         .schema_version = *version,
+                         .demo = std::nullopt};
+
+  node->network_ = std::make_unique<network::NetworkService>(
+      *node->store_, *clock, network::NetworkService::Options{.password_cost = options.password_cost});
+
+  core::LocalDate today = clock->Now().ShanghaiDate();
+  if (options.demo) {
+    network::DemoOptions demo = options.demo_options;
+    if (!demo.first_date) demo.first_date = today;
+    Result<network::DemoSummary> seeded =
+        network::SeedDemoProvince(*node->network_, demo, progress);
+    if (!seeded) return tl::unexpected(WithContext(seeded.error(), "seeding the demo province"));
+    node->info_.demo = std::move(*seeded);
+  }
+  // Keep the presale window's runs generated; idempotent, so a restart only fills gaps.
+  if (options.presale_days > 0) {
+    Result<int> created =
+        node->network_->GenerateRuns(today, today.AddDays(options.presale_days - 1), progress);
+    if (!created) return tl::unexpected(WithContext(created.error(), "generating runs"));
+  }
+
+  node->api_ = std::make_unique<Api>(*clock);
+  node->router_ = std::make_unique<Router>();
+  AddNetworkApi(*node->router_, *node->network_, node->api_->sessions, *node->store_);
+  AddStaticPages(*node->router_);
+  node->server_ = std::make_unique<Server>(options.server, *node->router_);
+  return node;
+}
+
+Node::~Node() {
+  if (server_) server_->Stop();
+}
+
+Result<std::uint16_t> Node::Start() { return server_->Start(); }
+void Node::Stop() { server_->Stop(); }
+void Node::Wait() { server_->Wait(); }
+
+}  // namespace keyun::http

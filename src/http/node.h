@@ -1,0 +1,79 @@
+// Node: one provincial node in one process — store, services, HTTP API and pages.
+//
+//   NodeOptions options{.db = "keyun.db", .server = {.port = 8080}, .demo = true};
+//   Result<std::unique_ptr<Node>> node = Node::Open(options, PrintProgress);
+//   if (!node) { Fail(node.error()); }
+//   Result<std::uint16_t> port = (*node)->Start();
+//   (*node)->Wait();   // until Stop(), e.g. from a signal
+//
+// `keyun serve` is a thin wrapper over this, and the HTTP integration tests start nodes the
+// same way (port 0, ":memory:" or a PostgreSQL URL), so what is tested is what runs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "http/server.h"
+#include "network/demo_province.h"
+#include "network/network_service.h"
+#include "store/store.h"
+
+namespace keyun::http {
+
+struct NodeOptions {
+  std::string db = "keyun.db";  // SQLite path, ":memory:", or postgresql:// URL
+  ServerOptions server;
+  bool demo = false;                      // seed the demo province (idempotent)
+  network::DemoOptions demo_options;      // seed, province, days
+  // Days of runs kept generated ahead of today (runs are generated at start).
+  int presale_days = 15;
+  // Cost of staff password hashes. Tests use kFastForTests.
+  core::PasswordCost password_cost = core::PasswordCost::kInteractive;
+  // The clock; nullptr = the system clock. Must outlive the node.
+  const core::Clock* clock = nullptr;
+};
+
+struct NodeInfo {
+  std::string store_location;  // without password
+  std::string engine;          // "sqlite" / "postgresql"
+  int schema_version = 0;
+  std::optional<network::DemoSummary> demo;  // when seeded
+};
+
+class Node {
+ public:
+  // Opens the store (applying migrations), seeds the demo if asked, generates the runs of the
+  // presale window, and builds the routes. Does not listen yet.
+  // Errors: kUnavailable (the database cannot be opened: the message says which and why),
+  // kFailedPrecondition (schema newer than this binary; demo over foreign data), store errors.
+  [[nodiscard]] static Result<std::unique_ptr<Node>> Open(const NodeOptions& options,
+                                                          const store::ProgressFn& progress = {});
+  ~Node();
+
+  // Starts serving; returns the bound port (kUnavailable if it is busy).
+  [[nodiscard]] Result<std::uint16_t> Start();
+  void Stop();
+  void Wait();
+
+  [[nodiscard]] const NodeInfo& info() const { return info_; }
+  [[nodiscard]] store::Store& store() { return *store_; }
+  [[nodiscard]] network::NetworkService& network() { return *network_; }
+
+ private:
+  Node() = default;
+
+  NodeInfo info_;
+  std::unique_ptr<core::SystemClock> system_clock_;  // when no clock was given
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<network::NetworkService> network_;
+  struct Api;
+  std::unique_ptr<Api> api_;  // sessions and routes; private to node.cc
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Server> server_;
+};
+
+}  // namespace keyun::http

@@ -1,0 +1,256 @@
+// The Beast side of the HTTP server: accept loop and one coroutine per connection.
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace keyun::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+Method ToMethod(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get: return Method::kGet;
+    case bhttp::verb::post: return Method::kPost;
+    case bhttp::verb::put: return Method::kPut;
+    case bhttp::verb::delete_: return Method::kDelete;
+    case bhttp::verb::patch: return Method::kPatch;
+    case bhttp::verb::head: return Method::kHead;
+    case bhttp::verb::options: return Method::kOptions;
+    default: return Method::kOther;
+  }
+}
+
+std::string MakeRequestId() {
+  static std::atomic<std::uint64_t> counter{0};
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static const std::uint64_t prefix = std::random_device{}();
+  return fmt::format("{:06x}-{:08x}", (prefix ^ rng()) & 0xffffff, ++counter);
+}
+
+// A client's request id is echoed only when it is short and printable, so logs stay clean.
+bool UsableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<Request> Translate(const bhttp::request<bhttp::string_body>& in) {
+  Request out;
+  out.method = ToMethod(in.method());
+  auto url = boost::urls::parse_origin_form(in.target());
+  if (!url) return InvalidArgument("the request target is not a valid path", "target");
+  out.path = std::string(url->path());
+  for (auto param : url->params()) {
+    out.query.emplace(std::string(param.key), std::string(param.value));
+  }
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(field.value());
+  }
+  out.body = in.body();
+  auto id = out.headers.find("x-request-id");
+  out.request_id = (id != out.headers.end() && UsableRequestId(id->second)) ? id->second
+                                                                             : MakeRequestId();
+  return out;
+}
+
+bhttp::response<bhttp::string_body> ToBeast(Response&& in, unsigned version, bool keep_alive,
+                                            const std::string& request_id, bool head) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.status), version};
+  out.set(bhttp::field::server, "keyun");
+  out.set(bhttp::field::content_type, in.content_type);
+  out.set("X-Request-Id", request_id);
+  for (auto& [name, value] : in.headers) out.set(name, value);
+  out.keep_alive(keep_alive);
+  out.body() = std::move(in.body);
+  out.prepare_payload();
+  if (head) out.body().clear();
+  return out;
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, const Router& router)
+      : options_(std::move(options)), router_(router), acceptor_(io_) {}
+
+  Result<std::uint16_t> Start() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) return InvalidArgument("'" + options_.host + "' is not an IP address", "host");
+    tcp::endpoint endpoint(address, options_.port);
+    std::string where = fmt::format("{}:{}", options_.host, options_.port);
+    if (acceptor_.open(endpoint.protocol(), ec); ec) {
+      return Unavailable("cannot open a socket for " + where + ": " + ec.message());
+    }
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (acceptor_.bind(endpoint, ec); ec) {
+      return Unavailable("cannot listen on " + where + ": " + ec.message() +
+                         " (is another keyun or program using the port? pick another with "
+                         "--port, or --port 0 for a free one)");
+    }
+    if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
+      return Unavailable("cannot listen on " + where + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    asio::co_spawn(io_, Accept(), asio::detached);
+    int threads = std::max(1, options_.threads);
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] { io_.run(); });
+    }
+    return port_;
+  }
+
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    asio::post(io_, [this] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    io_.stop();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    stopped_cv_.notify_all();
+  }
+
+  void Wait() {
+    std::unique_lock lock(mu_);
+    stopped_cv_.wait(lock, [this] { return stopped_; });
+  }
+
+ private:
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(io_, Serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> Serve(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      stream.expires_after(options_.idle_timeout);
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.body_limit(options_.max_body_bytes);
+      parser.header_limit(16 * 1024);
+      auto [ec, bytes] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+          ec == asio::error::connection_reset || ec == asio::error::eof) {
+        break;
+      }
+      if (ec) {
+        // Malformed or oversized request: answer once, then close the connection, since the
+        // stream position is unknown.
+        bool too_large = ec == bhttp::error::body_limit || ec == bhttp::error::header_limit;
+        Error error = too_large
+                          ? Error{ErrorCode::kResourceExhausted,
+                                  fmt::format("the request is larger than the {} bytes allowed",
+                                              options_.max_body_bytes),
+                                  ""}
+                          : Error{ErrorCode::kInvalidArgument,
+                                  "the request is not valid HTTP/1.1: " + ec.message(), ""};
+        Response response = ErrorResponse(error);
+        if (too_large) response.status = 413;
+        std::string id = MakeRequestId();
+        spdlog::info("request_id={} status={} error=\"{}\"", id, response.status, ec.message());
+        auto out = ToBeast(std::move(response), 11, false, id, false);
+        co_await bhttp::async_write(stream, out, kUseTuple);
+        break;
+      }
+      auto& raw = parser.get();
+      bool keep_alive = raw.keep_alive();
+      auto started = std::chrono::steady_clock::now();
+      Response response;
+      std::string request_id;
+      std::string path(raw.target());
+      Result<Request> request = Translate(raw);
+      if (!request) {
+        request_id = MakeRequestId();
+        response = ErrorResponse(request.error());
+      } else {
+        request_id = request->request_id;
+        response = Handle(*request);
+      }
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+      spdlog::info("request_id={} method={} target=\"{}\" status={} micros={}", request_id,
+                   std::string(raw.method_string()), path, response.status, micros);
+      auto out = ToBeast(std::move(response), raw.version(), keep_alive, request_id,
+                         raw.method() == bhttp::verb::head);
+      auto [write_ec, written] = co_await bhttp::async_write(stream, out, kUseTuple);
+      if (write_ec || !keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  Response Handle(Request& request) {
+    try {
+      return router_.Dispatch(request);
+    } catch (const std::exception& e) {
+      spdlog::error("request_id={} handler threw: {}", request.request_id, e.what());
+    } catch (...) {
+      spdlog::error("request_id={} handler threw a non-exception", request.request_id);
+    }
+    return ErrorResponse(Error{ErrorCode::kInternal,
+                               "internal error; quote request id " + request.request_id +
+                                   " when reporting it",
+                               ""});
+  }
+
+  ServerOptions options_;
+  const Router& router_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable stopped_cv_;
+  bool stopped_ = false;  // guarded by mu_
+};
+
+Server::Server(ServerOptions options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+Server::~Server() { Stop(); }
+Result<std::uint16_t> Server::Start() { return impl_->Start(); }
+void Server::Stop() { impl_->Stop(); }
+void Server::Wait() { impl_->Wait(); }
+
+}  // namespace keyun::http

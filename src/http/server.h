@@ -1,0 +1,113 @@
+// HTTP server (接口): HTTP/1.1 with keep-alive, routing, request ids, limits.
+//
+//   http::Router router;
+//   router.Add(http::Method::kGet, "/api/v1/stations/{code}", [&](const http::Request& req) {
+//     return http::Json(200, LookUp(req.PathParam("code")));
+//   });
+//   http::Server server(http::ServerOptions{.port = 8080}, router);
+//   Result<std::uint16_t> port = server.Start();   // kUnavailable if the port is busy
+//   ...
+//   server.Stop();
+//
+// Boost.Beast lives only in server.cc: handlers see these plain types. Handlers run on the
+// server's I/O threads and must be thread-safe; a handler that throws gets a logged 500 with a
+// request id, never a dropped connection or a crashed node.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+
+namespace keyun::http {
+
+enum class Method { kGet, kPost, kPut, kDelete, kPatch, kHead, kOptions, kOther };
+[[nodiscard]] std::string_view MethodName(Method method);
+
+struct Request {
+  Method method = Method::kGet;
+  std::string path;                               // decoded path, without the query
+  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::map<std::string, std::string> path_params;  // filled by the router: {code} → value
+  std::map<std::string, std::string> headers;      // names lower-case
+  std::string body;
+  std::string request_id;  // X-Request-Id from the client, or one we made
+
+  // First value of a query parameter, or nullopt.
+  [[nodiscard]] std::optional<std::string> QueryParam(std::string_view name) const;
+  // A path parameter the route declared; empty if the route has none of that name.
+  [[nodiscard]] const std::string& PathParam(std::string_view name) const;
+  // A header by lower-case name, or nullopt.
+  [[nodiscard]] std::optional<std::string> Header(std::string_view lower_name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+// Error body of DESIGN.md §10: {"error": {"code", "message", "field"}} with the status that
+// the code maps to (the one place codes become statuses).
+[[nodiscard]] int HttpStatusFor(ErrorCode code);
+[[nodiscard]] Response ErrorResponse(const Error& error);
+
+using Handler = std::function<Response(Request&)>;
+
+// Maps (method, path pattern) to handlers. Patterns are literal segments and {name} segments
+// that match one non-empty segment. Not thread-safe to Add while serving; Dispatch is.
+class Router {
+ public:
+  void Add(Method method, std::string_view pattern, Handler handler);
+  // Routes `request` (filling its path_params) and runs the handler. 404 when no pattern
+  // matches, 405 with an Allow header when the path matches under another method.
+  [[nodiscard]] Response Dispatch(Request& request) const;
+
+ private:
+  struct Route {
+    Method method;
+    std::vector<std::string> segments;  // "{name}" marks a parameter
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 picks a free port
+  int threads = 2;
+  std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
+  std::chrono::seconds idle_timeout{30};
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving on background threads; returns the bound port.
+  // Errors: kUnavailable when the address cannot be bound (port busy, no permission), with the
+  // address and the system's reason in the message.
+  [[nodiscard]] Result<std::uint16_t> Start();
+  // Stops accepting, closes connections and joins the threads. Idempotent.
+  void Stop();
+  // Blocks until Stop() is called (from another thread or a signal handler).
+  void Wait();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keyun::http

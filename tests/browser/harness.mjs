@@ -1,0 +1,54 @@
+// Shared set-up for browser tests: a real keyun node on a free port with a fresh SQLite file,
+// and Debian's headless chromium driven by playwright-core (never a downloaded browser).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const KEYUN = process.env.KEYUN_BIN;
+const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
+
+// Starts `keyun serve --demo --port 0` and resolves once it prints the URL it listens on.
+export async function startNode(extraArgs = []) {
+  if (!KEYUN) throw new Error("set KEYUN_BIN to the keyun binary (ctest does)");
+  const dir = mkdtempSync(path.join(tmpdir(), "keyun-browser-"));
+  const child = spawn(KEYUN, ["serve", "--demo", "--port", "0", "--db", path.join(dir, "keyun.db"), ...extraArgs],
+    { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("keyun did not start in 60 s:\n" + output)), 60000);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      const match = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (match) { clearTimeout(timer); resolve(match[1]); }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`keyun exited with ${code}:\n${output}`)); });
+  });
+  return {
+    url,
+    output: () => output,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(path.join(tmpdir(), "keyun-chromium-"));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      `--user-data-dir=${userDataDir}`],
+  });
+  return {
+    browser,
+    async close() { await browser.close(); rmSync(userDataDir, { recursive: true, force: true }); },
+  };
+}

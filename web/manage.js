@@ -1,0 +1,157 @@
+// Management page: stations, carriers, routes, schedules and the day's runs of the province.
+import { api, login, logout, session, escapeHtml, todayInShanghai } from "/api.js";
+import { setupI18n, t, applyTranslations } from "/i18n.js";
+
+const dict = {
+  title: { zh: "业务管理", en: "Network management" },
+  logout: { zh: "退出", en: "Log out" },
+  login: { zh: "工作人员登录", en: "Staff login" },
+  username: { zh: "用户名", en: "Username" },
+  password: { zh: "密码", en: "Password" },
+  login_button: { zh: "登录", en: "Log in" },
+  stations: { zh: "站点", en: "Stations" },
+  carriers: { zh: "承运人", en: "Carriers" },
+  routes: { zh: "班线", en: "Routes" },
+  schedules: { zh: "班次", en: "Schedules" },
+  departures: { zh: "今日班次", en: "Runs of the day" },
+  search: { zh: "查找", en: "Search" },
+  search_hint: { zh: "名称、代码或拼音首字母", en: "name, code or pinyin initials" },
+  date: { zh: "日期", en: "Date" },
+  show: { zh: "显示", en: "Show" },
+  count: { zh: "共 {0} 条", en: "{0} rows" },
+  code: { zh: "代码", en: "Code" },
+  name: { zh: "名称", en: "Name" },
+  grade: { zh: "等级", en: "Grade" },
+  county: { zh: "所在区县", en: "County" },
+  credit_code: { zh: "统一社会信用代码", en: "Credit code" },
+  licence: { zh: "经营许可证号", en: "Licence" },
+  route_class: { zh: "类别", en: "Class" },
+  stops: { zh: "停靠站", en: "Stops" },
+  km: { zh: "里程(km)", en: "km" },
+  station: { zh: "始发站", en: "Station" },
+  route: { zh: "班线", en: "Route" },
+  departs: { zh: "发车时间", en: "Departs" },
+  days: { zh: "运行日", en: "Days" },
+  carrier: { zh: "承运人", en: "Carrier" },
+  seats: { zh: "座位", en: "Seats" },
+  kind: { zh: "类型", en: "Kind" },
+  status: { zh: "状态", en: "Status" },
+  run: { zh: "班次号", en: "Run" },
+  from_to: { zh: "起讫", en: "From – to" },
+  real_name: { zh: "实名制", en: "Real-name" },
+  yes: { zh: "是", en: "yes" },
+  no: { zh: "否", en: "no" },
+  grade_1: { zh: "一级", en: "Grade 1" }, grade_2: { zh: "二级", en: "Grade 2" },
+  grade_3: { zh: "三级", en: "Grade 3" }, grade_4: { zh: "四级", en: "Grade 4" },
+  grade_5: { zh: "五级", en: "Grade 5" },
+  class_1: { zh: "一类", en: "Class 1" }, class_2: { zh: "二类", en: "Class 2" },
+  class_3: { zh: "三类", en: "Class 3" }, class_4: { zh: "四类", en: "Class 4" },
+  status_open: { zh: "开班", en: "open" }, status_stopped: { zh: "停班", en: "stopped" },
+  status_stopped_sold: { zh: "停班有售", en: "stopped, tickets sold" },
+  status_departed: { zh: "已发车", en: "departed" },
+  kind_regular: { zh: "正班", en: "regular" }, kind_extra: { zh: "加班", en: "extra" },
+};
+
+let tab = location.hash.slice(1) || "stations";
+const form = document.getElementById("filter");
+form.date.value = todayInShanghai();
+
+// Each tab: the API path for the filter, and its columns as (header key, cell renderer).
+const tabs = {
+  stations: {
+    path: () => `/stations?limit=500&q=${encodeURIComponent(form.q.value)}`,
+    columns: [
+      ["code", (s) => s.code], ["name", (s) => s.name], ["grade", (s) => t("grade_" + s.grade)],
+      ["county", (s) => `${s.city_name} ${s.county_name}`],
+    ],
+  },
+  carriers: {
+    path: () => `/carriers`,
+    columns: [["credit_code", (c) => c.credit_code], ["name", (c) => c.name], ["licence", (c) => c.licence]],
+  },
+  routes: {
+    path: () => `/routes`,
+    columns: [
+      ["code", (r) => r.code], ["name", (r) => r.name], ["route_class", (r) => t("class_" + r.route_class)],
+      ["real_name", (r) => t(r.real_name_required ? "yes" : "no")],
+      ["stops", (r) => r.stops.map((s) => `${s.station_name} ${s.km}`).join(" → ")],
+    ],
+  },
+  schedules: {
+    path: () => `/schedules`,
+    columns: [
+      ["station", (s) => s.station_name], ["code", (s) => s.code], ["route", (s) => s.route_name],
+      ["departs", (s) => s.departs], ["days", (s) => s.days], ["carrier", (s) => s.carrier_name],
+      ["seats", (s) => s.seats], ["kind", (s) => t("kind_" + s.kind)],
+    ],
+  },
+  departures: {
+    path: () => `/departures?date=${encodeURIComponent(form.date.value)}`,
+    columns: [
+      ["run", (r) => r.run_id], ["departs", (r) => r.departs_at.slice(11, 16)],
+      ["from_to", (r) => `${r.from_name} → ${r.to_name}`], ["route", (r) => r.route_name],
+      ["carrier", (r) => r.carrier_name], ["seats", (r) => r.seats],
+      ["status", (r) => `<span class="badge ${r.status}">${t("status_" + r.status)}</span>`, true],
+    ],
+  },
+};
+
+async function show() {
+  document.querySelectorAll("nav.tabs button").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.tab === tab)));
+  document.getElementById("q-label").hidden = tab !== "stations";
+  document.getElementById("date-label").hidden = tab !== "departures";
+  const error = document.getElementById("error");
+  error.textContent = "";
+  const spec = tabs[tab];
+  const table = document.getElementById("table");
+  table.tHead.innerHTML = "<tr>" + spec.columns.map(([key]) => `<th>${escapeHtml(t(key))}</th>`).join("") + "</tr>";
+  try {
+    const data = await api("GET", spec.path());
+    const rows = data.items;
+    table.tBodies[0].innerHTML = rows.map((row) => "<tr>" + spec.columns.map(([, cell, html]) =>
+      `<td>${html ? cell(row) : escapeHtml(cell(row))}</td>`).join("") + "</tr>").join("");
+    document.getElementById("count").textContent = t("count", rows.length);
+  } catch (e) {
+    if (e.status === 401) return showLogin();
+    table.tBodies[0].innerHTML = "";
+    error.textContent = e.message;
+  }
+}
+
+function showLogin() {
+  document.getElementById("app").hidden = true;
+  document.getElementById("logout").hidden = true;
+  document.getElementById("login-panel").hidden = false;
+  document.getElementById("who").textContent = "";
+}
+
+function showApp() {
+  const who = session();
+  document.getElementById("login-panel").hidden = true;
+  document.getElementById("app").hidden = false;
+  document.getElementById("logout").hidden = false;
+  document.getElementById("who").textContent = `${who.display_name} (${who.username})`;
+  show();
+}
+
+document.getElementById("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const f = event.target;
+  document.getElementById("login-error").textContent = "";
+  try {
+    await login(f.username.value.trim(), f.password.value);
+    showApp();
+  } catch (e) {
+    document.getElementById("login-error").textContent = e.message;
+  }
+});
+document.getElementById("logout").addEventListener("click", async () => { await logout(); showLogin(); });
+document.querySelectorAll("nav.tabs button").forEach((b) => b.addEventListener("click", () => {
+  tab = b.dataset.tab;
+  history.replaceState(null, "", "#" + tab);
+  show();
+}));
+form.addEventListener("submit", (event) => { event.preventDefault(); show(); });
+
+setupI18n(dict, document.getElementById("lang"), () => { if (session()) show(); applyTranslations(); });
+if (session()) showApp(); else showLogin();
