@@ -7,6 +7,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,7 +31,8 @@ std::string RedactPostgresUrl(std::string_view url) {
     }
   }
   // A password may also come as a query parameter: ?password=… or &password=…
-  for (std::size_t at = out.find("password="); at != std::string::npos; at = out.find("password=")) {
+  for (std::size_t at = out.find("password="); at != std::string::npos;
+       at = out.find("password=")) {
     if (at == 0 || (out[at - 1] != '?' && out[at - 1] != '&')) break;
     std::size_t end = out.find('&', at);
     end = end == std::string::npos ? out.size() : end + 1;
@@ -78,7 +80,9 @@ constexpr Oid kNumericOid = 1700;
 
 struct StringHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  std::size_t operator()(std::string_view text) const {
+    return std::hash<std::string_view>{}(text);
+  }
 };
 
 void LogNotice(void* /*arg*/, const char* message) {
@@ -198,7 +202,8 @@ class PgConnection {
     const char* text = PQgetvalue(res, row, column);
     const int size = PQgetlength(res, row, column);
     switch (type) {
-      case kBoolOid: return std::int64_t{text[0] == 't' ? 1 : 0};
+      case kBoolOid:
+        return std::int64_t{text[0] == 't' ? 1 : 0};
       case kInt8Oid:
       case kInt4Oid:
       case kInt2Oid:
@@ -209,17 +214,20 @@ class PgConnection {
         if (ec == std::errc{} && end == text + size) return number;
         return std::string(text, static_cast<std::size_t>(size));
       }
-      default: return std::string(text, static_cast<std::size_t>(size));
+      default:
+        return std::string(text, static_cast<std::size_t>(size));
     }
   }
 
   tl::unexpected<Error> Fail(const PGresult* result, std::string_view sql) {
-    const char* sqlstate = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    const char* sqlstate =
+        result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
     if (sqlstate == nullptr || broken()) {
       std::string reason = PQerrorMessage(conn_.get());
       while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
       spdlog::warn("postgresql: connection to {} failed: {}", display_, reason);
-      return Unavailable(fmt::format("lost the connection to PostgreSQL at {}: {}", display_, reason));
+      return Unavailable(
+          fmt::format("lost the connection to PostgreSQL at {}: {}", display_, reason));
     }
     const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
     Error error = PostgresError(sqlstate, primary == nullptr ? "database error" : primary);
@@ -255,7 +263,8 @@ class PgPool {
 
   Result<std::unique_ptr<PgConnection>> Acquire() {
     std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, acquire_timeout_, [&] { return !idle_.empty() || open_ < capacity_; })) {
+    if (!cv_.wait_for(lock, acquire_timeout_,
+                      [&] { return !idle_.empty() || open_ < capacity_; })) {
       return Unavailable(fmt::format("all {} connections to PostgreSQL at {} stayed busy for {} ms",
                                      capacity_, display_, acquire_timeout_.count()));
     }
@@ -317,7 +326,7 @@ class PgPool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
-  int open_ = 0;  // guarded by mu_: idle + leased + connecting
+  int open_ = 0;                                     // guarded by mu_: idle + leased + connecting
 };
 
 // A connection borrowed from the pool for one transaction attempt.
@@ -369,7 +378,19 @@ class PostgresStore final : public Store {
 
   Result<void> RunTransaction(const std::function<Result<void>(Transaction&)>& body,
                               const TransactionOptions& options) override {
-    return RetryOnAborted(options, [&]() -> Result<void> { return RunOnce(body, options); });
+    return RetryOnAborted(options, [&](int attempt) -> Result<void> {
+      // Readers never conflict. Writers share the gate; one that has already lost
+      // kExclusiveFromAttempt - 1 times takes it alone, so it cannot starve: otherwise, on a hot
+      // row under SERIALIZABLE, a retry competes with fresh transactions on equal terms and
+      // loses again with the same odds. (Other processes are not held back by the gate.)
+      if (options.read_only) return RunOnce(body, options);
+      if (attempt >= kExclusiveFromAttempt) {
+        std::unique_lock alone(gate_);
+        return RunOnce(body, options);
+      }
+      std::shared_lock shared(gate_);
+      return RunOnce(body, options);
+    });
   }
 
  private:
@@ -377,7 +398,8 @@ class PostgresStore final : public Store {
     // Readers get one snapshot and never serialization failures; writers default to
     // SERIALIZABLE so that they behave as on SQLite, where writers run one at a time.
     if (options.read_only) return "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
-    if (options.isolation == Isolation::kReadCommitted) return "BEGIN ISOLATION LEVEL READ COMMITTED";
+    if (options.isolation == Isolation::kReadCommitted)
+      return "BEGIN ISOLATION LEVEL READ COMMITTED";
     return "BEGIN ISOLATION LEVEL SERIALIZABLE";
   }
 
@@ -413,7 +435,12 @@ class PostgresStore final : public Store {
     }
   }
 
+  static constexpr int kExclusiveFromAttempt = 3;
+
   PgPool pool_;
+  // Taken shared by every read-write attempt (before a pool connection), exclusively by late
+  // retries. Never run a transaction inside a transaction body: it would wait for itself.
+  std::shared_mutex gate_;
 };
 
 }  // namespace

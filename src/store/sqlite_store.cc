@@ -39,7 +39,9 @@ Error SqliteError(int code, std::string_view detail) {
 
 struct StringHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  std::size_t operator()(std::string_view text) const {
+    return std::hash<std::string_view>{}(text);
+  }
 };
 
 // One sqlite3 handle and its prepared statements, cached by SQL text. Used by one thread at a
@@ -159,8 +161,9 @@ class SqliteConnection {
       const char* name = sqlite3_bind_parameter_name(cached.stmt, i);
       int number = 0;
       std::string_view text = name == nullptr ? "" : name;
-      auto [end, ec] = text.size() > 1 ? std::from_chars(text.data() + 1, text.data() + text.size(), number)
-                                       : std::from_chars_result{text.data(), std::errc::invalid_argument};
+      auto [end, ec] = text.size() > 1
+                           ? std::from_chars(text.data() + 1, text.data() + text.size(), number)
+                           : std::from_chars_result{text.data(), std::errc::invalid_argument};
       if (text.empty() || text[0] != '$' || ec != std::errc{} || end != text.data() + text.size() ||
           number < 1) {
         sqlite3_finalize(cached.stmt);
@@ -203,8 +206,10 @@ class SqliteConnection {
 
   static Value ColumnValue(sqlite3_stmt* stmt, int column) {
     switch (sqlite3_column_type(stmt, column)) {
-      case SQLITE_NULL: return kNull;
-      case SQLITE_INTEGER: return std::int64_t{sqlite3_column_int64(stmt, column)};
+      case SQLITE_NULL:
+        return kNull;
+      case SQLITE_INTEGER:
+        return std::int64_t{sqlite3_column_int64(stmt, column)};
       default: {  // TEXT; and REAL/BLOB, which keyun does not store, as their text
         const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
         const int size = sqlite3_column_bytes(stmt, column);
@@ -248,7 +253,7 @@ class SqliteStore final : public Store {
                               const TransactionOptions& options) override {
     // ":memory:" has no readers: its one connection is the whole database.
     const bool use_reader = options.read_only && has_readers_;
-    return RetryOnAborted(options, [&]() -> Result<void> {
+    return RetryOnAborted(options, [&](int /*attempt*/) -> Result<void> {
       return use_reader ? RunOnReader(body) : RunOnWriter(body, options.read_only);
     });
   }
@@ -346,8 +351,9 @@ Result<std::unique_ptr<Store>> OpenSqlite(std::string_view location, const OpenO
   }
   // FULL fsyncs the WAL at each commit (durable across power loss); NORMAL only at checkpoints
   // (durable across a crash of keyun, not of the machine). See OpenOptions.
-  if (auto ok = Pragma(w, path, options.sqlite_synchronous_full ? "PRAGMA synchronous = FULL"
-                                                                 : "PRAGMA synchronous = NORMAL");
+  if (auto ok = Pragma(w, path,
+                       options.sqlite_synchronous_full ? "PRAGMA synchronous = FULL"
+                                                       : "PRAGMA synchronous = NORMAL");
       !ok) {
     return Propagate(ok);
   }

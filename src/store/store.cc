@@ -47,15 +47,18 @@ Result<Row> Transaction::QueryOne(std::string_view sql, Params params) {
   if (!rows) return Propagate(rows);
   if (rows->empty()) return NotFound("no row found");
   if (rows->size() > 1) {
-    return Internal(fmt::format("expected one row but the query returned {}: {}", rows->size(), sql));
+    return Internal(
+        fmt::format("expected one row but the query returned {}: {}", rows->size(), sql));
   }
   return std::move(rows->front());
 }
 
 std::string_view EngineName(Engine engine) {
   switch (engine) {
-    case Engine::kSqlite: return "sqlite";
-    case Engine::kPostgres: return "postgresql";
+    case Engine::kSqlite:
+      return "sqlite";
+    case Engine::kPostgres:
+      return "postgresql";
   }
   return "sqlite";
 }
@@ -67,11 +70,13 @@ int LatestSchemaVersion() {
 
 Result<std::unique_ptr<Store>> Store::Open(std::string_view location, const OpenOptions& options) {
   if (location.empty()) {
-    return InvalidArgument("no database given: pass a SQLite file, :memory: or a postgresql:// URL");
+    return InvalidArgument(
+        "no database given: pass a SQLite file, :memory: or a postgresql:// URL");
   }
-  const bool postgres = location.starts_with("postgresql://") || location.starts_with("postgres://");
-  Result<std::unique_ptr<Store>> store =
-      postgres ? internal::OpenPostgres(location, options) : internal::OpenSqlite(location, options);
+  const bool postgres =
+      location.starts_with("postgresql://") || location.starts_with("postgres://");
+  Result<std::unique_ptr<Store>> store = postgres ? internal::OpenPostgres(location, options)
+                                                  : internal::OpenSqlite(location, options);
   if (!store) return store;
 
   if (options.migrate) {
@@ -81,9 +86,9 @@ Result<std::unique_ptr<Store>> Store::Open(std::string_view location, const Open
     Result<int> version = (*store)->SchemaVersion();
     if (!version) return Propagate(version);
     if (*version > LatestSchemaVersion()) {
-      return FailedPrecondition(fmt::format(
-          "database schema version {} is newer than this keyun ({}); upgrade keyun", *version,
-          LatestSchemaVersion()));
+      return FailedPrecondition(
+          fmt::format("database schema version {} is newer than this keyun ({}); upgrade keyun",
+                      *version, LatestSchemaVersion()));
     }
   }
   return store;
@@ -116,9 +121,9 @@ std::string UtcNow() {
 }
 
 tl::unexpected<Error> NewerSchema(int version) {
-  return FailedPrecondition(fmt::format(
-      "database schema version {} is newer than this keyun ({}); upgrade keyun", version,
-      LatestSchemaVersion()));
+  return FailedPrecondition(
+      fmt::format("database schema version {} is newer than this keyun ({}); upgrade keyun",
+                  version, LatestSchemaVersion()));
 }
 
 }  // namespace
@@ -177,9 +182,9 @@ Result<int> Store::Migrate(const ProgressFn& progress) {
     Result<bool> ran = Transact<bool>(
         [&](Transaction& tx) -> Result<bool> {
           if (auto locked = LockMigrations(*this, tx); !locked) return Propagate(locked);
-          Result<Row> already = tx.QueryOne(
-              "SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
-              {Value{std::int64_t{migration.version}}});
+          Result<Row> already =
+              tx.QueryOne("SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
+                          {Value{std::int64_t{migration.version}}});
           if (!already) return Propagate(already);
           if (already->Int(0) > 0) return false;  // another migrator got here first
           std::vector<std::string> statements =

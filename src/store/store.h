@@ -96,7 +96,8 @@ class Transaction {
   // The single row of a query expected to return exactly one; kNotFound if none, kInternal if
   // more than one.
   [[nodiscard]] Result<Row> QueryOne(std::string_view sql, Params params);
-  [[nodiscard]] Result<Row> QueryOne(std::string_view sql, std::initializer_list<Value> params = {}) {
+  [[nodiscard]] Result<Row> QueryOne(std::string_view sql,
+                                     std::initializer_list<Value> params = {}) {
     return QueryOne(sql, Params(params.begin(), params.size()));
   }
 };
@@ -168,7 +169,8 @@ class Store {
 
   // Runs `body` in one transaction and commits it if the body succeeds; rolls back if the body
   // returns an error (which is returned as is). Retries the whole body on kAborted, up to
-  // options.max_attempts, so the body must have no side effects outside the transaction.
+  // options.max_attempts, so the body must have no side effects outside the transaction. The
+  // body must not start another transaction on this store (it may wait for itself).
   [[nodiscard]] virtual Result<void> RunTransaction(
       const std::function<Result<void>(Transaction&)>& body,
       const TransactionOptions& options = {}) = 0;

@@ -57,10 +57,10 @@ void SleepBeforeRetry(int attempt) {
 }  // namespace
 
 Result<void> RetryOnAborted(const TransactionOptions& options,
-                            const std::function<Result<void>()>& attempt) {
+                            const std::function<Result<void>(int attempt)>& attempt) {
   const int max_attempts = std::max(1, options.max_attempts);
   for (int i = 1;; ++i) {
-    Result<void> result = attempt();
+    Result<void> result = attempt(i);
     if (result || result.error().code != ErrorCode::kAborted) return result;
     if (i >= max_attempts) {
       return tl::unexpected<Error>(

@@ -39,10 +39,11 @@ class GuardedTransaction : public Transaction {
 [[nodiscard]] Result<void> RunBody(GuardedTransaction& tx,
                                    const std::function<Result<void>(Transaction&)>& body);
 
-// Calls `attempt` until it returns anything but kAborted, at most options.max_attempts times,
-// sleeping a short randomized, growing pause between attempts so contenders spread out.
+// Calls `attempt(1)`, `attempt(2)`, … until it returns anything but kAborted, at most
+// options.max_attempts times, sleeping a short randomized, growing pause between attempts so
+// contenders spread out.
 [[nodiscard]] Result<void> RetryOnAborted(const TransactionOptions& options,
-                                          const std::function<Result<void>()>& attempt);
+                                          const std::function<Result<void>(int attempt)>& attempt);
 
 // Parameter count check shared by both engines: statements use $1..$n and get n values.
 [[nodiscard]] Result<void> CheckParamCount(std::string_view sql, int expected, std::size_t got);
