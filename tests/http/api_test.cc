@@ -1,0 +1,278 @@
+// The node's JSON API end to end: a real Node (store, services, HTTP server) on a free port,
+// on SQLite and on a real PostgreSQL server, driven over HTTP by cpp-httplib.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "http/node.h"
+#include "support/postgres_test_server.h"
+
+namespace keyun::http {
+namespace {
+
+using nlohmann::json;
+
+enum class Engine { kSqlite, kPostgres };
+
+class ApiTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    std::string db = ":memory:";
+    if (GetParam() == Engine::kPostgres) {
+      auto server = testing::PostgresTestServer::Shared();
+      ASSERT_TRUE(server) << server.error().message;
+      auto url = (*server)->CreateDatabase();
+      ASSERT_TRUE(url) << url.error().message;
+      db = *url;
+    }
+    NodeOptions options{.db = db,
+                        .server = {.port = 0},
+                        .demo = true,
+                        .demo_options = {.days = 2},
+                        .presale_days = 2,
+                        .password_cost = core::PasswordCost::kFastForTests};
+    auto node = Node::Open(options);
+    ASSERT_TRUE(node) << node.error().ToString();
+    node_ = std::move(*node);
+    auto port = node_->Start();
+    ASSERT_TRUE(port) << port.error().ToString();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", *port);
+  }
+
+  std::string Login(const std::string& username) {
+    auto res = client_->Post("/api/v1/session",
+                             json{{"username", username}, {"password", "keyun-demo"}}.dump(),
+                             "application/json");
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 201) << res->body;
+    return json::parse(res->body)["token"];
+  }
+
+  httplib::Headers Bearer(const std::string& token) {
+    return {{"Authorization", "Bearer " + token}};
+  }
+
+  static json Body(const httplib::Result& res) { return json::parse(res->body); }
+
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_P(ApiTest, HealthzReportsEngineAndSchema) {
+  auto res = client_->Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  json body = Body(res);
+  EXPECT_EQ(body["status"], "ok");
+  EXPECT_EQ(body["engine"], GetParam() == Engine::kSqlite ? "sqlite" : "postgresql");
+  EXPECT_GE(body["schema_version"].get<int>(), 2);
+}
+
+TEST_P(ApiTest, StationSearchByNameAndCode) {
+  auto all = client_->Get("/api/v1/stations?limit=1000");
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->status, 200);
+  json items = Body(all)["items"];
+  ASSERT_GE(items.size(), 40u);
+  std::string code = items[0]["code"];
+  std::string name = items[0]["name"];
+
+  auto by_code = client_->Get(("/api/v1/stations?q=" + code).c_str());
+  ASSERT_TRUE(by_code);
+  ASSERT_EQ(Body(by_code)["items"].size(), 1u);
+  EXPECT_EQ(Body(by_code)["items"][0]["name"], name);
+
+  httplib::Params params{{"q", name}};
+  auto by_name = client_->Get("/api/v1/stations", params, {});
+  ASSERT_TRUE(by_name);
+  EXPECT_GE(Body(by_name)["items"].size(), 1u);
+
+  auto one = client_->Get(("/api/v1/stations/" + code).c_str());
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 200);
+  EXPECT_EQ(Body(one)["code"], code);
+  EXPECT_FALSE(Body(one)["county_name"].get<std::string>().empty());
+}
+
+TEST_P(ApiTest, BadStationInputGetsClear4xx) {
+  auto bad = client_->Get("/api/v1/stations/12345");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(Body(bad)["error"]["field"], "code");
+  auto missing = client_->Get("/api/v1/stations/370102999");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  auto limit = client_->Get("/api/v1/stations?limit=0");
+  ASSERT_TRUE(limit);
+  EXPECT_EQ(limit->status, 400);
+  EXPECT_EQ(Body(limit)["error"]["field"], "limit");
+}
+
+TEST_P(ApiTest, LoginRefusesWrongPasswordAndUnknownUserAlike) {
+  auto wrong = client_->Post("/api/v1/session",
+                             json{{"username", "admin"}, {"password", "nope-nope"}}.dump(),
+                             "application/json");
+  auto unknown = client_->Post("/api/v1/session",
+                               json{{"username", "nobody"}, {"password", "nope-nope"}}.dump(),
+                               "application/json");
+  ASSERT_TRUE(wrong);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_EQ(unknown->status, 401);
+  EXPECT_EQ(Body(wrong)["error"]["message"], Body(unknown)["error"]["message"]);
+}
+
+TEST_P(ApiTest, LoginBodyIsCheckedStrictly) {
+  auto not_json = client_->Post("/api/v1/session", "{username:", "application/json");
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 400);
+  auto unknown_field = client_->Post(
+      "/api/v1/session", json{{"username", "admin"}, {"password", "x"}, {"pasword", "y"}}.dump(),
+      "application/json");
+  ASSERT_TRUE(unknown_field);
+  EXPECT_EQ(unknown_field->status, 400);
+  EXPECT_EQ(Body(unknown_field)["error"]["field"], "pasword");
+  auto wrong_type = client_->Post("/api/v1/session",
+                                  json{{"username", 42}, {"password", "x"}}.dump(),
+                                  "application/json");
+  ASSERT_TRUE(wrong_type);
+  EXPECT_EQ(wrong_type->status, 400);
+  EXPECT_EQ(Body(wrong_type)["error"]["field"], "username");
+  auto array = client_->Post("/api/v1/session", "[1,2]", "application/json");
+  ASSERT_TRUE(array);
+  EXPECT_EQ(array->status, 400);
+}
+
+TEST_P(ApiTest, StaffDataNeedsASession) {
+  auto anonymous = client_->Get("/api/v1/carriers");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  auto forged = client_->Get("/api/v1/carriers", Bearer("0123456789abcdef"));
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401);
+
+  std::string token = Login("admin");
+  auto carriers = client_->Get("/api/v1/carriers", Bearer(token));
+  ASSERT_TRUE(carriers);
+  ASSERT_EQ(carriers->status, 200);
+  EXPECT_GE(Body(carriers)["items"].size(), 10u);
+
+  auto logout = client_->Delete("/api/v1/session", Bearer(token));
+  ASSERT_TRUE(logout);
+  EXPECT_EQ(logout->status, 204);
+  auto after = client_->Get("/api/v1/carriers", Bearer(token));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401);
+}
+
+TEST_P(ApiTest, RoutesSchedulesAndTodaysRuns) {
+  std::string token = Login("admin");
+  auto routes = client_->Get("/api/v1/routes");
+  ASSERT_TRUE(routes);
+  json route_items = Body(routes)["items"];
+  ASSERT_GE(route_items.size(), 60u);
+  for (const json& r : route_items) {
+    EXPECT_GE(r["stops"].size(), 4u) << r.dump();  // 2–8 intermediate stops
+  }
+  std::string route_code = route_items[0]["code"];
+  auto route = client_->Get(("/api/v1/routes/" + route_code).c_str());
+  ASSERT_TRUE(route);
+  std::size_t stops = Body(route)["stops"].size();
+  EXPECT_EQ(Body(route)["fares"].size(), stops * (stops - 1) / 2);
+
+  auto schedules = client_->Get("/api/v1/schedules", Bearer(token));
+  ASSERT_TRUE(schedules);
+  EXPECT_GE(Body(schedules)["items"].size(), 60u);
+
+  auto today = client_->Get("/api/v1/departures", Bearer(token));
+  ASSERT_TRUE(today);
+  ASSERT_EQ(today->status, 200);
+  auto tomorrow_date = node_->network().clock().Now().ShanghaiDate().AddDays(1).ToString();
+  auto tomorrow = client_->Get(("/api/v1/departures?date=" + tomorrow_date).c_str(), Bearer(token));
+  ASSERT_TRUE(tomorrow);
+  json runs = Body(tomorrow)["items"];
+  ASSERT_GT(runs.size(), 60u);
+  EXPECT_EQ(runs[0]["status"], "open");
+  EXPECT_TRUE(runs[0]["departs_at"].get<std::string>().ends_with("+08:00"));
+
+  auto bad_date = client_->Get("/api/v1/departures?date=2026-02-30", Bearer(token));
+  ASSERT_TRUE(bad_date);
+  EXPECT_EQ(bad_date->status, 400);
+  EXPECT_EQ(Body(bad_date)["error"]["field"], "date");
+}
+
+TEST_P(ApiTest, StationStaffSeeOnlyTheirStation) {
+  std::string token = Login("clerk");
+  auto who = client_->Get("/api/v1/session", Bearer(token));
+  ASSERT_TRUE(who);
+  std::string own = Body(who)["station"];
+  auto schedules = client_->Get("/api/v1/schedules", Bearer(token));
+  ASSERT_TRUE(schedules);
+  for (const json& s : Body(schedules)["items"]) EXPECT_EQ(s["station_code"], own);
+
+  auto stations = Body(client_->Get("/api/v1/stations?limit=1000"))["items"];
+  std::string other = stations[0]["code"] == own ? stations[1]["code"] : stations[0]["code"];
+  auto foreign = client_->Get(("/api/v1/schedules?station=" + other).c_str(), Bearer(token));
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 403);
+  auto staff = client_->Get("/api/v1/staff", Bearer(token));
+  ASSERT_TRUE(staff);
+  EXPECT_EQ(staff->status, 403);
+}
+
+TEST_P(ApiTest, CsvImportReportsEveryBadRowAndWritesNothing) {
+  std::string token = Login("admin");
+  auto before = client_->Get("/api/v1/export/stations", Bearer(token));
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->status, 200);
+  EXPECT_NE(before->get_header_value("Content-Type").find("text/csv"), std::string::npos);
+
+  std::string csv =
+      "code,name,grade,address,pinyin,active\n"
+      "370102901,测试一站,3,,,1\n"
+      "370102902,测试二站,9,,,1\n"
+      "999999001,测试三站,3,,,1\n";
+  auto res = client_->Post("/api/v1/import/stations", Bearer(token), csv, "text/csv");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  std::string message = Body(res)["error"]["message"];
+  EXPECT_NE(message.find("line 3"), std::string::npos) << message;
+  EXPECT_NE(message.find("line 4"), std::string::npos) << message;
+  auto after = client_->Get("/api/v1/export/stations", Bearer(token));
+  EXPECT_EQ(after->body, before->body);  // nothing half-imported
+
+  std::string good = "code,name,grade,address,pinyin,active\n370102901,测试一站,3,,,1\n";
+  auto ok = client_->Post("/api/v1/import/stations", Bearer(token), good, "text/csv");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(Body(ok)["inserted"], 1);
+
+  std::string clerk = Login("clerk");
+  auto refused = client_->Post("/api/v1/import/stations", Bearer(clerk), good, "text/csv");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+}
+
+TEST_P(ApiTest, PagesAreServed) {
+  auto manage = client_->Get("/manage");
+  ASSERT_TRUE(manage);
+  EXPECT_EQ(manage->status, 200);
+  EXPECT_NE(manage->get_header_value("Content-Type").find("text/html"), std::string::npos);
+  EXPECT_NE(manage->body.find("业务管理"), std::string::npos);
+  auto script = client_->Get("/manage.js");
+  ASSERT_TRUE(script);
+  EXPECT_NE(script->get_header_value("Content-Type").find("javascript"), std::string::npos);
+  auto cached = client_->Get("/manage.js", {{"If-None-Match", script->get_header_value("ETag")}});
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(cached->status, 304);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ApiTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
+                         [](const auto& info) {
+                           return info.param == Engine::kSqlite ? "sqlite" : "postgresql";
+                         });
+
+}  // namespace
+}  // namespace keyun::http
