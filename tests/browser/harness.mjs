@@ -40,15 +40,15 @@ export async function startNode(extraArgs = []) {
 
 export async function launchBrowser() {
   const userDataDir = mkdtempSync(path.join(tmpdir(), "keyun-chromium-"));
-  const browser = await chromium.launch({
+  // A persistent context is how playwright takes a fresh --user-data-dir.
+  const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      `--user-data-dir=${userDataDir}`],
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   return {
-    browser,
-    async close() { await browser.close(); rmSync(userDataDir, { recursive: true, force: true }); },
+    newPage: () => context.newPage(),
+    async close() { await context.close(); rmSync(userDataDir, { recursive: true, force: true }); },
   };
 }

@@ -10,7 +10,7 @@ before(async () => { node = await startNode(); chrome = await launchBrowser(); }
 after(async () => { await chrome?.close(); await node?.stop(); });
 
 async function loggedInPage(username = "admin") {
-  const page = await chrome.browser.newPage();
+  const page = await chrome.newPage();
   await page.goto(node.url + "/manage");
   await page.fill("input[name=username]", username);
   await page.fill("input[name=password]", "keyun-demo");
@@ -20,7 +20,7 @@ async function loggedInPage(username = "admin") {
 }
 
 test("a wrong password is refused with a message", async () => {
-  const page = await chrome.browser.newPage();
+  const page = await chrome.newPage();
   await page.goto(node.url + "/manage");
   await page.fill("input[name=username]", "admin");
   await page.fill("input[name=password]", "wrong");
