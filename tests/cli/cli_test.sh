@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The keyun command as a person meets it: help everywhere, clear errors with a non-zero exit
+# for bad flags, a busy port and a database that cannot be opened; import/export from a shell.
+# Usage: cli_test.sh /path/to/keyun
+set -uo pipefail
+KEYUN=${1:?usage: cli_test.sh /path/to/keyun}
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME EXPECTED_EXIT PATTERN -- command...
+  local name=$1 want=$2 pattern=$3
+  shift 4
+  local out
+  out=$("$@" 2>&1)
+  local got=$?
+  if [[ $got -eq $want ]] && grep -qE -- "$pattern" <<<"$out"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name: exit $got (want $want), pattern '$pattern' in:"
+    sed 's/^/    /' <<<"$out" | head -20
+  fi
+}
+
+check "help lists the commands" 0 "serve.*" -- "$KEYUN" --help
+for cmd in serve migrate demo-data import export; do
+  check "$cmd --help" 0 "--db" -- "$KEYUN" $cmd --help
+done
+check "no command" 106 "subcommand" -- "$KEYUN"
+check "unknown flag" 109 "--bogus" -- "$KEYUN" serve --bogus
+check "port out of range" 105 "--port" -- "$KEYUN" serve --port 70000
+check "unopenable database" 1 "/nonexistent-dir/x.db" -- "$KEYUN" migrate --db /nonexistent-dir/x.db
+check "migrate a new database" 0 "schema version [0-9]+" -- "$KEYUN" migrate --db "$WORK/m.db"
+check "migrate again is a no-op" 0 "0 migrations applied" -- "$KEYUN" migrate --db "$WORK/m.db"
+
+# Busy port: a first node takes a free port, a second on the same port must refuse clearly.
+"$KEYUN" serve --port 0 --db "$WORK/a.db" >"$WORK/a.log" 2>&1 &
+for _ in $(seq 100); do grep -q "listening on" "$WORK/a.log" && break; sleep 0.1; done
+port=$(grep -oE "listening on http://127.0.0.1:[0-9]+" "$WORK/a.log" | grep -oE "[0-9]+$")
+if [[ -n "$port" ]]; then
+  check "healthz answers" 0 '"status":"ok"' -- curl -sf "http://127.0.0.1:$port/healthz"
+  check "busy port" 1 "cannot listen on 127.0.0.1:$port" -- "$KEYUN" serve --port "$port" --db "$WORK/b.db"
+else
+  failed=$((failed + 1)); echo "FAIL first node did not start:"; cat "$WORK/a.log"
+fi
+
+# Import and export from the shell: a bad file is refused whole, with every bad line named.
+check "demo data" 0 "demo province seeded" -- "$KEYUN" demo-data --db "$WORK/d.db" --days 1
+"$KEYUN" export --db "$WORK/d.db" --table stations --out "$WORK/stations.csv"
+check "export has the header" 0 "^.?code,name,grade" -- head -1 "$WORK/stations.csv"
+printf 'code,name,grade,address,pinyin,active\n370102950,新站,3,,,1\n370102951,坏站,0,,,1\n12,短码站,3,,,1\n' >"$WORK/bad.csv"
+check "bad rows reported by line" 2 "line 3.*" -- "$KEYUN" import --db "$WORK/d.db" --table stations "$WORK/bad.csv"
+check "every bad row is named" 2 "line 4" -- "$KEYUN" import --db "$WORK/d.db" --table stations "$WORK/bad.csv"
+"$KEYUN" export --db "$WORK/d.db" --table stations --out "$WORK/after.csv"
+check "nothing half-imported" 0 "" -- cmp "$WORK/stations.csv" "$WORK/after.csv"
+check "unknown table" 2 "table" -- "$KEYUN" export --db "$WORK/d.db" --table nope
+check "re-import of an export changes nothing" 0 "0 inserted" -- "$KEYUN" import --db "$WORK/d.db" --table stations "$WORK/stations.csv"
+
+echo "cli: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
