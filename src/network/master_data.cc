@@ -120,7 +120,7 @@ Result<void> ValidateStation(const Station& station) {
   if (auto ok = CheckTextField("address", station.address, 0, kMaxAddressChars); !ok) return ok;
   if (station.pinyin.size() > static_cast<std::size_t>(kMaxPinyinChars) ||
       !std::all_of(station.pinyin.begin(), station.pinyin.end(),
-                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
+                   [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); })) {
     return Invalid("pinyin", fmt::format("must be the name's pinyin initials, up to {} letters "
                                          "A–Z (\"JNCTQCZZ\"), not {}",
                                          kMaxPinyinChars, Quote(station.pinyin)));

@@ -58,8 +58,8 @@ struct Station {
   std::string name{};      // 1–40 characters, at least one Chinese character
   int grade = 3;           // 1 (一级) … 5 (五级)
   std::string address{};   // 0–100 characters
-  // Pinyin initials of the name for search ("JNCTQCZZ"), A–Z only, 0–40 letters; may be
-  // empty. Lower case is accepted by ValidateStation's callers and stored in upper case.
+  // Pinyin initials of the name for search ("JNCTQCZZ"), 0–40 letters A–Z; may be empty.
+  // Lower-case letters are accepted and stored upper-case.
   std::string pinyin{};
   bool active = true;
 

@@ -137,7 +137,7 @@ Result<ImportReport> RunImport(store::Store& store, Table table, int records,
       std::string reason = item.error.message;
       if (item.duplicate_of) {
         where.column.clear();
-        reason = fmt::format("{} already given on line {}", reason,
+        reason = fmt::format("{}, already given on line {}", reason,
                              batch->lines[*item.duplicate_of].front());
       }
       errors.push_back(RowError{where.line, std::move(where.column), std::move(reason)});
