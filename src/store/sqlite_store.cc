@@ -1,4 +1,4 @@
-// The SQLite engine: one writer connection (BEGIN IMMEDIATE, guarded by a mutex) and a pool of
+// The SQLite engine: one writer connection (BEGIN IMMEDIATE, group commit) and a pool of
 // query-only reader connections that run beside it thanks to WAL.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -6,9 +6,12 @@
 
 #include <charconv>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "store/internal/engines.h"
@@ -237,12 +240,20 @@ class SqliteTransaction final : public GuardedTransaction {
   SqliteConnection& connection_;
 };
 
+// A write transaction waiting for, running on, or committed with the writer connection.
+struct GroupMember {
+  std::condition_variable cv;
+  bool turn = false;  // handed the writer connection
+  bool done = false;  // `result` is final: its group committed or failed
+  Result<void> result;
+};
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, std::unique_ptr<SqliteConnection> writer,
               std::vector<std::unique_ptr<SqliteConnection>> readers)
       : path_(std::move(path)),
-        has_readers_(!readers.empty()),
+        memory_(readers.empty()),
         writer_(std::move(writer)),
         idle_readers_(std::move(readers)) {}
 
@@ -251,21 +262,126 @@ class SqliteStore final : public Store {
 
   Result<void> RunTransaction(const std::function<Result<void>(Transaction&)>& body,
                               const TransactionOptions& options) override {
-    // ":memory:" has no readers: its one connection is the whole database.
-    const bool use_reader = options.read_only && has_readers_;
     return RetryOnAborted(options, [&](int /*attempt*/) -> Result<void> {
-      return use_reader ? RunOnReader(body) : RunOnWriter(body, options.read_only);
+      // ":memory:" has no readers and nothing to sync: its one connection does everything.
+      if (memory_) return RunAlone(body, options.read_only);
+      return options.read_only ? RunOnReader(body) : RunInGroup(body);
     });
   }
 
  private:
-  Result<void> RunOnWriter(const std::function<Result<void>(Transaction&)>& body, bool read_only) {
-    std::lock_guard lock(writer_mu_);
+  // At most this many transactions share one commit, which bounds the first one's wait.
+  static constexpr std::size_t kMaxGroup = 64;
+
+  // Group commit (leveldb's DBImpl::Write, with transactions): writers queue for the writer
+  // connection and each runs its own body, on its own thread, inside a SAVEPOINT of one shared
+  // transaction; whoever finds nobody waiting (or the group full) commits it for all, so one
+  // fsync covers the whole group. Each RunTransaction returns only after its group's COMMIT.
+  // A body that fails is rolled back to its savepoint and returns at once; the others are
+  // unaffected. If the COMMIT fails, every member of the group gets its error (kAborted is
+  // retried by each on its own).
+  Result<void> RunInGroup(const std::function<Result<void>(Transaction&)>& body) {
+    GroupMember self;
+    std::unique_lock lock(group_mu_);
+    if (writer_busy_) {
+      waiting_.push_back(&self);
+      self.cv.wait(lock, [&] { return self.turn; });
+    } else {
+      writer_busy_ = true;
+    }
+    lock.unlock();
+    Result<void> result = RunMember(body);  // we hold the writer connection
+    lock.lock();
+    if (result) members_.push_back(&self);
+    if (group_open_ && !waiting_.empty() && members_.size() < kMaxGroup) {
+      HandOff(lock);  // the next writer joins our group
+    } else {
+      CommitGroup(lock);
+    }
+    if (!result) return result;
+    self.cv.wait(lock, [&] { return self.done; });
+    return self.result;
+  }
+
+  // Runs `body` in a savepoint of the group's transaction, beginning one if none is open.
+  // Only the holder of the writer connection calls it.
+  Result<void> RunMember(const std::function<Result<void>(Transaction&)>& body) {
+    if (!group_open_) {
+      // BEGIN IMMEDIATE takes the write lock now, so a write never fails half-way with
+      // SQLITE_BUSY; another process holding it makes us wait busy_timeout, then kAborted.
+      if (auto begun = writer_->Exec("BEGIN IMMEDIATE"); !begun) return begun;
+      group_open_ = true;
+    }
+    if (auto saved = writer_->Exec("SAVEPOINT keyun_member"); !saved) return saved;
+    SqliteTransaction tx(*writer_);
+    Result<void> result = RunBody(tx, body);
+    if (!writer_->in_transaction()) {
+      // SQLite rolled the whole transaction back by itself (I/O error, disk full, …): the
+      // group's earlier members lost their work too.
+      group_open_ = false;
+      if (result) result = Internal("the transaction was rolled back by SQLite");
+      group_lost_ = result.error();
+      return result;
+    }
+    if (result) result = writer_->Exec("RELEASE keyun_member");
+    if (!result) {
+      auto undone = writer_->Exec("ROLLBACK TO keyun_member");
+      auto released = writer_->Exec("RELEASE keyun_member");
+      if (!undone || !released) {
+        spdlog::error("sqlite: rolling back to a savepoint failed: {}",
+                      (!undone ? undone : released).error().message);
+      }
+    }
+    return result;
+  }
+
+  // Commits the open group (if any), tells its members, and passes the writer connection on.
+  // Called by the holder of the writer connection; unlocks `lock` while committing so that
+  // writers can queue up for the next group meanwhile.
+  void CommitGroup(std::unique_lock<std::mutex>& lock) {
+    std::vector<GroupMember*> group = std::move(members_);
+    members_.clear();
+    const bool open = group_open_;
+    group_open_ = false;
+    std::optional<Error> lost = std::exchange(group_lost_, std::nullopt);
+    lock.unlock();
+    Result<void> committed;
+    if (lost) {
+      committed = tl::unexpected<Error>(*lost);
+    } else if (open) {
+      committed = writer_->Exec("COMMIT");
+    }
+    if (writer_->in_transaction()) {  // a failed COMMIT may leave it open
+      if (auto rolled_back = writer_->Exec("ROLLBACK"); !rolled_back) {
+        spdlog::error("sqlite: ROLLBACK failed: {}", rolled_back.error().message);
+      }
+    }
+    lock.lock();
+    for (GroupMember* member : group) {
+      member->result = committed;
+      member->done = true;
+      member->cv.notify_one();
+    }
+    if (waiting_.empty()) {
+      writer_busy_ = false;
+    } else {
+      HandOff(lock);
+    }
+  }
+
+  void HandOff(std::unique_lock<std::mutex>& /*held*/) {
+    GroupMember* next = waiting_.front();
+    waiting_.pop_front();
+    next->turn = true;
+    next->cv.notify_one();
+  }
+
+  // ":memory:": one transaction at a time on the one connection.
+  Result<void> RunAlone(const std::function<Result<void>(Transaction&)>& body, bool read_only) {
+    std::lock_guard lock(group_mu_);
     if (read_only) {
       if (auto ok = writer_->Exec("PRAGMA query_only = 1"); !ok) return ok;
     }
-    // BEGIN IMMEDIATE takes the write lock now, so a write transaction never fails half-way
-    // with SQLITE_BUSY; another process holding it makes us wait busy_timeout, then kAborted.
     Result<void> result = Run(*writer_, read_only ? "BEGIN" : "BEGIN IMMEDIATE", body);
     if (read_only) {
       if (auto ok = writer_->Exec("PRAGMA query_only = 0"); !ok && result) return ok;
@@ -290,7 +406,8 @@ class SqliteStore final : public Store {
     return result;
   }
 
-  // One attempt: begin, body, commit, or roll back; the connection ends outside a transaction.
+  // One transaction on its own: begin, body, commit, or roll back; the connection ends
+  // outside a transaction.
   static Result<void> Run(SqliteConnection& connection, const char* begin,
                           const std::function<Result<void>(Transaction&)>& body) {
     if (auto begun = connection.Exec(begin); !begun) return begun;
@@ -308,10 +425,18 @@ class SqliteStore final : public Store {
 
   // Constant after construction.
   const std::string path_;
-  const bool has_readers_;
+  const bool memory_;
 
-  std::mutex writer_mu_;
-  std::unique_ptr<SqliteConnection> writer_;  // guarded by writer_mu_
+  // The writer connection is used by one thread at a time: for ":memory:" whoever holds
+  // group_mu_; for files the thread that writer_busy_ was set or handed over for.
+  std::unique_ptr<SqliteConnection> writer_;
+  bool group_open_ = false;          // writer connection holder only: BEGIN done, no COMMIT
+  std::optional<Error> group_lost_;  // writer connection holder only
+
+  std::mutex group_mu_;
+  bool writer_busy_ = false;           // guarded by group_mu_
+  std::deque<GroupMember*> waiting_;   // guarded by group_mu_: FIFO of queued writers
+  std::vector<GroupMember*> members_;  // guarded by group_mu_: done, awaiting the COMMIT
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;

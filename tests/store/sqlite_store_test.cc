@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -157,6 +158,70 @@ TEST(SqliteStoreTest, TwoStoresOnOneFileSerializeTheirWriters) {
   Result<Rows> value = QueryAll(*first, "SELECT value FROM sequences WHERE name = 'n'");
   ASSERT_TRUE(value);
   EXPECT_EQ(value->at(0).Int(0), 100);
+}
+
+// Group commit: writers share one transaction and one COMMIT. A member that fails (here: a
+// duplicate key, or an error from the body) is rolled back to its savepoint alone, and a member
+// that succeeds is committed when RunTransaction returns: another connection sees it at once.
+TEST(SqliteStoreTest, GroupCommitIsolatesFailuresAndReturnsOnlyAfterCommit) {
+  TestDatabase database(Backend::kSqliteFile);
+  std::unique_ptr<Store> store = OpenOrDie(database.location());
+  std::unique_ptr<Store> observer = OpenOrDie(database.location());
+  ASSERT_NE(store, nullptr);
+  ASSERT_NE(observer, nullptr);
+  ASSERT_TRUE(ExecuteOne(*store, "CREATE TABLE seats (seat BIGINT PRIMARY KEY, holder TEXT)"));
+  ASSERT_TRUE(ExecuteOne(*store, "CREATE TABLE log (entry BIGINT PRIMARY KEY)"));
+
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 40;
+  std::atomic<int> sold{0};
+  std::atomic<int> taken{0};
+  std::atomic<int> declined{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::int64_t entry = t * kPerThread + i;
+        const std::int64_t seat = entry % 200;  // each seat wanted by several threads
+        const bool decline = entry % 7 == 0;
+        Result<void> done = store->RunTransaction([&](Transaction& tx) -> Result<void> {
+          if (auto ok = tx.Execute("INSERT INTO log (entry) VALUES ($1)", {Value{entry}}); !ok) {
+            return Propagate(ok);
+          }
+          if (decline) return FailedPrecondition("payment declined");
+          if (auto ok = tx.Execute("INSERT INTO seats (seat, holder) VALUES ($1, $2)",
+                                   {Value{seat}, Value{std::to_string(entry)}});
+              !ok) {
+            return Propagate(ok);
+          }
+          return {};
+        });
+        if (done) {
+          ++sold;
+          Result<Rows> seen =
+              QueryAll(*observer, "SELECT holder FROM seats WHERE seat = $1", {Value{seat}});
+          ASSERT_TRUE(seen) << seen.error().ToString();
+          ASSERT_EQ(seen->size(), 1u) << "committed seat " << seat << " not visible";
+          EXPECT_EQ(seen->at(0).Text(0), std::to_string(entry));
+        } else if (done.error().code == ErrorCode::kAlreadyExists) {
+          ++taken;
+        } else if (done.error().code == ErrorCode::kFailedPrecondition) {
+          ++declined;
+        } else {
+          ADD_FAILURE() << done.error().ToString();
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(sold + taken + declined, kThreads * kPerThread);
+  // Every seat has askers that do not decline (200 ≢ 0 mod 7), so each is sold exactly once.
+  EXPECT_EQ(sold.load(), 200);
+  Result<Rows> counts =
+      QueryAll(*observer, "SELECT (SELECT COUNT(*) FROM seats), (SELECT COUNT(*) FROM log)");
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->at(0).Int(0), sold.load());
+  EXPECT_EQ(counts->at(0).Int(1), sold.load());  // a failed member's log row went with it
 }
 
 }  // namespace
