@@ -168,7 +168,8 @@ class Store {
   [[nodiscard]] Result<int> SchemaVersion();
 
   // Runs `body` in one transaction and commits it if the body succeeds; rolls back if the body
-  // returns an error (which is returned as is). Retries the whole body on kAborted, up to
+  // returns an error (which is returned as is). Success is returned once the commit is durable
+  // (on SQLite, concurrent writers share one commit: group commit, docs/store.md). Retries the whole body on kAborted, up to
   // options.max_attempts, so the body must have no side effects outside the transaction. The
   // body must not start another transaction on this store (it may wait for itself).
   [[nodiscard]] virtual Result<void> RunTransaction(
