@@ -44,19 +44,20 @@ constexpr std::uint64_t Mirrored(int from, int to) {
 template <bool kWithQuotas>
 int TightestFit(const std::uint64_t* occupied, const std::uint64_t* mirrored, int seats, int from,
                 int to, const std::uint32_t* quota_keys) {
-  const std::uint64_t trip = SegmentMask::Range(from, to).bits();
+  const int length = to - from;
   std::uint32_t best = kNoSeat;
   for (int i = 0; i < seats; ++i) {
-    // Free segments after the trip: up to the next sold one or the wall after the last stop.
-    // Before it: in mirrored form bit 0 of the shifted word is segment from-1, bit 1 from-2,
-    // …, bit `from` the wall before stop 0. Both words are never zero (walls), so the builtins
-    // are defined and need no zero test (std::countr_zero has one).
-    const int after = __builtin_ctzll(occupied[i] >> to);
+    // Free segments from `from` on: at least `length` if the seat fits, and then the excess is
+    // what the trip leaves free after it (up to the next sold segment or the wall after the
+    // last stop). Before the trip: in mirrored form bit 0 of the shifted word is segment
+    // from-1, bit 1 from-2, …, bit `from` the wall before stop 0. Both words are never zero
+    // (walls), so the builtins are defined and need no zero test (std::countr_zero has one).
+    const int after = __builtin_ctzll(occupied[i] >> from) - length;  // < 0: does not fit
     const int before = __builtin_ctzll(mirrored[i] >> (63 - from));
     std::uint32_t key =
         static_cast<std::uint32_t>(before + after) << kIndexBits | static_cast<std::uint32_t>(i);
     if constexpr (kWithQuotas) key |= quota_keys[i];
-    key |= 0u - static_cast<std::uint32_t>((occupied[i] & trip) != 0);  // kNoSeat if taken
+    key |= static_cast<std::uint32_t>(after >> 31);  // all ones (kNoSeat) if it does not fit
     best = std::min(best, key);
   }
   return best == kNoSeat ? -1 : static_cast<int>(best & ((1u << kIndexBits) - 1));
