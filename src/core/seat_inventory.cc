@@ -9,15 +9,12 @@
 namespace keyun::core {
 namespace {
 
-// Sort key of a candidate seat in TightestFit, smallest wins:
-//   [not reserved for this request: 1 bit][free segments around the trip: 6 bits][index: 7 bits]
-// and kNoSeat for a seat that cannot take the trip.
-constexpr int kIndexBits = 7;     // seat index < 70 < 128
-constexpr int kLeftoverBits = 6;  // free segments around a trip <= 62
-constexpr std::uint32_t kNotOwn = std::uint32_t{1} << (kIndexBits + kLeftoverBits);
+// Sort key of a candidate seat, smallest wins: [free segments around the trip][seat index],
+// or kNoSeat for a seat that cannot take the trip.
+constexpr int kIndexBits = 7;  // seat index < 70 < 128
+constexpr std::uint32_t kIndexMask = (1u << kIndexBits) - 1;
 constexpr std::uint32_t kNoSeat = 0xFFFFFFFF;
 static_assert(SeatInventory::kMaxSeats <= (1 << kIndexBits));
-static_assert(SegmentMask::kMaxSegments - 1 < (1 << kLeftoverBits));
 
 constexpr std::uint64_t Bit(int i) { return std::uint64_t{1} << i; }
 
@@ -33,34 +30,34 @@ constexpr std::uint64_t Mirrored(int from, int to) {
   return mirrored;
 }
 
-// The index of the seat that fits the trip from..to-1 tightest, or -1: the one with the fewest
-// free segments left on both sides of the trip in the free gap it falls in (equivalently, the
-// shortest gap), then the lowest index. With quotas, `quota_keys[i]` is or-ed into seat i's
-// key (QuotaKeys).
-//
-// No branch but the loop's own: every seat's key is computed and the smallest kept, so a full
-// run costs what an empty one does and no branch mispredicts on the half of a busy run's seats
-// that conflict, at random. Per seat: two shifts, two count-trailing-zeros, a few ALU ops.
-template <bool kWithQuotas>
+// The sort key of seat `index` for a trip of `length` segments from stop `from`: the free
+// segments the trip would leave on both sides in the free gap it falls in (fewer is tighter:
+// the gap is shortest), then the index; kNoSeat if any segment of the trip is sold.
+// No branch, so a loop over the seats does not mispredict on the half of a busy run's seats
+// that conflict, at random.
+inline std::uint32_t SeatKey(std::uint64_t occupied, std::uint64_t mirrored, int index, int from,
+                             int length) {
+  // Free segments from `from` on: at least `length` if the seat fits, and then the excess is
+  // what the trip leaves free after it (up to the next sold segment or the wall after the last
+  // stop). Before the trip: in mirrored form bit 0 of the shifted word is segment from-1, bit 1
+  // from-2, …, bit `from` the wall before stop 0. Both words are never zero (walls), so the
+  // builtins are defined and need no zero test (std::countr_zero has one).
+  const int after = __builtin_ctzll(occupied >> from) - length;  // < 0: does not fit
+  const int before = __builtin_ctzll(mirrored >> (63 - from));
+  const std::uint32_t key =
+      static_cast<std::uint32_t>(before + after) << kIndexBits | static_cast<std::uint32_t>(index);
+  return key | static_cast<std::uint32_t>(after >> 31);  // all ones (kNoSeat) if it does not fit
+}
+
+// The index of the seat that fits the trip from..to-1 tightest (SeatKey), or -1. Every seat's
+// key is computed and the smallest kept, so a full run costs what an empty one does.
 int TightestFit(const std::uint64_t* occupied, const std::uint64_t* mirrored, int seats, int from,
-                int to, const std::uint32_t* quota_keys) {
-  const int length = to - from;
+                int to) {
   std::uint32_t best = kNoSeat;
   for (int i = 0; i < seats; ++i) {
-    // Free segments from `from` on: at least `length` if the seat fits, and then the excess is
-    // what the trip leaves free after it (up to the next sold segment or the wall after the
-    // last stop). Before the trip: in mirrored form bit 0 of the shifted word is segment
-    // from-1, bit 1 from-2, …, bit `from` the wall before stop 0. Both words are never zero
-    // (walls), so the builtins are defined and need no zero test (std::countr_zero has one).
-    const int after = __builtin_ctzll(occupied[i] >> from) - length;  // < 0: does not fit
-    const int before = __builtin_ctzll(mirrored[i] >> (63 - from));
-    std::uint32_t key =
-        static_cast<std::uint32_t>(before + after) << kIndexBits | static_cast<std::uint32_t>(i);
-    if constexpr (kWithQuotas) key |= quota_keys[i];
-    key |= static_cast<std::uint32_t>(after >> 31);  // all ones (kNoSeat) if it does not fit
-    best = std::min(best, key);
+    best = std::min(best, SeatKey(occupied[i], mirrored[i], i, from, to - from));
   }
-  return best == kNoSeat ? -1 : static_cast<int>(best & ((1u << kIndexBits) - 1));
+  return best == kNoSeat ? -1 : static_cast<int>(best & kIndexMask);
 }
 
 bool Matches(const Quota& quota, int from, ChannelId channel) {
@@ -132,19 +129,35 @@ Result<void> SeatInventory::CheckSeat(int seat) const {
   return {};
 }
 
-// Seats with no quota, or a released one, add nothing. A quota that keeps its seat from this
-// request now adds kNoSeat; one reserved for the request adds 0 and puts kNotOwn on every other
-// seat, so the request takes its own reserved seats before the shared ones.
-void SeatInventory::QuotaKeys(int from, ChannelId channel, Instant now, std::uint32_t* keys) const {
-  bool own = false;
+// Seats reserved for this request first, so it uses its own quota and leaves the shared seats
+// for everyone; failing those, the tightest fit among the seats no active quota keeps from it.
+int SeatInventory::TightestFitWithQuotas(const SeatRequest& request) const {
+  std::uint32_t best_own = kNoSeat;
+  bool kept = false;
   for (const ReservedSeat& reserved : reserved_) {
-    own |= now < reserved.quota.release_at && Matches(reserved.quota, from, channel);
+    if (request.now >= reserved.quota.release_at) continue;
+    if (Matches(reserved.quota, request.from, request.channel)) {
+      const int i = reserved.index;
+      best_own = std::min(best_own, SeatKey(occupied_[i], mirrored_[i], i, request.from,
+                                            request.to - request.from));
+    } else {
+      kept = true;
+    }
   }
-  std::fill(keys, keys + seats_, own ? kNotOwn : 0);
+  if (best_own != kNoSeat) return static_cast<int>(best_own & kIndexMask);
+  if (!kept) {
+    return TightestFit(occupied_.data(), mirrored_.data(), seats_, request.from, request.to);
+  }
+  // The masks as this request sees them: seats kept from it are full.
+  std::array<std::uint64_t, kMaxSeats> visible;
+  std::copy_n(occupied_.begin(), seats_, visible.begin());
   for (const ReservedSeat& reserved : reserved_) {
-    if (now >= reserved.quota.release_at) continue;
-    keys[reserved.index] = Matches(reserved.quota, from, channel) ? 0 : kNoSeat;
+    if (request.now < reserved.quota.release_at &&
+        !Matches(reserved.quota, request.from, request.channel)) {
+      visible[reserved.index] = ~std::uint64_t{0};
+    }
   }
+  return TightestFit(visible.data(), mirrored_.data(), seats_, request.from, request.to);
 }
 
 Result<int> SeatInventory::Allocate(const SeatRequest& request) {
@@ -152,16 +165,9 @@ Result<int> SeatInventory::Allocate(const SeatRequest& request) {
   const std::uint64_t trip = SegmentMask::Range(request.from, request.to).bits();
   if (request.seat) return AllocateChosen(request, trip);
 
-  int index;
-  if (reserved_.empty()) {
-    index = TightestFit<false>(occupied_.data(), mirrored_.data(), seats_, request.from, request.to,
-                               nullptr);
-  } else {
-    std::array<std::uint32_t, kMaxSeats> quota_keys;
-    QuotaKeys(request.from, request.channel, request.now, quota_keys.data());
-    index = TightestFit<true>(occupied_.data(), mirrored_.data(), seats_, request.from, request.to,
-                              quota_keys.data());
-  }
+  const int index = reserved_.empty() ? TightestFit(occupied_.data(), mirrored_.data(), seats_,
+                                                    request.from, request.to)
+                                      : TightestFitWithQuotas(request);
   if (index < 0) {
     return FailedPrecondition(
         fmt::format("no seat left from stop {} to stop {}", request.from, request.to));

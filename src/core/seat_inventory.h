@@ -163,8 +163,8 @@ class SeatInventory final {
   Result<void> CheckTrip(int from, int to) const;
   Result<void> CheckSeat(int seat) const;
   Result<int> AllocateChosen(const SeatRequest& request, std::uint64_t trip);
-  // What each seat's quota adds to its sort key for this request (see TightestFit).
-  void QuotaKeys(int from, ChannelId channel, Instant now, std::uint32_t* keys) const;
+  // The seat index Allocate picks without a chosen seat when there are quotas, or -1.
+  int TightestFitWithQuotas(const SeatRequest& request) const;
   // Mark or clear a ticket from..to-1 in seat `index`, in all three bit arrays.
   void Take(int index, int from, int to);
   void Free(int index, int from, int to);
