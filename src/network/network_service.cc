@@ -45,6 +45,34 @@ const std::string& DummyHash(core::PasswordCost cost) {
   return cost == core::PasswordCost::kInteractive ? interactive : fast;
 }
 
+// Saves a batch in one transaction; a failed batch of one reports the item's own error, a larger
+// one every bad item as "<name>[i].<field>: …".
+template <class T, class Check>
+Result<BatchCounts> UpsertBatch(store::Store& store, std::span<const T> items,
+                                std::string_view name, Check&& check_references) {
+  std::vector<ItemError> errors;
+  auto counts = store.Transact<BatchCounts>([&](Transaction& tx) {
+    errors.clear();
+    return internal::SaveBatch(
+        tx, items, [&](const T& item) { return check_references(tx, item); }, errors);
+  });
+  if (!counts && !errors.empty()) {
+    return tl::unexpected(items.size() == 1 ? SingleError(errors, counts.error())
+                                            : internal::BatchError(name, errors));
+  }
+  return counts;
+}
+
+// One item through UpsertBatch.
+template <class T, class Check>
+Result<Upserted> UpsertOne(store::Store& store, const T& item, std::string_view name,
+                           Check&& check_references) {
+  auto counts =
+      UpsertBatch(store, std::span<const T>(&item, 1), name, std::forward<Check>(check_references));
+  if (!counts) return Propagate(counts);
+  return counts->inserted == 1 ? Upserted::kInserted : Upserted::kUpdated;
+}
+
 }  // namespace
 
 std::span<const Table> AllTables() { return kAllTables; }
@@ -86,23 +114,15 @@ NetworkService::NetworkService(store::Store& store, const core::Clock& clock, Op
 // ---- Stations ------------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertStation(const Station& station) {
-  auto counts = UpsertStations(std::span<const Station>(&station, 1));
-  if (!counts) return Propagate(counts);
-  return counts->inserted == 1 ? Upserted::kInserted : Upserted::kUpdated;
+  return UpsertOne(store_, station, "stations", [](Transaction& tx, const auto& item) {
+    return internal::CheckReferences(tx, item);
+  });
 }
 
 Result<BatchCounts> NetworkService::UpsertStations(std::span<const Station> stations) {
-  std::vector<ItemError> errors;
-  auto counts = store_.Transact<BatchCounts>([&](Transaction& tx) {
-    errors.clear();
-    return internal::SaveBatch(
-        tx, stations, [&](const Station& s) { return internal::CheckReferences(tx, s); }, errors);
+  return UpsertBatch(store_, stations, "stations", [](Transaction& tx, const auto& item) {
+    return internal::CheckReferences(tx, item);
   });
-  if (!counts && !errors.empty()) {
-    return tl::unexpected(stations.size() == 1 ? SingleError(errors, counts.error())
-                                               : internal::BatchError("stations", errors));
-  }
-  return counts;
 }
 
 Result<Station> NetworkService::GetStation(const core::StationCode& code) {
@@ -125,23 +145,15 @@ Result<std::vector<Station>> NetworkService::ListStations(const StationQuery& qu
 // ---- Carriers ------------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertCarrier(const Carrier& carrier) {
-  auto counts = UpsertCarriers(std::span<const Carrier>(&carrier, 1));
-  if (!counts) return Propagate(counts);
-  return counts->inserted == 1 ? Upserted::kInserted : Upserted::kUpdated;
+  return UpsertOne(store_, carrier, "carriers", [](Transaction& tx, const auto& item) {
+    return internal::CheckReferences(tx, item);
+  });
 }
 
 Result<BatchCounts> NetworkService::UpsertCarriers(std::span<const Carrier> carriers) {
-  std::vector<ItemError> errors;
-  auto counts = store_.Transact<BatchCounts>([&](Transaction& tx) {
-    errors.clear();
-    return internal::SaveBatch(
-        tx, carriers, [&](const Carrier& c) { return internal::CheckReferences(tx, c); }, errors);
+  return UpsertBatch(store_, carriers, "carriers", [](Transaction& tx, const auto& item) {
+    return internal::CheckReferences(tx, item);
   });
-  if (!counts && !errors.empty()) {
-    return tl::unexpected(carriers.size() == 1 ? SingleError(errors, counts.error())
-                                               : internal::BatchError("carriers", errors));
-  }
-  return counts;
 }
 
 Result<Carrier> NetworkService::GetCarrier(const core::CreditCode& code) {
@@ -161,23 +173,15 @@ Result<std::vector<Carrier>> NetworkService::ListCarriers() {
 // ---- Vehicles ------------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertVehicle(const Vehicle& vehicle) {
-  auto counts = UpsertVehicles(std::span<const Vehicle>(&vehicle, 1));
-  if (!counts) return Propagate(counts);
-  return counts->inserted == 1 ? Upserted::kInserted : Upserted::kUpdated;
+  return UpsertOne(store_, vehicle, "vehicles", [](Transaction& tx, const auto& item) {
+    return internal::CheckReferences(tx, item);
+  });
 }
 
 Result<BatchCounts> NetworkService::UpsertVehicles(std::span<const Vehicle> vehicles) {
-  std::vector<ItemError> errors;
-  auto counts = store_.Transact<BatchCounts>([&](Transaction& tx) {
-    errors.clear();
-    return internal::SaveBatch(
-        tx, vehicles, [&](const Vehicle& v) { return internal::CheckReferences(tx, v); }, errors);
+  return UpsertBatch(store_, vehicles, "vehicles", [](Transaction& tx, const auto& item) {
+    return internal::CheckReferences(tx, item);
   });
-  if (!counts && !errors.empty()) {
-    return tl::unexpected(vehicles.size() == 1 ? SingleError(errors, counts.error())
-                                               : internal::BatchError("vehicles", errors));
-  }
-  return counts;
 }
 
 Result<Vehicle> NetworkService::GetVehicle(std::string_view plate) {
@@ -198,25 +202,17 @@ Result<std::vector<Vehicle>> NetworkService::ListVehicles(
 // ---- Routes --------------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertRoute(const Route& route) {
-  auto counts = UpsertRoutes(std::span<const Route>(&route, 1));
-  if (!counts) return Propagate(counts);
-  return counts->inserted == 1 ? Upserted::kInserted : Upserted::kUpdated;
+  const core::LocalDate today = clock_.Now().ShanghaiDate();
+  return UpsertOne(store_, route, "routes", [&](Transaction& tx, const Route& r) {
+    return internal::CheckReferences(tx, r, today);
+  });
 }
 
 Result<BatchCounts> NetworkService::UpsertRoutes(std::span<const Route> routes) {
   const core::LocalDate today = clock_.Now().ShanghaiDate();
-  std::vector<ItemError> errors;
-  auto counts = store_.Transact<BatchCounts>([&](Transaction& tx) {
-    errors.clear();
-    return internal::SaveBatch(
-        tx, routes, [&](const Route& r) { return internal::CheckReferences(tx, r, today); },
-        errors);
+  return UpsertBatch(store_, routes, "routes", [&](Transaction& tx, const Route& r) {
+    return internal::CheckReferences(tx, r, today);
   });
-  if (!counts && !errors.empty()) {
-    return tl::unexpected(routes.size() == 1 ? SingleError(errors, counts.error())
-                                             : internal::BatchError("routes", errors));
-  }
-  return counts;
 }
 
 Result<Route> NetworkService::GetRoute(std::string_view code) {
@@ -305,23 +301,15 @@ Result<std::vector<Fare>> NetworkService::ListFares(std::string_view route_code)
 // ---- Schedules -----------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertSchedule(const Schedule& schedule) {
-  auto counts = UpsertSchedules(std::span<const Schedule>(&schedule, 1));
-  if (!counts) return Propagate(counts);
-  return counts->inserted == 1 ? Upserted::kInserted : Upserted::kUpdated;
+  return UpsertOne(store_, schedule, "schedules", [](Transaction& tx, const auto& item) {
+    return internal::CheckReferences(tx, item);
+  });
 }
 
 Result<BatchCounts> NetworkService::UpsertSchedules(std::span<const Schedule> schedules) {
-  std::vector<ItemError> errors;
-  auto counts = store_.Transact<BatchCounts>([&](Transaction& tx) {
-    errors.clear();
-    return internal::SaveBatch(
-        tx, schedules, [&](const Schedule& s) { return internal::CheckReferences(tx, s); }, errors);
+  return UpsertBatch(store_, schedules, "schedules", [](Transaction& tx, const auto& item) {
+    return internal::CheckReferences(tx, item);
   });
-  if (!counts && !errors.empty()) {
-    return tl::unexpected(schedules.size() == 1 ? SingleError(errors, counts.error())
-                                                : internal::BatchError("schedules", errors));
-  }
-  return counts;
 }
 
 Result<Schedule> NetworkService::GetSchedule(const core::StationCode& station,
