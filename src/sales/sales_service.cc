@@ -1,0 +1,838 @@
+#include "sales/sales_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <random>
+#include <set>
+
+#include "core/id_document.h"
+#include "core/seat_inventory.h"
+
+namespace keyun::sales {
+namespace {
+
+using store::Value;
+
+constexpr std::string_view kChannelKeys[] = {"window", "kiosk", "mobile", "platform"};
+constexpr std::string_view kFareTypeKeys[] = {"adult", "child", "free_child", "discount"};
+constexpr std::string_view kOrderStatusKeys[] = {"held", "paid", "issued", "expired",
+                                                 "cancelled"};
+constexpr std::string_view kPaymentKeys[] = {"sandbox", "cash", "card"};
+
+template <class Enum, std::size_t N>
+Result<Enum> ParseKey(std::string_view text, const std::string_view (&keys)[N],
+                      std::string_view what) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (keys[i] == text) return static_cast<Enum>(i);
+  }
+  std::string options;
+  for (std::string_view key : keys) {
+    if (!options.empty()) options += ", ";
+    options += key;
+  }
+  return InvalidArgument("unknown " + std::string(what) + " '" + std::string(text) +
+                         "'; use one of: " + options);
+}
+
+bool SelfService(Channel channel) {
+  return channel == Channel::kMobile || channel == Channel::kPlatform;
+}
+
+// "乘客 1 (张*)" — how an error names a passenger without showing the ID number.
+std::string Who(std::size_t index, const std::string& name) {
+  return "passenger " + std::to_string(index + 1) + " (" + core::MaskName(name) + ")";
+}
+
+std::string Field(std::size_t index, std::string_view member) {
+  return "passengers[" + std::to_string(index) + "]." + std::string(member);
+}
+
+}  // namespace
+
+std::string_view ChannelKey(Channel c) { return kChannelKeys[static_cast<int>(c)]; }
+Result<Channel> ParseChannel(std::string_view key) {
+  return ParseKey<Channel>(key, kChannelKeys, "channel");
+}
+std::string_view FareTypeKey(FareType t) { return kFareTypeKeys[static_cast<int>(t)]; }
+Result<FareType> ParseFareType(std::string_view key) {
+  return ParseKey<FareType>(key, kFareTypeKeys, "fare type");
+}
+std::string_view OrderStatusKey(OrderStatus s) { return kOrderStatusKeys[static_cast<int>(s)]; }
+std::string_view PaymentMethodKey(PaymentMethod m) { return kPaymentKeys[static_cast<int>(m)]; }
+Result<PaymentMethod> ParsePaymentMethod(std::string_view key) {
+  return ParseKey<PaymentMethod>(key, kPaymentKeys, "payment method");
+}
+
+// The in-memory image of one run: its seat inventory and who holds a seat, rebuilt from the
+// store's active tickets on first use. Guarded by `mu`.
+struct SalesService::RunState {
+  RunState(network::Run r, network::Route ro, std::vector<network::Fare> f, core::SeatInventory i)
+      : run(std::move(r)), route(std::move(ro)), fares(std::move(f)), inventory(std::move(i)) {}
+
+  std::mutex mu;
+  network::Run run;
+  network::Route route;
+  std::vector<network::Fare> fares;
+  core::SeatInventory inventory;
+  std::set<std::string> id_hashes;  // of active tickets
+  int free_children = 0;
+
+  const network::Fare* FareFor(int from, int to) const {
+    for (const auto& f : fares) {
+      if (f.from_index == from && f.to_index == to) return &f;
+    }
+    return nullptr;
+  }
+};
+
+SalesService::SalesService(store::Store& store, network::NetworkService& network,
+                           const core::Clock& clock, SalesPolicy policy,
+                           const PersonalDataKeys& keys)
+    : store_(store),
+      network_(network),
+      clock_(clock),
+      policy_(policy),
+      hasher_(std::span<const std::uint8_t, 32>(keys.id_hash_key)),
+      box_(std::span<const std::uint8_t, 32>(keys.id_seal_key)) {}
+
+SalesService::~SalesService() = default;
+
+Result<std::shared_ptr<SalesService::RunState>> SalesService::LoadRun(const std::string& run_id) {
+  std::lock_guard lock(mu_);
+  if (auto it = runs_.find(run_id); it != runs_.end()) return it->second;
+  auto id = core::RunId::Parse(run_id);
+  if (!id) return InvalidArgument(id.error().message, "run_id");
+  auto run = network_.GetRun(*id);
+  if (!run) return Propagate(run);
+  auto route = network_.GetRoute(run->route_code);
+  if (!route) return Propagate(route);
+  auto fares = network_.ListFares(run->route_code);
+  if (!fares) return Propagate(fares);
+  auto inventory = core::SeatInventory::Create(run->seats, static_cast<int>(route->stops.size()));
+  if (!inventory) return Propagate(inventory);
+  auto state = std::make_shared<RunState>(std::move(*run), std::move(*route), std::move(*fares),
+                                          std::move(*inventory));
+  auto rows = store_.Transact<store::Rows>(
+      [&](store::Transaction& tx) {
+        return tx.Query(
+            "SELECT seat, from_index, to_index, id_hash FROM tickets "
+            "WHERE run_id = $1 AND active = 1",
+            {Value{run_id}});
+      },
+      {.read_only = true});
+  if (!rows) return Propagate(rows);
+  for (const store::Row& row : *rows) {
+    int seat = static_cast<int>(row.Int(0));
+    if (seat == 0) {
+      ++state->free_children;
+    } else if (auto ok = state->inventory.Occupy(seat, static_cast<int>(row.Int(1)),
+                                                 static_cast<int>(row.Int(2)));
+               !ok) {
+      return Internal("run " + run_id + ": stored tickets overlap on seat " +
+                      std::to_string(seat) + ": " + ok.error().message);
+    }
+    state->id_hashes.insert(row.Text(3));
+  }
+  runs_.emplace(run_id, state);
+  return state;
+}
+
+Result<std::vector<RunOffer>> SalesService::Search(const core::StationCode& from,
+                                                   const core::StationCode& to,
+                                                   core::LocalDate date, Channel channel) {
+  if (from == to) return InvalidArgument("boarding and alighting stations are the same", "to");
+  auto from_station = network_.GetStation(from);
+  if (!from_station) return Propagate(from_station);
+  auto to_station = network_.GetStation(to);
+  if (!to_station) return Propagate(to_station);
+  auto routes = network_.ListRoutes(from);
+  if (!routes) return Propagate(routes);
+  std::map<std::string, std::pair<int, int>> trips;  // route → (from index, to index)
+  for (const auto& route : *routes) {
+    auto i = route.StopIndex(from);
+    auto j = route.StopIndex(to);
+    if (i && j && *i < *j) trips[route.code] = {*i, *j};
+  }
+  std::vector<RunOffer> offers;
+  if (trips.empty()) return offers;
+  auto runs = network_.ListRuns(date);
+  if (!runs) return Propagate(runs);
+  core::Instant now = clock_.Now();
+  auto cutoff = SelfService(channel) ? policy_.online_cutoff : policy_.window_cutoff;
+  for (const auto& summary : *runs) {
+    auto trip = trips.find(summary.run.route_code);
+    if (trip == trips.end() || summary.run.status != network::RunStatus::kOpen) continue;
+    if (summary.run.departs_at - cutoff <= now) continue;
+    auto state = LoadRun(summary.run.id.str());
+    if (!state) return Propagate(state);
+    RunOffer offer{.run = summary,
+                   .from_index = trip->second.first,
+                   .to_index = trip->second.second,
+                   .from = from,
+                   .from_name = from_station->name,
+                   .to = to,
+                   .to_name = to_station->name,
+                   .adult = {}, .child = {}, .discount = {}, .station_fee = {}, .cap = {},
+                   .seats_left = 0};
+    std::lock_guard lock((*state)->mu);
+    const network::Fare* fare = (*state)->FareFor(offer.from_index, offer.to_index);
+    if (fare == nullptr) continue;  // no fare set: not sold
+    offer.adult = fare->adult;
+    offer.child = fare->child;
+    offer.discount = fare->discount;
+    offer.station_fee = fare->station_fee;
+    offer.cap = fare->cap;
+    auto left = (*state)->inventory.SeatsLeft(offer.from_index, offer.to_index,
+                                              core::ChannelId{static_cast<std::uint16_t>(channel)},
+                                              now);
+    offer.seats_left = left ? *left : 0;
+    offers.push_back(std::move(offer));
+  }
+  return offers;
+}
+
+namespace {
+
+// One passenger after validation, before seats.
+struct CheckedPassenger {
+  std::string name;
+  core::IdType id_type;
+  std::string id_hash;
+  std::string id_masked;
+  std::string id_sealed;
+  FareType fare_type;
+  std::optional<int> seat;
+};
+
+std::string RequestFingerprint(const OrderRequest& r) {
+  std::string out = r.run_id + '|' + r.from + '|' + r.to + '|' + std::string(ChannelKey(r.channel));
+  for (const auto& p : r.passengers) {
+    out += '|' + p.name + ',' + p.id_type + ',' + p.id_number + ',' +
+           std::string(FareTypeKey(p.fare_type)) + ',' + (p.seat ? std::to_string(*p.seat) : "");
+  }
+  return out;
+}
+
+std::string NewOrderId(const core::Instant& now) {
+  static std::atomic<std::uint32_t> counter{0};
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return fmt::format("O{}{:04x}{:06x}", now.ShanghaiDate().Compact(),
+                     ++counter & 0xffff, rng() & 0xffffff);
+}
+
+}  // namespace
+
+Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
+  if (request.idempotency_key.empty() || request.idempotency_key.size() > 100) {
+    return InvalidArgument(
+        "send an Idempotency-Key of 1 to 100 characters, unique per order, so a retried "
+        "request cannot sell twice",
+        "idempotency_key");
+  }
+  std::string fingerprint = hasher_.Hash(RequestFingerprint(request));
+  // A retried request gets the order it made the first time.
+  auto existing = store_.Transact<std::optional<std::pair<std::string, std::string>>>(
+      [&](store::Transaction& tx)
+          -> Result<std::optional<std::pair<std::string, std::string>>> {
+        auto rows = tx.Query("SELECT order_id, request_hash FROM orders WHERE idempotency_key = $1",
+                             {Value{request.idempotency_key}});
+        if (!rows) return Propagate(rows);
+        if (rows->empty()) return std::nullopt;
+        return std::make_pair(rows->at(0).Text(0), rows->at(0).Text(1));
+      },
+      {.read_only = true});
+  if (!existing) return Propagate(existing);
+  if (*existing) {
+    if ((*existing)->second != fingerprint) {
+      return AlreadyExists("this Idempotency-Key was used for a different order; use a new key",
+                           "idempotency_key");
+    }
+    return GetOrder((*existing)->first);
+  }
+
+  // Who may sell on this channel.
+  if (!SelfService(request.channel) && request.seller.staff_username.empty()) {
+    return PermissionDenied("window and kiosk sales need a staff session; log in first");
+  }
+  if (!SelfService(request.channel) && !request.seller.station && !request.seller.province_wide) {
+    return PermissionDenied("your account has no station, so it cannot sell at a window");
+  }
+
+  auto from = core::StationCode::Parse(request.from);
+  if (!from) return InvalidArgument(from.error().message, "from");
+  auto to = core::StationCode::Parse(request.to);
+  if (!to) return InvalidArgument(to.error().message, "to");
+  auto state_or = LoadRun(request.run_id);
+  if (!state_or) return Propagate(state_or);
+  std::shared_ptr<RunState> state = *state_or;
+  const network::Route& route = state->route;
+  auto from_index = route.StopIndex(*from);
+  if (!from_index) return InvalidArgument("run " + request.run_id + " does not stop at " + request.from, "from");
+  auto to_index = route.StopIndex(*to);
+  if (!to_index) return InvalidArgument("run " + request.run_id + " does not stop at " + request.to, "to");
+  if (*from_index >= *to_index) {
+    return InvalidArgument("the alighting station comes before the boarding station on this run",
+                           "to");
+  }
+
+  core::Instant now = clock_.Now();
+  core::LocalDate today = now.ShanghaiDate();
+  if (state->run.status != network::RunStatus::kOpen) {
+    return FailedPrecondition("run " + request.run_id + " is " +
+                              std::string(network::RunStatusName(state->run.status)) +
+                              " and not on sale");
+  }
+  if (state->run.date() > today.AddDays(policy_.presale_days - 1)) {
+    return FailedPrecondition("sales for " + state->run.date().ToString() + " open " +
+                              std::to_string(policy_.presale_days) + " days ahead, on " +
+                              state->run.date().AddDays(1 - policy_.presale_days).ToString());
+  }
+  auto cutoff = SelfService(request.channel) ? policy_.online_cutoff : policy_.window_cutoff;
+  if (state->run.departs_at - cutoff <= now) {
+    return FailedPrecondition(
+        fmt::format("sales on the {} channel close {} minutes before departure ({}); buy at a "
+                    "station window",
+                    ChannelKey(request.channel), cutoff.count(),
+                    state->run.departs_at.ToIso8601()));
+  }
+  const network::Fare* fare = state->FareFor(*from_index, *to_index);
+  if (fare == nullptr) {
+    return FailedPrecondition("no fare is set from " + request.from + " to " + request.to +
+                              " on route " + route.code);
+  }
+
+  // Passengers: count, documents, fare types, duplicates.
+  const auto& input = request.passengers;
+  if (input.empty() || static_cast<int>(input.size()) > policy_.max_passengers) {
+    return InvalidArgument("an order has 1 to " + std::to_string(policy_.max_passengers) +
+                               " passengers",
+                           "passengers");
+  }
+  std::vector<CheckedPassenger> passengers;
+  int seated_adults = 0, free_children = 0;
+  std::set<std::string> hashes;
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    const PassengerInput& p = input[i];
+    if (p.name.empty() || p.name.size() > 120) {
+      return InvalidArgument(Who(i, p.name) + ": the name is required", Field(i, "name"));
+    }
+    auto type = core::ParseIdType(p.id_type);
+    if (!type) return InvalidArgument(Who(i, p.name) + ": " + type.error().message, Field(i, "id_type"));
+    if (core::WindowOnly(*type) && request.channel != Channel::kWindow) {
+      return FailedPrecondition(Who(i, p.name) + ": a " + std::string(core::IdTypeName(*type)) +
+                                    " is accepted at a station window only",
+                                Field(i, "id_type"));
+    }
+    auto document = core::IdDocument::Parse(*type, p.id_number, today);
+    if (!document) {
+      return InvalidArgument(Who(i, p.name) + ": " + document.error().message,
+                             Field(i, "id_number"));
+    }
+    std::string hash = hasher_.HashIdDocument(*document);
+    if (!hashes.insert(hash).second) {
+      return InvalidArgument(Who(i, p.name) + ": the same ID appears twice in this order",
+                             Field(i, "id_number"));
+    }
+    if (p.fare_type == FareType::kFreeChild) {
+      ++free_children;
+      if (p.seat) {
+        return InvalidArgument(Who(i, p.name) + ": a free child (携童) has no seat; choose a "
+                                   "half-fare child ticket for a seat",
+                               Field(i, "seat"));
+      }
+    } else if (p.fare_type == FareType::kAdult || p.fare_type == FareType::kDiscount) {
+      ++seated_adults;
+    }
+    passengers.push_back(CheckedPassenger{.name = p.name,
+                                          .id_type = *type,
+                                          .id_hash = std::move(hash),
+                                          .id_masked = document->Masked(),
+                                          .id_sealed = box_.Seal(document->number()),
+                                          .fare_type = p.fare_type,
+                                          .seat = p.seat});
+  }
+  if (free_children > seated_adults) {
+    return FailedPrecondition("each adult may bring one free child (携童); this order has " +
+                                  std::to_string(free_children) + " free children and " +
+                                  std::to_string(seated_adults) + " adults",
+                              "passengers");
+  }
+
+  // Seats, in memory, under the run's lock.
+  std::vector<int> seats(passengers.size(), 0);
+  {
+    std::lock_guard lock(state->mu);
+    for (std::size_t i = 0; i < passengers.size(); ++i) {
+      if (state->id_hashes.contains(passengers[i].id_hash)) {
+        return FailedPrecondition(Who(i, passengers[i].name) + " (" + passengers[i].id_masked +
+                                      ") already has a ticket on run " + request.run_id,
+                                  Field(i, "id_number"));
+      }
+    }
+    int cap = state->run.seats * policy_.free_child_percent / 100;
+    if (state->free_children + free_children > cap) {
+      return FailedPrecondition("the free-child (携童) places of this run are taken (" +
+                                    std::to_string(cap) + "); buy a half-fare child ticket",
+                                "passengers");
+    }
+    for (std::size_t i = 0; i < passengers.size(); ++i) {
+      if (passengers[i].fare_type == FareType::kFreeChild) continue;
+      auto seat = state->inventory.Allocate(
+          core::SeatRequest{.from = *from_index,
+                            .to = *to_index,
+                            .seat = passengers[i].seat,
+                            .channel = core::ChannelId{static_cast<std::uint16_t>(request.channel)},
+                            .now = now});
+      if (!seat) {
+        for (std::size_t k = 0; k < i; ++k) {
+          if (seats[k] > 0) (void)state->inventory.Release(seats[k], *from_index, *to_index);
+        }
+        Error error = seat.error();
+        error.message = Who(i, passengers[i].name) + ": " + error.message;
+        error.field = passengers[i].seat ? Field(i, "seat") : "passengers";
+        return tl::unexpected(error);
+      }
+      seats[i] = *seat;
+    }
+    for (const auto& p : passengers) state->id_hashes.insert(p.id_hash);
+    state->free_children += free_children;
+  }
+
+  // The order and its tickets, durable before we answer.
+  Order order{.order_id = NewOrderId(now),
+              .run_id = request.run_id,
+              .channel = std::string(ChannelKey(request.channel)),
+              .status = OrderStatus::kHeld,
+              .amount = {},
+              .created_at = now,
+              .expires_at = now + policy_.hold,
+              .payment_method = std::nullopt,
+              .tickets = {}};
+  std::vector<std::optional<std::string>> attached(passengers.size());
+  {
+    std::vector<std::size_t> adults;
+    for (std::size_t i = 0; i < passengers.size(); ++i) {
+      if (passengers[i].fare_type == FareType::kAdult ||
+          passengers[i].fare_type == FareType::kDiscount) {
+        adults.push_back(i);
+      }
+    }
+    std::size_t next_adult = 0;
+    for (std::size_t i = 0; i < passengers.size(); ++i) {
+      if (passengers[i].fare_type == FareType::kFreeChild) {
+        attached[i] = order.order_id + "-" + std::to_string(adults[next_adult++] + 1);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < passengers.size(); ++i) {
+    const CheckedPassenger& p = passengers[i];
+    core::Money price = p.fare_type == FareType::kAdult      ? fare->adult
+                        : p.fare_type == FareType::kChild    ? fare->child
+                        : p.fare_type == FareType::kDiscount ? fare->discount
+                                                             : core::Money::Fen(0);
+    core::Money fee = p.fare_type == FareType::kFreeChild ? core::Money::Fen(0) : fare->station_fee;
+    order.amount = order.amount + price + fee;
+    order.tickets.push_back(Ticket{.ticket_id = order.order_id + "-" + std::to_string(i + 1),
+                                   .ticket_number = "",
+                                   .run_id = request.run_id,
+                                   .from_index = *from_index,
+                                   .to_index = *to_index,
+                                   .from = *from,
+                                   .to = *to,
+                                   .seat = seats[i],
+                                   .fare_type = p.fare_type,
+                                   .passenger_name_masked = core::MaskName(p.name),
+                                   .id_type = std::string(core::IdTypeName(p.id_type)),
+                                   .id_masked = p.id_masked,
+                                   .fare = price,
+                                   .station_fee = fee,
+                                   .cap = fare->cap,
+                                   .status = "held",
+                                   .channel = order.channel,
+                                   .attached_to = attached[i],
+                                   .departs_at = state->run.departs_at});
+  }
+  Result<void> saved = store_.RunTransaction([&](store::Transaction& tx) -> Result<void> {
+    auto inserted = tx.Execute(
+        "INSERT INTO orders (order_id, run_id, from_index, to_index, channel, seller_station, "
+        "staff_username, status, amount_fen, created_at, expires_at, idempotency_key, "
+        "request_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8, $9, $10, $11, $12)",
+        {Value{order.order_id}, Value{order.run_id}, Value{std::int64_t{*from_index}},
+         Value{std::int64_t{*to_index}}, Value{order.channel},
+         request.seller.station ? Value{request.seller.station->str()} : Value{store::kNull},
+         request.seller.staff_username.empty() ? Value{store::kNull}
+                                               : Value{request.seller.staff_username},
+         Value{order.amount.fen()}, Value{now.unix_micros()},
+         Value{order.expires_at.unix_micros()}, Value{request.idempotency_key},
+         Value{fingerprint}});
+    if (!inserted) return Propagate(inserted);
+    for (std::size_t i = 0; i < passengers.size(); ++i) {
+      const Ticket& t = order.tickets[i];
+      auto row = tx.Execute(
+          "INSERT INTO tickets (ticket_id, order_id, passenger_index, run_id, from_index, "
+          "to_index, from_station, to_station, seat, fare_type, passenger_name, id_type, id_hash, "
+          "id_masked, id_sealed, fare_fen, station_fee_fen, cap_fen, status, active, attached_to) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+          "$18, 'held', 1, $19)",
+          {Value{t.ticket_id}, Value{order.order_id}, Value{static_cast<std::int64_t>(i)},
+           Value{t.run_id}, Value{std::int64_t{t.from_index}}, Value{std::int64_t{t.to_index}},
+           Value{t.from.str()}, Value{t.to.str()}, Value{std::int64_t{t.seat}},
+           Value{std::string(FareTypeKey(t.fare_type))}, Value{passengers[i].name},
+           Value{t.id_type}, Value{passengers[i].id_hash}, Value{t.id_masked},
+           Value{passengers[i].id_sealed}, Value{t.fare.fen()}, Value{t.station_fee.fen()},
+           Value{t.cap.fen()}, t.attached_to ? Value{*t.attached_to} : Value{store::kNull}});
+      if (!row) return Propagate(row);
+      for (int segment = t.from_index; t.seat > 0 && segment < t.to_index; ++segment) {
+        auto held = tx.Execute(
+            "INSERT INTO seat_segments (run_id, seat, segment, ticket_id) VALUES ($1, $2, $3, $4)",
+            {Value{t.run_id}, Value{std::int64_t{t.seat}}, Value{std::int64_t{segment}},
+             Value{t.ticket_id}});
+        if (!held) return Propagate(held);
+      }
+    }
+    return {};
+  });
+  if (!saved) {
+    std::vector<std::string> hashes;
+    for (const auto& p : passengers) hashes.push_back(p.id_hash);
+    (void)ReleaseInMemory(request.run_id, order.tickets, hashes);
+    if (saved.error().code == ErrorCode::kAlreadyExists &&
+        saved.error().message.find("idempotency") != std::string::npos) {
+      return CreateOrder(request);  // a concurrent retry with the same key won: answer with it
+    }
+    if (saved.error().code == ErrorCode::kAlreadyExists) {
+      // The store refused what memory allowed: memory is stale (another node, a bug). Drop the
+      // run's image so the next sale rebuilds it from the store.
+      std::lock_guard lock(mu_);
+      runs_.erase(request.run_id);
+      spdlog::error("sales: store refused a sale on {} that memory allowed: {}", request.run_id,
+                    saved.error().message);
+      return FailedPrecondition("the seat or passenger was taken meanwhile; try again");
+    }
+    return tl::unexpected(saved.error());
+  }
+  return order;
+}
+
+Result<void> SalesService::ReleaseInMemory(const std::string& run_id,
+                                           const std::vector<Ticket>& tickets,
+                                           const std::vector<std::string>& id_hashes) {
+  std::shared_ptr<RunState> state;
+  {
+    std::lock_guard lock(mu_);
+    auto it = runs_.find(run_id);
+    if (it == runs_.end()) return {};  // not loaded: the store is the truth
+    state = it->second;
+  }
+  std::lock_guard lock(state->mu);
+  for (const Ticket& t : tickets) {
+    if (t.seat > 0) {
+      if (auto ok = state->inventory.Release(t.seat, t.from_index, t.to_index); !ok) {
+        spdlog::error("sales: releasing seat {} of {}: {}", t.seat, run_id, ok.error().message);
+      }
+    } else {
+      --state->free_children;
+    }
+  }
+  for (const std::string& hash : id_hashes) state->id_hashes.erase(hash);
+  return {};
+}
+
+Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string& order_id) {
+  auto head = tx.Query(
+      "SELECT o.order_id, o.run_id, o.channel, o.status, o.amount_fen, o.created_at, "
+      "o.expires_at, o.payment_method, r.departs_at FROM orders o JOIN runs r ON r.run_id = "
+      "o.run_id WHERE o.order_id = $1",
+      {Value{order_id}});
+  if (!head) return Propagate(head);
+  if (head->empty()) return NotFound("no order " + order_id, "order_id");
+  const store::Row& o = head->at(0);
+  Order order{.order_id = o.Text(0),
+              .run_id = o.Text(1),
+              .channel = o.Text(2),
+              .status = OrderStatus::kHeld,
+              .amount = core::Money::Fen(o.Int(4)),
+              .created_at = core::Instant::FromUnixMicros(o.Int(5)),
+              .expires_at = core::Instant::FromUnixMicros(o.Int(6)),
+              .payment_method = o.OptionalText(7),
+              .tickets = {}};
+  for (std::size_t i = 0; i < std::size(kOrderStatusKeys); ++i) {
+    if (kOrderStatusKeys[i] == o.Text(3)) order.status = static_cast<OrderStatus>(i);
+  }
+  core::Instant departs = core::Instant::FromUnixMicros(o.Int(8));
+  auto rows = tx.Query(
+      "SELECT ticket_id, ticket_number, from_index, to_index, from_station, to_station, seat, "
+      "fare_type, passenger_name, id_type, id_masked, fare_fen, station_fee_fen, cap_fen, "
+      "status, attached_to FROM tickets WHERE order_id = $1 ORDER BY passenger_index",
+      {Value{order_id}});
+  if (!rows) return Propagate(rows);
+  for (const store::Row& r : *rows) {
+    auto from = core::StationCode::Parse(r.Text(4));
+    auto to = core::StationCode::Parse(r.Text(5));
+    auto fare_type = ParseFareType(r.Text(7));
+    if (!from || !to || !fare_type) return Internal("order " + order_id + " has a corrupt ticket");
+    order.tickets.push_back(Ticket{.ticket_id = r.Text(0),
+                                   .ticket_number = r.OptionalText(1).value_or(""),
+                                   .run_id = order.run_id,
+                                   .from_index = static_cast<int>(r.Int(2)),
+                                   .to_index = static_cast<int>(r.Int(3)),
+                                   .from = *from,
+                                   .to = *to,
+                                   .seat = static_cast<int>(r.Int(6)),
+                                   .fare_type = *fare_type,
+                                   .passenger_name_masked = core::MaskName(r.Text(8)),
+                                   .id_type = r.Text(9),
+                                   .id_masked = r.Text(10),
+                                   .fare = core::Money::Fen(r.Int(11)),
+                                   .station_fee = core::Money::Fen(r.Int(12)),
+                                   .cap = core::Money::Fen(r.Int(13)),
+                                   .status = r.Text(14),
+                                   .channel = order.channel,
+                                   .attached_to = r.OptionalText(15),
+                                   .departs_at = departs});
+  }
+  return order;
+}
+
+Result<Order> SalesService::GetOrder(const std::string& order_id) {
+  return store_.Transact<Order>([&](store::Transaction& tx) { return ReadOrder(tx, order_id); },
+                                {.read_only = true});
+}
+
+Result<Ticket> SalesService::GetTicket(const std::string& ticket_number) {
+  auto number = core::TicketNumber::Parse(ticket_number);
+  if (!number) return InvalidArgument(number.error().message, "ticket_number");
+  return store_.Transact<Ticket>(
+      [&](store::Transaction& tx) -> Result<Ticket> {
+        auto row = tx.Query("SELECT order_id FROM tickets WHERE ticket_number = $1",
+                            {Value{number->str()}});
+        if (!row) return Propagate(row);
+        if (row->empty()) return NotFound("no ticket " + number->str(), "ticket_number");
+        auto order = ReadOrder(tx, row->at(0).Text(0));
+        if (!order) return Propagate(order);
+        for (Ticket& t : order->tickets) {
+          if (t.ticket_number == number->str()) return std::move(t);
+        }
+        return Internal("ticket " + number->str() + " missing from its order");
+      },
+      {.read_only = true});
+}
+
+Result<Order> SalesService::Pay(const std::string& order_id, PaymentMethod method) {
+  core::Instant now = clock_.Now();
+  auto paid = store_.Transact<Order>([&](store::Transaction& tx) -> Result<Order> {
+    auto order = ReadOrder(tx, order_id);
+    if (!order) return Propagate(order);
+    if (order->status == OrderStatus::kIssued) return order;  // paid before: same answer
+    if (order->status != OrderStatus::kHeld) {
+      return FailedPrecondition("order " + order_id + " is " +
+                                std::string(OrderStatusKey(order->status)) + " and cannot be paid");
+    }
+    if (order->expires_at <= now) {
+      return FailedPrecondition("the hold on order " + order_id + " expired at " +
+                                order->expires_at.ToIso8601() + "; its seats were released");
+    }
+    auto run_id = core::RunId::Parse(order->run_id);
+    if (!run_id) return Internal("order " + order_id + " has a bad run id");
+    core::LocalDate today = now.ShanghaiDate();
+    for (Ticket& t : order->tickets) {
+      auto sequence = store::NextSequence(tx, "ticket-" + today.Compact());
+      if (!sequence) return Propagate(sequence);
+      auto number = core::TicketNumber::Make(run_id->station().province(), today, *sequence);
+      if (!number) return Propagate(number);
+      auto updated = tx.Execute(
+          "UPDATE tickets SET ticket_number = $1, status = 'issued', issued_at = $2 "
+          "WHERE ticket_id = $3 AND status = 'held'",
+          {Value{number->str()}, Value{now.unix_micros()}, Value{t.ticket_id}});
+      if (!updated) return Propagate(updated);
+      t.ticket_number = number->str();
+      t.status = "issued";
+    }
+    auto updated = tx.Execute(
+        "UPDATE orders SET status = 'issued', paid_at = $1, payment_method = $2 "
+        "WHERE order_id = $3 AND status = 'held'",
+        {Value{now.unix_micros()}, Value{std::string(PaymentMethodKey(method))}, Value{order_id}});
+    if (!updated) return Propagate(updated);
+    if (*updated != 1) return Aborted("order " + order_id + " changed meanwhile");
+    order->status = OrderStatus::kIssued;
+    order->payment_method = std::string(PaymentMethodKey(method));
+    return order;
+  });
+  return paid;
+}
+
+namespace {
+
+// Ends a held order (expired or cancelled) in the store: order status, tickets released, seat
+// segments freed. Returns the order as it was, or nullopt if it was no longer held.
+Result<std::optional<std::vector<std::pair<std::string, std::string>>>> EndHold(
+    store::Transaction& tx, const std::string& order_id, std::string_view status,
+    std::optional<core::Instant> expired_by) {
+  auto updated =
+      expired_by
+          ? tx.Execute("UPDATE orders SET status = $1 WHERE order_id = $2 AND status = 'held' "
+                       "AND expires_at <= $3",
+                       {Value{std::string(status)}, Value{order_id},
+                        Value{expired_by->unix_micros()}})
+          : tx.Execute("UPDATE orders SET status = $1 WHERE order_id = $2 AND status = 'held'",
+                       {Value{std::string(status)}, Value{order_id}});
+  if (!updated) return Propagate(updated);
+  if (*updated == 0) return std::nullopt;
+  auto tickets = tx.Query("SELECT ticket_id, id_hash FROM tickets WHERE order_id = $1",
+                          {Value{order_id}});
+  if (!tickets) return Propagate(tickets);
+  std::vector<std::pair<std::string, std::string>> released;
+  for (const store::Row& t : *tickets) {
+    auto freed = tx.Execute("DELETE FROM seat_segments WHERE ticket_id = $1", {Value{t.Text(0)}});
+    if (!freed) return Propagate(freed);
+    released.emplace_back(t.Text(0), t.Text(1));
+  }
+  auto done = tx.Execute(
+      "UPDATE tickets SET status = 'released', active = 0 WHERE order_id = $1",
+      {Value{order_id}});
+  if (!done) return Propagate(done);
+  return released;
+}
+
+}  // namespace
+
+Result<Order> SalesService::Cancel(const std::string& order_id) {
+  std::vector<std::string> hashes;
+  auto result = store_.Transact<Order>([&](store::Transaction& tx) -> Result<Order> {
+    auto order = ReadOrder(tx, order_id);
+    if (!order) return Propagate(order);
+    if (order->status == OrderStatus::kCancelled) return order;
+    if (order->status != OrderStatus::kHeld) {
+      return FailedPrecondition("order " + order_id + " is " +
+                                std::string(OrderStatusKey(order->status)) +
+                                "; a paid ticket is refunded, not cancelled");
+    }
+    auto ended = EndHold(tx, order_id, "cancelled", std::nullopt);
+    if (!ended) return Propagate(ended);
+    if (!*ended) return Aborted("order " + order_id + " changed meanwhile");
+    hashes.clear();
+    for (auto& [id, hash] : **ended) hashes.push_back(hash);
+    order->status = OrderStatus::kCancelled;
+    for (Ticket& t : order->tickets) t.status = "released";
+    return order;
+  });
+  if (!result) return result;
+  (void)ReleaseInMemory(result->run_id, result->tickets, hashes);
+  return result;
+}
+
+Result<int> SalesService::ExpireHolds() {
+  core::Instant now = clock_.Now();
+  auto due = store_.Transact<store::Rows>(
+      [&](store::Transaction& tx) {
+        return tx.Query(
+            "SELECT order_id FROM orders WHERE status = 'held' AND expires_at <= $1 "
+            "ORDER BY expires_at LIMIT 1000",
+            {Value{now.unix_micros()}});
+      },
+      {.read_only = true});
+  if (!due) return Propagate(due);
+  int expired = 0;
+  for (const store::Row& row : *due) {
+    std::string order_id = row.Text(0);
+    std::vector<std::string> hashes;
+    auto order = store_.Transact<std::optional<Order>>(
+        [&](store::Transaction& tx) -> Result<std::optional<Order>> {
+          auto before = ReadOrder(tx, order_id);
+          if (!before) return Propagate(before);
+          auto ended = EndHold(tx, order_id, "expired", now);
+          if (!ended) return Propagate(ended);
+          if (!*ended) return std::nullopt;  // paid or cancelled meanwhile
+          hashes.clear();
+          for (auto& [id, hash] : **ended) hashes.push_back(hash);
+          return std::optional<Order>(std::move(*before));
+        });
+    if (!order) return Propagate(order);
+    if (!*order) continue;
+    ++expired;
+    (void)ReleaseInMemory((*order)->run_id, (*order)->tickets, hashes);
+  }
+  return expired;
+}
+
+Result<std::vector<SalesService::Occupancy>> SalesService::StoredOccupancy(
+    const std::string& run_id) {
+  return store_.Transact<std::vector<Occupancy>>(
+      [&](store::Transaction& tx) -> Result<std::vector<Occupancy>> {
+        auto rows = tx.Query(
+            "SELECT seat, from_index, to_index FROM tickets WHERE run_id = $1 AND active = 1 "
+            "AND seat > 0 ORDER BY seat, from_index",
+            {Value{run_id}});
+        if (!rows) return Propagate(rows);
+        std::vector<Occupancy> out;
+        for (const store::Row& r : *rows) {
+          out.push_back({static_cast<int>(r.Int(0)), static_cast<int>(r.Int(1)),
+                         static_cast<int>(r.Int(2))});
+        }
+        return out;
+      },
+      {.read_only = true});
+}
+
+}  // namespace keyun::sales
+
+namespace keyun::sales {
+namespace {
+
+std::string ToHex(std::span<const std::uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::uint8_t b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+Result<std::array<std::uint8_t, 32>> FromHex32(const std::string& hex) {
+  std::array<std::uint8_t, 32> out{};
+  if (hex.size() != 64) return Internal("a stored key is not 32 bytes of hex");
+  for (std::size_t i = 0; i < 32; ++i) {
+    auto nibble = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return Internal("a stored key is not hex");
+    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  return out;
+}
+
+// The value of node_meta `name`, inserting `fresh` first if there is none (race-safe).
+Result<std::string> MetaOrInsert(store::Transaction& tx, const std::string& name,
+                                 const std::string& fresh) {
+  auto inserted = tx.Execute(
+      "INSERT INTO node_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+      {Value{name}, Value{fresh}});
+  if (!inserted) return Propagate(inserted);
+  auto row = tx.QueryOne("SELECT value FROM node_meta WHERE key = $1", {Value{name}});
+  if (!row) return Propagate(row);
+  return row->Text(0);
+}
+
+}  // namespace
+
+Result<PersonalDataKeys> LoadOrCreatePersonalDataKeys(store::Store& store) {
+  return store.Transact<PersonalDataKeys>([&](store::Transaction& tx) -> Result<PersonalDataKeys> {
+    auto hash_hex = MetaOrInsert(tx, "id_hash_key", ToHex(core::KeyedHasher::GenerateKey()));
+    if (!hash_hex) return Propagate(hash_hex);
+    auto seal_hex = MetaOrInsert(tx, "id_seal_key", ToHex(core::SecretBox::GenerateKey()));
+    if (!seal_hex) return Propagate(seal_hex);
+    auto hash_key = FromHex32(*hash_hex);
+    if (!hash_key) return Propagate(hash_key);
+    auto seal_key = FromHex32(*seal_hex);
+    if (!seal_key) return Propagate(seal_key);
+    return PersonalDataKeys{.id_hash_key = *hash_key, .id_seal_key = *seal_key};
+  });
+}
+
+}  // namespace keyun::sales

@@ -1,0 +1,217 @@
+// SalesService (售票服务): search, seat holds, orders and payment on every channel.
+//
+//   SalesService sales(store, network, clock, SalesPolicy{}, keys);
+//   Result<std::vector<RunOffer>> offers = sales.Search(jinan, taian, date, Channel::kMobile);
+//   Result<Order> order = sales.CreateOrder(OrderRequest{
+//       .run_id = offers->front().run_id, .from = jinan, .to = taian,
+//       .channel = Channel::kMobile, .idempotency_key = "c0ffee-1",
+//       .passengers = {{.name = "张三", .id_type = "resident_id",
+//                       .id_number = "11010519491231002X", .fare_type = FareType::kAdult}}});
+//   // order->status == OrderStatus::kHeld; seats are held until order->expires_at
+//   Result<Order> paid = sales.Pay(order->order_id, PaymentMethod::kSandbox);
+//   // paid->status == kIssued; every ticket has its 20-digit number
+//
+// Seats: each run's SeatInventory (core/seat_inventory.h) is kept in memory, loaded from the
+// store on first use (rebuilt exactly from its active tickets). A sale takes seats in memory
+// under the run's lock, then commits order, tickets and seat segments in one transaction
+// before it answers; if the commit fails the seats are given back. The store's constraints
+// (a seat segment held once, one active ticket per ID per run) back the memory up.
+//
+// Holds expire after policy.hold (default 15 min): ExpireHolds() (run by the node every few
+// seconds) releases them, and Pay refuses an expired order.
+//
+// Errors: kInvalidArgument (a bad field, named: "passengers[1].id_number"), kNotFound (run,
+// order, ticket), kFailedPrecondition (a rule broken: sold out, cut-off passed, ID already
+// on the run, order expired — the message names the passenger), kPermissionDenied (staff of
+// another station), kAlreadyExists (idempotency key reused for a different request), and the
+// store's errors.
+//
+// Thread-safety: safe from many threads; one lock per run, held only in memory.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/money.h"
+#include "core/personal_data.h"
+#include "core/result.h"
+#include "core/secret_box.h"
+#include "core/time.h"
+#include "network/network_service.h"
+#include "store/store.h"
+
+namespace keyun::sales {
+
+// Where a sale comes from (售票渠道). Recorded on every order and ticket.
+enum class Channel { kWindow, kKiosk, kMobile, kPlatform };
+[[nodiscard]] std::string_view ChannelKey(Channel channel);  // "window", "kiosk", …
+[[nodiscard]] Result<Channel> ParseChannel(std::string_view key);
+
+// Fare types (DESIGN.md §3): 全票, 半票 (child with seat), 携童 (free child, no seat), 优待票.
+enum class FareType { kAdult, kChild, kFreeChild, kDiscount };
+[[nodiscard]] std::string_view FareTypeKey(FareType type);  // "adult", "child", "free_child", …
+[[nodiscard]] Result<FareType> ParseFareType(std::string_view key);
+
+enum class OrderStatus { kHeld, kPaid, kIssued, kExpired, kCancelled };
+[[nodiscard]] std::string_view OrderStatusKey(OrderStatus status);
+
+enum class PaymentMethod { kSandbox, kCash, kCard };
+[[nodiscard]] std::string_view PaymentMethodKey(PaymentMethod method);
+[[nodiscard]] Result<PaymentMethod> ParsePaymentMethod(std::string_view key);
+
+// Every number is a policy setting (DESIGN.md §3), per province by default.
+struct SalesPolicy {
+  int presale_days = 15;                         // sales open this many days ahead
+  std::chrono::minutes online_cutoff{120};       // mobile and platforms stop before departure
+  std::chrono::minutes window_cutoff{5};         // windows and kiosks stop before departure
+  std::chrono::minutes hold{15};                 // an unpaid hold lasts this long
+  int max_passengers = 5;                        // per order
+  int free_child_percent = 10;                   // free children ≤ this % of the seats
+};
+
+// The secrets the sales service needs: the keyed hash of ID numbers (look-up) and the box that
+// seals them at rest. Loaded by the node from its key store.
+struct PersonalDataKeys {
+  std::array<std::uint8_t, 32> id_hash_key{};
+  std::array<std::uint8_t, 32> id_seal_key{};
+};
+
+// A run sellable for a trip, as a search shows it.
+struct RunOffer {
+  network::RunSummary run;
+  int from_index = 0;
+  int to_index = 0;
+  core::StationCode from;
+  std::string from_name;
+  core::StationCode to;
+  std::string to_name;
+  core::Money adult, child, discount, station_fee, cap;
+  int seats_left = 0;  // exact, for this trip and channel, now
+};
+
+struct PassengerInput {
+  std::string name;
+  std::string id_type = "resident_id";  // core::IdTypeName
+  std::string id_number;
+  FareType fare_type = FareType::kAdult;
+  std::optional<int> seat;  // a chosen seat
+};
+
+// Who is selling: staff at a window or kiosk, or nobody (a passenger on the phone, a platform).
+struct Seller {
+  std::string staff_username;               // empty for self-service channels
+  std::optional<core::StationCode> station;  // the staff member's station
+  bool province_wide = false;               // a province administrator may sell anywhere
+};
+
+struct OrderRequest {
+  std::string run_id;
+  std::string from;  // boarding station code
+  std::string to;    // alighting station code
+  Channel channel = Channel::kMobile;
+  std::vector<PassengerInput> passengers;
+  std::string idempotency_key;  // required: a retried request returns the same order
+  Seller seller;
+};
+
+struct Ticket {
+  std::string ticket_id;      // internal, "{order}-{n}"
+  std::string ticket_number;  // 20 digits once issued, empty while held
+  std::string run_id;
+  int from_index = 0, to_index = 0;
+  core::StationCode from, to;
+  int seat = 0;  // 0 = free child without a seat
+  FareType fare_type = FareType::kAdult;
+  std::string passenger_name_masked;
+  std::string id_type;
+  std::string id_masked;
+  core::Money fare, station_fee, cap;  // fare charged (执行票价), station fee line, cap (上限票价)
+  std::string status;                  // "held", "issued", "released"
+  std::string channel;
+  std::optional<std::string> attached_to;  // a free child's adult ticket id
+  core::Instant departs_at;
+};
+
+struct Order {
+  std::string order_id;
+  std::string run_id;
+  std::string channel;
+  OrderStatus status = OrderStatus::kHeld;
+  core::Money amount;
+  core::Instant created_at, expires_at;
+  std::optional<std::string> payment_method;
+  std::vector<Ticket> tickets;
+};
+
+class SalesService final {
+ public:
+  SalesService(store::Store& store, network::NetworkService& network, const core::Clock& clock,
+               SalesPolicy policy, const PersonalDataKeys& keys);
+  ~SalesService();
+  SalesService(const SalesService&) = delete;
+  SalesService& operator=(const SalesService&) = delete;
+
+  // Runs on `date` that stop at `from` and later at `to`, open and inside the channel's
+  // sale window, with fares and the exact seats left for that trip. Ordered by departure.
+  // kInvalidArgument if from == to; kNotFound if a station does not exist.
+  [[nodiscard]] Result<std::vector<RunOffer>> Search(const core::StationCode& from,
+                                                     const core::StationCode& to,
+                                                     core::LocalDate date, Channel channel);
+
+  // Holds seats for every passenger (free children get no seat). Durable before it returns.
+  [[nodiscard]] Result<Order> CreateOrder(const OrderRequest& request);
+  // Pays a held order and issues its tickets (numbers assigned). Paying an issued order again
+  // returns it unchanged (idempotent); an expired or cancelled one is kFailedPrecondition.
+  [[nodiscard]] Result<Order> Pay(const std::string& order_id, PaymentMethod method);
+  // Cancels a held order and releases its seats; kFailedPrecondition once paid.
+  [[nodiscard]] Result<Order> Cancel(const std::string& order_id);
+  [[nodiscard]] Result<Order> GetOrder(const std::string& order_id);
+  [[nodiscard]] Result<Ticket> GetTicket(const std::string& ticket_number);
+
+  // Releases every hold past its expiry; returns how many orders expired.
+  [[nodiscard]] Result<int> ExpireHolds();
+
+  // Seats held or sold for a run per seat, straight from the store (for audits and tests):
+  // (seat, from, to) of every active ticket with a seat.
+  struct Occupancy {
+    int seat, from, to;
+  };
+  [[nodiscard]] Result<std::vector<Occupancy>> StoredOccupancy(const std::string& run_id);
+
+  [[nodiscard]] const SalesPolicy& policy() const { return policy_; }
+
+ private:
+  struct RunState;
+  Result<std::shared_ptr<RunState>> LoadRun(const std::string& run_id);
+  Result<Order> ReadOrder(store::Transaction& tx, const std::string& order_id);
+  // Gives back the seats, free-child places and IDs of tickets no longer active.
+  Result<void> ReleaseInMemory(const std::string& run_id, const std::vector<Ticket>& tickets,
+                               const std::vector<std::string>& id_hashes);
+
+  store::Store& store_;                 // constant after construction
+  network::NetworkService& network_;    // constant after construction
+  const core::Clock& clock_;            // constant after construction
+  const SalesPolicy policy_;
+  const core::KeyedHasher hasher_;
+  const core::SecretBox box_;
+
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<RunState>> runs_;  // guarded by mu_
+};
+
+}  // namespace keyun::sales
+
+namespace keyun::sales {
+
+// The node's personal-data keys, made on first use and kept in the store (node_meta), so
+// hashes stay comparable and sealed numbers stay readable across restarts.
+[[nodiscard]] Result<PersonalDataKeys> LoadOrCreatePersonalDataKeys(store::Store& store);
+
+}  // namespace keyun::sales

@@ -1,0 +1,257 @@
+// SalesService on a seeded demo province, on SQLite and on a real PostgreSQL server.
+#include "sales/sales_service.h"
+
+#include <gtest/gtest.h>
+
+#include "core/ids.h"
+#include "network/demo_province.h"
+#include "support/postgres_test_server.h"
+
+namespace keyun::sales {
+namespace {
+
+enum class Engine { kSqlite, kPostgres };
+
+// A valid 18-character resident ID (历下区, born 1990-03-07) with a computed check character.
+std::string ResidentId(int serial) {
+  std::string body = "37010219900307" + std::to_string(100 + serial % 900);
+  body = body.substr(0, 17);
+  return body + *core::Mod11_2CheckChar(body);
+}
+
+class SalesTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    std::string db = ":memory:";
+    if (GetParam() == Engine::kPostgres) {
+      auto server = testing::PostgresTestServer::Shared();
+      ASSERT_TRUE(server) << server.error().message;
+      auto url = (*server)->CreateDatabase();
+      ASSERT_TRUE(url) << url.error().message;
+      db = *url;
+    }
+    auto store = store::Store::Open(db);
+    ASSERT_TRUE(store) << store.error().ToString();
+    store_ = std::move(*store);
+    // 2026-11-23 05:00 in Shanghai: before the day's first departures.
+    clock_.Set(core::Instant::FromShanghai(*core::LocalDate::Parse("2026-11-23"),
+                                           *core::TimeOfDay::Parse("05:00")));
+    network_ = std::make_unique<network::NetworkService>(
+        *store_, clock_,
+        network::NetworkService::Options{.password_cost = core::PasswordCost::kFastForTests});
+    auto demo = network::SeedDemoProvince(*network_, {.days = 2});
+    ASSERT_TRUE(demo) << demo.error().ToString();
+    auto keys = LoadOrCreatePersonalDataKeys(*store_);
+    ASSERT_TRUE(keys) << keys.error().ToString();
+    sales_ = std::make_unique<SalesService>(*store_, *network_, clock_, SalesPolicy{}, *keys);
+
+    // A run of tomorrow on a route with intermediate stops, and its first and last stops.
+    auto runs = network_->ListRuns(clock_.Now().ShanghaiDate().AddDays(1));
+    ASSERT_TRUE(runs);
+    for (const auto& r : *runs) {
+      auto route = network_->GetRoute(r.run.route_code);
+      ASSERT_TRUE(route);
+      if (route->stops.size() >= 4) {
+        run_ = r;
+        route_ = *route;
+        break;
+      }
+    }
+    ASSERT_TRUE(run_.has_value()) << "the demo has a route with intermediate stops";
+  }
+
+  OrderRequest Request(std::vector<PassengerInput> passengers, std::string key, int from = 0,
+                       int to = -1) {
+    if (to < 0) to = static_cast<int>(route_->stops.size()) - 1;
+    return OrderRequest{.run_id = run_->run.id.str(),
+                        .from = route_->stops[from].station.str(),
+                        .to = route_->stops[to].station.str(),
+                        .channel = Channel::kMobile,
+                        .passengers = std::move(passengers),
+                        .idempotency_key = std::move(key),
+                        .seller = {}};
+  }
+
+  static PassengerInput Adult(int serial) {
+    return PassengerInput{.name = "张三" + std::to_string(serial), .id_type = "resident_id",
+                          .id_number = ResidentId(serial), .fare_type = FareType::kAdult,
+                          .seat = std::nullopt};
+  }
+
+  core::FakeClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<network::NetworkService> network_;
+  std::unique_ptr<SalesService> sales_;
+  std::optional<network::RunSummary> run_;  // set in SetUp
+  std::optional<network::Route> route_;
+};
+
+TEST_P(SalesTest, SearchFindsTheRunWithFaresAndSeats) {
+  auto offers = sales_->Search(route_->stops[1].station, route_->stops.back().station,
+                               run_->run.date(), Channel::kMobile);
+  ASSERT_TRUE(offers) << offers.error().ToString();
+  auto it = std::find_if(offers->begin(), offers->end(),
+                         [&](const RunOffer& o) { return o.run.run.id == run_->run.id; });
+  ASSERT_NE(it, offers->end()) << "boarding at an intermediate stop finds the run";
+  EXPECT_EQ(it->from_index, 1);
+  EXPECT_EQ(it->seats_left, run_->run.seats);
+  EXPECT_GT(it->adult.fen(), 0);
+  EXPECT_GE(it->cap.fen(), it->adult.fen());
+  auto backwards = sales_->Search(route_->stops.back().station, route_->stops[0].station,
+                                  run_->run.date(), Channel::kMobile);
+  ASSERT_TRUE(backwards);
+  for (const RunOffer& o : *backwards) EXPECT_NE(o.run.run.id, run_->run.id) << "wrong direction";
+}
+
+TEST_P(SalesTest, HoldPayIssueWithNumbersAndAmounts) {
+  auto order = sales_->CreateOrder(Request({Adult(1), Adult(2)}, "k1"));
+  ASSERT_TRUE(order) << order.error().ToString();
+  EXPECT_EQ(order->status, OrderStatus::kHeld);
+  ASSERT_EQ(order->tickets.size(), 2u);
+  EXPECT_NE(order->tickets[0].seat, order->tickets[1].seat);
+  EXPECT_EQ(order->amount.fen(), 2 * (order->tickets[0].fare.fen() +
+                                      order->tickets[0].station_fee.fen()));
+  EXPECT_EQ(order->tickets[0].id_masked.find(ResidentId(1)), std::string::npos);
+
+  auto paid = sales_->Pay(order->order_id, PaymentMethod::kSandbox);
+  ASSERT_TRUE(paid) << paid.error().ToString();
+  EXPECT_EQ(paid->status, OrderStatus::kIssued);
+  for (const Ticket& t : paid->tickets) {
+    ASSERT_TRUE(core::TicketNumber::Parse(t.ticket_number)) << t.ticket_number;
+    EXPECT_TRUE(t.ticket_number.starts_with("37"));
+    auto fetched = sales_->GetTicket(t.ticket_number);
+    ASSERT_TRUE(fetched);
+    EXPECT_EQ(fetched->seat, t.seat);
+    EXPECT_EQ(fetched->status, "issued");
+  }
+  EXPECT_NE(paid->tickets[0].ticket_number, paid->tickets[1].ticket_number);
+  auto again = sales_->Pay(order->order_id, PaymentMethod::kSandbox);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->tickets[0].ticket_number, paid->tickets[0].ticket_number);
+}
+
+TEST_P(SalesTest, IdempotencyKeyNeverSellsTwice) {
+  auto first = sales_->CreateOrder(Request({Adult(3)}, "same-key"));
+  ASSERT_TRUE(first);
+  auto retry = sales_->CreateOrder(Request({Adult(3)}, "same-key"));
+  ASSERT_TRUE(retry) << retry.error().ToString();
+  EXPECT_EQ(retry->order_id, first->order_id);
+  auto other = sales_->CreateOrder(Request({Adult(4)}, "same-key"));
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kAlreadyExists);
+  auto missing = sales_->CreateOrder(Request({Adult(5)}, ""));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().field, "idempotency_key");
+  auto occupancy = sales_->StoredOccupancy(run_->run.id.str());
+  ASSERT_TRUE(occupancy);
+  EXPECT_EQ(occupancy->size(), 1u);
+}
+
+TEST_P(SalesTest, OneSeatPerIdPerRunNamingThePassenger) {
+  ASSERT_TRUE(sales_->CreateOrder(Request({Adult(6)}, "a")));
+  auto twice = sales_->CreateOrder(Request({Adult(6)}, "b"));
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(twice.error().message.find("passenger 1"), std::string::npos) << twice.error().message;
+  auto dup = sales_->CreateOrder(Request({Adult(7), Adult(7)}, "c"));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().field, "passengers[1].id_number");
+}
+
+TEST_P(SalesTest, BadDocumentsAndTooManyPassengers) {
+  PassengerInput bad = Adult(8);
+  bad.id_number[17] = bad.id_number[17] == '0' ? '1' : '0';
+  auto refused = sales_->CreateOrder(Request({Adult(9), bad}, "d"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().field, "passengers[1].id_number");
+  std::vector<PassengerInput> six;
+  for (int i = 0; i < 6; ++i) six.push_back(Adult(20 + i));
+  auto many = sales_->CreateOrder(Request(six, "e"));
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().field, "passengers");
+  auto occupancy = sales_->StoredOccupancy(run_->run.id.str());
+  EXPECT_TRUE(occupancy->empty()) << "a refused order holds nothing";
+}
+
+TEST_P(SalesTest, FreeChildRidesWithAnAdultWithoutASeat) {
+  PassengerInput child = Adult(30);
+  child.fare_type = FareType::kFreeChild;
+  auto alone = sales_->CreateOrder(Request({child}, "f"));
+  ASSERT_FALSE(alone);
+  auto order = sales_->CreateOrder(Request({Adult(31), child}, "g"));
+  ASSERT_TRUE(order) << order.error().ToString();
+  EXPECT_EQ(order->tickets[1].seat, 0);
+  EXPECT_EQ(order->tickets[1].fare.fen(), 0);
+  EXPECT_EQ(order->tickets[1].attached_to, order->tickets[0].ticket_id);
+  PassengerInput half = Adult(32);
+  half.fare_type = FareType::kChild;
+  auto with_half = sales_->CreateOrder(Request({Adult(33), half}, "h"));
+  ASSERT_TRUE(with_half);
+  EXPECT_GT(with_half->tickets[1].seat, 0);
+  EXPECT_LT(with_half->tickets[1].fare.fen(), with_half->tickets[0].fare.fen());
+}
+
+TEST_P(SalesTest, HoldsExpireAndReturnTheirSeats) {
+  auto order = sales_->CreateOrder(Request({Adult(40)}, "i"));
+  ASSERT_TRUE(order);
+  clock_.Advance(std::chrono::minutes(16));
+  auto late = sales_->Pay(order->order_id, PaymentMethod::kSandbox);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kFailedPrecondition);
+  auto expired = sales_->ExpireHolds();
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(*expired, 1);
+  EXPECT_EQ(sales_->GetOrder(order->order_id)->status, OrderStatus::kExpired);
+  EXPECT_TRUE(sales_->StoredOccupancy(run_->run.id.str())->empty());
+  // The same passenger may buy again once the hold is gone.
+  EXPECT_TRUE(sales_->CreateOrder(Request({Adult(40)}, "j")));
+}
+
+TEST_P(SalesTest, CancelReleasesExactlyTheSegments) {
+  auto order = sales_->CreateOrder(Request({Adult(50)}, "k", 0, 2));
+  ASSERT_TRUE(order);
+  auto cancelled = sales_->Cancel(order->order_id);
+  ASSERT_TRUE(cancelled) << cancelled.error().ToString();
+  EXPECT_EQ(cancelled->status, OrderStatus::kCancelled);
+  EXPECT_TRUE(sales_->StoredOccupancy(run_->run.id.str())->empty());
+  auto paid = sales_->Pay(order->order_id, PaymentMethod::kSandbox);
+  EXPECT_FALSE(paid);
+}
+
+TEST_P(SalesTest, SellsUntilFullAndNeverTwice) {
+  int seats = run_->run.seats;
+  for (int i = 0; i < seats; ++i) {
+    auto order = sales_->CreateOrder(Request({Adult(100 + i)}, "full-" + std::to_string(i)));
+    ASSERT_TRUE(order) << i << ": " << order.error().ToString();
+  }
+  auto none = sales_->CreateOrder(Request({Adult(999)}, "full-x"));
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::kFailedPrecondition);
+  auto occupancy = sales_->StoredOccupancy(run_->run.id.str());
+  std::set<int> used;
+  for (const auto& o : *occupancy) EXPECT_TRUE(used.insert(o.seat).second);
+  EXPECT_EQ(static_cast<int>(used.size()), seats);
+}
+
+TEST_P(SalesTest, OnlineCutoffStopsMobileSalesButNotTheWindow) {
+  clock_.Set(run_->run.departs_at - std::chrono::minutes(60));
+  auto mobile = sales_->CreateOrder(Request({Adult(60)}, "m"));
+  ASSERT_FALSE(mobile);
+  EXPECT_EQ(mobile.error().code, ErrorCode::kFailedPrecondition);
+  OrderRequest window = Request({Adult(61)}, "n");
+  window.channel = Channel::kWindow;
+  window.seller = Seller{.staff_username = "clerk", .station = route_->stops[0].station};
+  EXPECT_TRUE(sales_->CreateOrder(window));
+  window.seller = Seller{};
+  window.idempotency_key = "o";
+  EXPECT_EQ(sales_->CreateOrder(window).error().code, ErrorCode::kPermissionDenied);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, SalesTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
+                         [](const auto& info) {
+                           return info.param == Engine::kSqlite ? "sqlite" : "postgresql";
+                         });
+
+}  // namespace
+}  // namespace keyun::sales
