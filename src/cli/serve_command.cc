@@ -55,15 +55,15 @@ int Serve(const ServeFlags& flags) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  http::NodeOptions options{
-      .db = flags.db,
-      .server = {.host = flags.host,
-                 .port = static_cast<std::uint16_t>(flags.port),
-                 .threads = flags.threads},
-      .demo = flags.demo,
-      .demo_options = {.seed = flags.seed, .province_code = flags.province},
-      .presale_days = flags.presale_days,
-  };
+  http::NodeOptions options;
+  options.db = flags.db;
+  options.server = {.host = flags.host,
+                    .port = static_cast<std::uint16_t>(flags.port),
+                    .threads = flags.threads};
+  options.demo = flags.demo;
+  options.demo_options.seed = flags.seed;
+  options.demo_options.province_code = flags.province;
+  options.presale_days = flags.presale_days;
   if (flags.demo) options.password_cost = core::PasswordCost::kFastForTests;
   Result<std::unique_ptr<http::Node>> node = http::Node::Open(options, PrintProgress);
   if (!node) return Fail(node.error());

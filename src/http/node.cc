@@ -2,7 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "http/network_api.h"
+#include "http/sales_api.h"
 #include "http/sessions.h"
 #include "http/static_pages.h"
 
@@ -54,20 +58,48 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
     if (!created) return tl::unexpected(WithContext(created.error(), "generating runs"));
   }
 
+  Result<sales::PersonalDataKeys> keys = sales::LoadOrCreatePersonalDataKeys(*node->store_);
+  if (!keys) return tl::unexpected(WithContext(keys.error(), "loading the node's keys"));
+  node->sales_ = std::make_unique<sales::SalesService>(*node->store_, *node->network_, *clock,
+                                                       options.sales_policy, *keys);
+  node->expiry_interval_ = options.expiry_interval;
+
   node->api_ = std::make_unique<Api>(*clock);
   node->router_ = std::make_unique<Router>();
   AddNetworkApi(*node->router_, *node->network_, node->api_->sessions, *node->store_);
+  AddSalesApi(*node->router_, *node->sales_, node->api_->sessions);
   AddStaticPages(*node->router_);
   node->server_ = std::make_unique<Server>(options.server, *node->router_);
   return node;
 }
 
-Node::~Node() {
-  if (server_) server_->Stop();
+Node::~Node() { Stop(); }
+
+Result<std::uint16_t> Node::Start() {
+  Result<std::uint16_t> port = server_->Start();
+  if (port && expiry_interval_.count() > 0) {
+    expiry_ = std::jthread([this](std::stop_token stop) {
+      std::mutex mu;
+      std::condition_variable_any wake;
+      while (!stop.stop_requested()) {
+        Result<int> expired = sales_->ExpireHolds();
+        if (!expired) spdlog::warn("releasing lapsed holds: {}", expired.error().ToString());
+        if (expired && *expired > 0) spdlog::info("released {} lapsed holds", *expired);
+        std::unique_lock lock(mu);
+        wake.wait_for(lock, stop, expiry_interval_, [] { return false; });
+      }
+    });
+  }
+  return port;
 }
 
-Result<std::uint16_t> Node::Start() { return server_->Start(); }
-void Node::Stop() { server_->Stop(); }
+void Node::Stop() {
+  if (expiry_.joinable()) {
+    expiry_.request_stop();
+    expiry_.join();
+  }
+  if (server_) server_->Stop();
+}
 void Node::Wait() { server_->Wait(); }
 
 }  // namespace keyun::http

@@ -14,12 +14,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "core/result.h"
 #include "core/time.h"
 #include "http/server.h"
 #include "network/demo_province.h"
 #include "network/network_service.h"
+#include "sales/sales_service.h"
 #include "store/store.h"
 
 namespace keyun::http {
@@ -33,6 +35,10 @@ struct NodeOptions {
   int presale_days = 15;
   // Cost of staff password hashes. Tests use kFastForTests.
   core::PasswordCost password_cost = core::PasswordCost::kInteractive;
+  sales::SalesPolicy sales_policy;
+  // How often lapsed seat holds are released; 0 = never in the background (tests call
+  // sales().ExpireHolds() themselves).
+  std::chrono::milliseconds expiry_interval{2000};
   // The clock; nullptr = the system clock. Must outlive the node.
   const core::Clock* clock = nullptr;
 };
@@ -62,6 +68,7 @@ class Node {
   [[nodiscard]] const NodeInfo& info() const { return info_; }
   [[nodiscard]] store::Store& store() { return *store_; }
   [[nodiscard]] network::NetworkService& network() { return *network_; }
+  [[nodiscard]] sales::SalesService& sales() { return *sales_; }
 
  private:
   Node() = default;
@@ -70,10 +77,13 @@ class Node {
   std::unique_ptr<core::SystemClock> system_clock_;  // when no clock was given
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<network::NetworkService> network_;
+  std::unique_ptr<sales::SalesService> sales_;
   struct Api;
   std::unique_ptr<Api> api_;  // sessions and routes; private to node.cc
   std::unique_ptr<Router> router_;
   std::unique_ptr<Server> server_;
+  std::chrono::milliseconds expiry_interval_{0};
+  std::jthread expiry_;  // releases lapsed holds while serving
 };
 
 }  // namespace keyun::http

@@ -1,0 +1,222 @@
+#include "http/sales_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "http/json_body.h"
+#include "network/master_data.h"
+
+namespace keyun::http {
+namespace {
+
+using nlohmann::json;
+
+json ToJson(const sales::Ticket& t) {
+  return {{"ticket_id", t.ticket_id},
+          {"ticket_number", t.ticket_number.empty() ? json(nullptr) : json(t.ticket_number)},
+          {"run_id", t.run_id},
+          {"from", t.from.str()},
+          {"to", t.to.str()},
+          {"from_index", t.from_index},
+          {"to_index", t.to_index},
+          {"seat", t.seat == 0 ? json(nullptr) : json(t.seat)},
+          {"fare_type", std::string(sales::FareTypeKey(t.fare_type))},
+          {"passenger_name", t.passenger_name_masked},
+          {"id_type", t.id_type},
+          {"id_number", t.id_masked},
+          {"fare", t.fare.fen()},
+          {"station_fee", t.station_fee.fen()},
+          {"cap_fare", t.cap.fen()},
+          {"status", t.status},
+          {"channel", t.channel},
+          {"attached_to", t.attached_to ? json(*t.attached_to) : json(nullptr)},
+          {"departs_at", t.departs_at.ToIso8601()}};
+}
+
+json ToJson(const sales::Order& o) {
+  json tickets = json::array();
+  for (const auto& t : o.tickets) tickets.push_back(ToJson(t));
+  return {{"order_id", o.order_id},
+          {"run_id", o.run_id},
+          {"channel", o.channel},
+          {"status", std::string(sales::OrderStatusKey(o.status))},
+          {"amount", o.amount.fen()},
+          {"created_at", o.created_at.ToIso8601()},
+          {"expires_at", o.expires_at.ToIso8601()},
+          {"payment_method", o.payment_method ? json(*o.payment_method) : json(nullptr)},
+          {"tickets", tickets}};
+}
+
+json ToJson(const sales::RunOffer& r) {
+  return {{"run_id", r.run.run.id.str()},
+          {"route_code", r.run.run.route_code},
+          {"route_name", r.run.route_name},
+          {"departs_at", r.run.run.departs_at.ToIso8601()},
+          {"carrier_name", r.run.carrier_name},
+          {"from_stop", {{"index", r.from_index}, {"code", r.from.str()}, {"name", r.from_name}}},
+          {"to_stop", {{"index", r.to_index}, {"code", r.to.str()}, {"name", r.to_name}}},
+          {"origin_name", r.run.origin_name},
+          {"destination_name", r.run.destination_name},
+          {"fares",
+           {{"adult", r.adult.fen()},
+            {"child", r.child.fen()},
+            {"discount", r.discount.fen()},
+            {"free_child", 0},
+            {"station_fee", r.station_fee.fen()},
+            {"cap", r.cap.fen()}}},
+          {"vehicle_class", std::string(network::VehicleClassName(r.run.run.vehicle_class))},
+          {"seats_left", r.seats_left}};
+}
+
+Result<sales::Seller> SellerFor(sales::Channel channel, const Request& request, Sessions& sessions) {
+  bool staffed = channel == sales::Channel::kWindow || channel == sales::Channel::kKiosk;
+  if (!staffed) return sales::Seller{};
+  auto who = sessions.Authenticate(request);
+  if (!who) return Propagate(who);
+  auto role = network::ParseRole(who->role);
+  sales::Seller seller{.staff_username = who->username, .station = std::nullopt,
+                       .province_wide = role && *role == network::Role::kProvinceAdmin};
+  if (role && *role != network::Role::kClerk && *role != network::Role::kStationManager &&
+      *role != network::Role::kProvinceAdmin) {
+    return PermissionDenied("your role (" + who->role + ") may not sell tickets");
+  }
+  if (!who->station_code.empty()) {
+    auto station = core::StationCode::Parse(who->station_code);
+    if (station) seller.station = *station;
+  }
+  return seller;
+}
+
+Result<sales::OrderRequest> ParseOrder(const Request& request) {
+  auto body = ParseJsonObject(request.body, {"run_id", "from", "to", "channel", "passengers"});
+  if (!body) return Propagate(body);
+  sales::OrderRequest order;
+  order.idempotency_key = request.Header("idempotency-key").value_or("");
+  for (auto [name, target] : {std::pair{"run_id", &order.run_id}, std::pair{"from", &order.from},
+                              std::pair{"to", &order.to}}) {
+    auto value = StringField(*body, name, true);
+    if (!value) return Propagate(value);
+    *target = **value;
+  }
+  auto channel_text = StringField(*body, "channel", true);
+  if (!channel_text) return Propagate(channel_text);
+  auto channel = sales::ParseChannel(**channel_text);
+  if (!channel) return InvalidArgument(channel.error().message, "channel");
+  order.channel = *channel;
+  auto passengers = body->find("passengers");
+  if (passengers == body->end() || !passengers->is_array()) {
+    return InvalidArgument("passengers must be an array of 1 to 5 passengers", "passengers");
+  }
+  for (std::size_t i = 0; i < passengers->size(); ++i) {
+    const json& p = (*passengers)[i];
+    std::string at = "passengers[" + std::to_string(i) + "]";
+    if (!p.is_object()) return InvalidArgument(at + " must be an object", at);
+    for (const auto& [key, value] : p.items()) {
+      if (key != "name" && key != "id_type" && key != "id_number" && key != "fare_type" &&
+          key != "seat") {
+        return InvalidArgument("unknown field '" + key + "' in " + at +
+                                   "; the fields are: name, id_type, id_number, fare_type, seat",
+                               at + "." + key);
+      }
+    }
+    sales::PassengerInput input;
+    auto name = StringField(p, "name", true);
+    if (!name) return InvalidArgument(name.error().message, at + ".name");
+    input.name = **name;
+    auto id_type = StringField(p, "id_type", false);
+    if (!id_type) return InvalidArgument(id_type.error().message, at + ".id_type");
+    if (*id_type) input.id_type = **id_type;
+    auto id_number = StringField(p, "id_number", true);
+    if (!id_number) return InvalidArgument(id_number.error().message, at + ".id_number");
+    input.id_number = **id_number;
+    auto fare_type = StringField(p, "fare_type", false);
+    if (!fare_type) return InvalidArgument(fare_type.error().message, at + ".fare_type");
+    if (*fare_type) {
+      auto parsed = sales::ParseFareType(**fare_type);
+      if (!parsed) return InvalidArgument(parsed.error().message, at + ".fare_type");
+      input.fare_type = *parsed;
+    }
+    auto seat = IntField(p, "seat", false);
+    if (!seat) return InvalidArgument(seat.error().message, at + ".seat");
+    if (*seat) {
+      if (**seat < 1 || **seat > 70) return InvalidArgument("seat must be 1 to 70", at + ".seat");
+      input.seat = static_cast<int>(**seat);
+    }
+    order.passengers.push_back(std::move(input));
+  }
+  return order;
+}
+
+}  // namespace
+
+void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions) {
+  router.Add(Method::kGet, "/api/v1/runs", [&sales](Request& request) {
+    auto from_text = request.QueryParam("from");
+    auto to_text = request.QueryParam("to");
+    auto date_text = request.QueryParam("date");
+    if (!from_text || !to_text || !date_text) {
+      return ErrorResponse(Error{ErrorCode::kInvalidArgument,
+                                 "search with from=STATION&to=STATION&date=YYYY-MM-DD",
+                                 !from_text ? "from" : !to_text ? "to" : "date"});
+    }
+    auto from = core::StationCode::Parse(*from_text);
+    if (!from) return ErrorResponse(Error{from.error().code, from.error().message, "from"});
+    auto to = core::StationCode::Parse(*to_text);
+    if (!to) return ErrorResponse(Error{to.error().code, to.error().message, "to"});
+    auto date = core::LocalDate::Parse(*date_text);
+    if (!date) return ErrorResponse(Error{date.error().code, date.error().message, "date"});
+    auto channel = sales::ParseChannel(request.QueryParam("channel").value_or("mobile"));
+    if (!channel) return ErrorResponse(Error{channel.error().code, channel.error().message, "channel"});
+    auto offers = sales.Search(*from, *to, *date, *channel);
+    if (!offers) return ErrorResponse(offers.error());
+    json items = json::array();
+    for (const auto& offer : *offers) items.push_back(ToJson(offer));
+    return Json({{"items", items}});
+  });
+
+  router.Add(Method::kPost, "/api/v1/orders", [&sales, &sessions](Request& request) {
+    auto order_request = ParseOrder(request);
+    if (!order_request) return ErrorResponse(order_request.error());
+    auto seller = SellerFor(order_request->channel, request, sessions);
+    if (!seller) return ErrorResponse(seller.error());
+    order_request->seller = std::move(*seller);
+    auto order = sales.CreateOrder(*order_request);
+    if (!order) return ErrorResponse(order.error());
+    return Json(ToJson(*order), 201);
+  });
+
+  router.Add(Method::kGet, "/api/v1/orders/{id}", [&sales](Request& request) {
+    auto order = sales.GetOrder(request.PathParam("id"));
+    if (!order) return ErrorResponse(order.error());
+    return Json(ToJson(*order));
+  });
+
+  router.Add(Method::kPost, "/api/v1/orders/{id}/pay", [&sales, &sessions](Request& request) {
+    auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body, {"method"});
+    if (!body) return ErrorResponse(body.error());
+    auto method_text = StringField(*body, "method", true);
+    if (!method_text) return ErrorResponse(method_text.error());
+    auto method = sales::ParsePaymentMethod(**method_text);
+    if (!method) return ErrorResponse(Error{method.error().code, method.error().message, "method"});
+    if (*method != sales::PaymentMethod::kSandbox) {
+      auto who = sessions.Authenticate(request);  // cash and card are taken at a window
+      if (!who) return ErrorResponse(who.error());
+    }
+    auto order = sales.Pay(request.PathParam("id"), *method);
+    if (!order) return ErrorResponse(order.error());
+    return Json(ToJson(*order));
+  });
+
+  router.Add(Method::kPost, "/api/v1/orders/{id}/cancel", [&sales](Request& request) {
+    auto order = sales.Cancel(request.PathParam("id"));
+    if (!order) return ErrorResponse(order.error());
+    return Json(ToJson(*order));
+  });
+
+  router.Add(Method::kGet, "/api/v1/tickets/{number}", [&sales](Request& request) {
+    auto ticket = sales.GetTicket(request.PathParam("number"));
+    if (!ticket) return ErrorResponse(ticket.error());
+    return Json(ToJson(*ticket));
+  });
+}
+
+}  // namespace keyun::http

@@ -1,0 +1,21 @@
+// The HTTP handlers of ticket sales (sales/): run search, orders, payment, tickets.
+// Bodies and examples: docs/api.md.
+#pragma once
+
+#include "http/server.h"
+#include "http/sessions.h"
+#include "sales/sales_service.h"
+
+namespace keyun::http {
+
+//   GET  /api/v1/runs?from=&to=&date=&channel=
+//   POST /api/v1/orders                      (Idempotency-Key header required)
+//   GET  /api/v1/orders/{id}
+//   POST /api/v1/orders/{id}/pay             {"method": "sandbox"|"cash"|"card"}
+//   POST /api/v1/orders/{id}/cancel
+//   GET  /api/v1/tickets/{number}
+// Window and kiosk sales and cash/card payment need a staff session; mobile and platform
+// orders do not.
+void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions);
+
+}  // namespace keyun::http
