@@ -36,13 +36,16 @@ Result<T> Found(Result<std::optional<T>> loaded, std::string message) {
 }
 
 // A password hash to verify against when the username is unknown, so that an unknown user
-// costs as much time as a wrong password.
+// costs as much time as a wrong password. Made once per cost, on first need.
 const std::string& DummyHash(core::PasswordCost cost) {
-  static const std::string interactive =
-      core::HashPassword("keyun-no-such-user", core::PasswordCost::kInteractive).value_or("");
+  if (cost == core::PasswordCost::kInteractive) {
+    static const std::string interactive =
+        core::HashPassword("keyun-no-such-user", core::PasswordCost::kInteractive).value_or("");
+    return interactive;
+  }
   static const std::string fast =
       core::HashPassword("keyun-no-such-user", core::PasswordCost::kFastForTests).value_or("");
-  return cost == core::PasswordCost::kInteractive ? interactive : fast;
+  return fast;
 }
 
 // Saves a batch in one transaction; a failed batch of one reports the item's own error, a larger
@@ -454,6 +457,32 @@ Result<Run> NetworkService::GetRun(const core::RunId& id) {
         return Found(internal::LoadRun(tx, id), fmt::format("there is no run {}", id.str()));
       },
       ReadOnly());
+}
+
+Result<Run> NetworkService::SetRunStatus(const core::RunId& id, RunStatus status) {
+  return store_.Transact<Run>([&](Transaction& tx) -> Result<Run> {
+    auto loaded = Found(internal::LoadRun(tx, id), fmt::format("there is no run {}", id.str()));
+    if (!loaded) return Propagate(loaded);
+    Run run = std::move(*loaded);
+    if (run.status == status) return run;
+    const bool allowed =
+        run.status == RunStatus::kOpen ||
+        ((run.status == RunStatus::kStopped || run.status == RunStatus::kStoppedSold) &&
+         status == RunStatus::kOpen);
+    if (!allowed) {
+      return FailedPrecondition(fmt::format("run {} is {} ({}) and cannot become {} ({})", id.str(),
+                                            RunStatusKey(run.status), RunStatusName(run.status),
+                                            RunStatusKey(status), RunStatusName(status)),
+                                "status");
+    }
+    auto changed = tx.Execute(
+        "UPDATE runs SET status = $1 WHERE run_id = $2 AND status = $3",
+        {std::string(RunStatusKey(status)), id.str(), std::string(RunStatusKey(run.status))});
+    if (!changed) return Propagate(changed);
+    if (*changed != 1) return Aborted(fmt::format("run {} changed meanwhile", id.str()));
+    run.status = status;
+    return run;
+  });
 }
 
 Result<std::vector<RunSummary>> NetworkService::ListRuns(

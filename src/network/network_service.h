@@ -195,6 +195,13 @@ class NetworkService final {
   [[nodiscard]] Result<int> GenerateRuns(core::LocalDate from, core::LocalDate to,
                                          const ProgressFn& progress = {});
   [[nodiscard]] Result<Run> GetRun(const core::RunId& id);
+  // Moves a run to `status` and returns it. Allowed: open → stopped, stopped_sold or departed;
+  // stopped or stopped_sold → open (reinstated); the same status again is a no-op. Departed is
+  // final. The caller decides between stopped and stopped_sold (it knows whether tickets were
+  // sold). The update is conditional on the status read, so two racing changes cannot both
+  // apply. kNotFound if there is no such run; kFailedPrecondition (field "status") for a move
+  // not allowed.
+  [[nodiscard]] Result<Run> SetRunStatus(const core::RunId& id, RunStatus status);
   // The runs on `date`, departing from `station` if given, ordered by departure time then run
   // id, joined with their route, origin and destination names and carrier name.
   [[nodiscard]] Result<std::vector<RunSummary>> ListRuns(

@@ -139,6 +139,32 @@ TEST_P(RunsTest, DeparturesAlreadyPastAreNotCreated) {
   EXPECT_THAT(RunIds(DateOf("2026-11-22")), ElementsAre("370102001-20261122-K0101"));
 }
 
+TEST_P(RunsTest, StatusMovesOnlyAsAllowed) {
+  ASSERT_TRUE(network_->GenerateRuns(DateOf("2026-11-21"), DateOf("2026-11-22")));
+  const core::RunId run = core::RunId::Make(kJinan, DateOf("2026-11-21"), ScheduleCodeOf("K0101"));
+  EXPECT_EQ(network_->SetRunStatus(run, RunStatus::kStopped).value().status, RunStatus::kStopped);
+  EXPECT_EQ(network_->SetRunStatus(run, RunStatus::kStopped).value().status, RunStatus::kStopped);
+  auto straight_to_departed = network_->SetRunStatus(run, RunStatus::kDeparted);
+  ASSERT_FALSE(straight_to_departed);
+  EXPECT_EQ(straight_to_departed.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(straight_to_departed.error().field, "status");
+  EXPECT_EQ(network_->SetRunStatus(run, RunStatus::kOpen).value().status, RunStatus::kOpen);
+  EXPECT_EQ(network_->SetRunStatus(run, RunStatus::kDeparted).value().status, RunStatus::kDeparted);
+  EXPECT_EQ(network_->GetRun(run).value().status, RunStatus::kDeparted);
+  EXPECT_FALSE(network_->SetRunStatus(run, RunStatus::kOpen));  // departed is final
+
+  const core::RunId other =
+      core::RunId::Make(kJinan, DateOf("2026-11-22"), ScheduleCodeOf("K0101"));
+  EXPECT_EQ(network_->SetRunStatus(other, RunStatus::kStoppedSold).value().status,
+            RunStatus::kStoppedSold);
+  EXPECT_EQ(network_->ListRuns(DateOf("2026-11-22")).value().front().run.status,
+            RunStatus::kStoppedSold);
+  auto missing = network_->SetRunStatus(
+      core::RunId::Make(kJinan, DateOf("2026-12-01"), ScheduleCodeOf("K0101")), RunStatus::kOpen);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
 TEST_P(RunsTest, RangeIsChecked) {
   auto backwards = network_->GenerateRuns(DateOf("2026-11-22"), DateOf("2026-11-21"));
   ASSERT_FALSE(backwards);
