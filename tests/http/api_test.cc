@@ -27,12 +27,13 @@ class ApiTest : public ::testing::TestWithParam<Engine> {
       ASSERT_TRUE(url) << url.error().message;
       db = *url;
     }
-    NodeOptions options{.db = db,
-                        .server = {.port = 0},
-                        .demo = true,
-                        .demo_options = {.days = 2},
-                        .presale_days = 2,
-                        .password_cost = core::PasswordCost::kFastForTests};
+    NodeOptions options;
+    options.db = db;
+    options.server = {.port = 0};
+    options.demo = true;
+    options.demo_options.days = 2;
+    options.presale_days = 2;
+    options.password_cost = core::PasswordCost::kFastForTests;
     auto node = Node::Open(options);
     ASSERT_TRUE(node) << node.error().ToString();
     node_ = std::move(*node);
