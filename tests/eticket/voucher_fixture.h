@@ -1,7 +1,8 @@
-// Sample vouchers and temporary files shared by the eticket tests.
+// Sample vouchers, temporary files and external tools shared by the eticket tests.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <chrono>
@@ -71,5 +72,27 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// What a shell command printed on stdout, and its wait status (0: exited with 0).
+struct CommandResult {
+  int status = -1;
+  std::string out;
+};
+
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
+  result.status = pclose(pipe);
+  return result;
+}
+
+// Whether `tool` is on the PATH. The tests that need one fail (never skip) without it.
+inline bool HaveTool(const std::string& tool) {
+  return RunCommand("command -v " + tool + " >/dev/null 2>&1").status == 0;
+}
 
 }  // namespace keyun::eticket::testing
