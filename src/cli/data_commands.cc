@@ -68,7 +68,8 @@ void AddDemoDataCommand(CLI::App& app, RunFn& run) {
   cmd->add_option("--days", flags->demo.days, "days of runs to generate")
       ->check(CLI::Range(0, 366))
       ->capture_default_str();
-  cmd->add_option("--first-date", flags->first_date, "first day of runs, YYYY-MM-DD (default today)");
+  cmd->add_option("--first-date", flags->first_date,
+                  "first day of runs, YYYY-MM-DD (default today)");
   cmd->callback([flags, &run] {
     run = [flags] {
       if (!flags->first_date.empty()) {
@@ -79,8 +80,8 @@ void AddDemoDataCommand(CLI::App& app, RunFn& run) {
       auto store = OpenStore(flags->db);
       if (!store) return Fail(store.error());
       core::SystemClock clock;
-      network::NetworkService network(
-          **store, clock, {.password_cost = core::PasswordCost::kFastForTests});
+      network::NetworkService network(**store, clock,
+                                      {.password_cost = core::PasswordCost::kFastForTests});
       auto summary = network::SeedDemoProvince(network, flags->demo, PrintProgress);
       if (!summary) return Fail(summary.error());
       std::printf(
@@ -109,14 +110,17 @@ void AddImportCommand(CLI::App& app, RunFn& run) {
       "line number; nothing is imported unless every row is good");
   cmd->add_option("--db", flags->db, std::string(kDbHelp))->capture_default_str();
   cmd->add_option("--table", flags->table, "one of: " + TableNames())->required();
-  cmd->add_option("file", flags->file, "the CSV file (UTF-8)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("file", flags->file, "the CSV file (UTF-8)")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--dry-run", flags->dry_run, "check every row and report, but write nothing");
   cmd->callback([flags, &run] {
     run = [flags] {
       auto table = network::ParseTable(flags->table);
       if (!table) return Fail(Error{table.error().code, table.error().message, "--table"});
       std::ifstream in(flags->file, std::ios::binary);
-      if (!in) return Fail(Error{ErrorCode::kInvalidArgument, "cannot read " + flags->file, "file"});
+      if (!in)
+        return Fail(Error{ErrorCode::kInvalidArgument, "cannot read " + flags->file, "file"});
       std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       auto store = OpenStore(flags->db);
       if (!store) return Fail(store.error());
@@ -162,7 +166,8 @@ void AddExportCommand(CLI::App& app, RunFn& run) {
       } else {
         std::ofstream out(flags->out, std::ios::binary);
         out << *csv;
-        if (!out) return Fail(Error{ErrorCode::kUnavailable, "cannot write " + flags->out, "--out"});
+        if (!out)
+          return Fail(Error{ErrorCode::kUnavailable, "cannot write " + flags->out, "--out"});
       }
       return 0;
     };

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   keyun::cli::AddDemoDataCommand(app, run);
   keyun::cli::AddImportCommand(app, run);
   keyun::cli::AddExportCommand(app, run);
+  keyun::cli::AddBenchCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

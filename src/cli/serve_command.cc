@@ -15,7 +15,8 @@ struct ServeFlags {
   std::string db = "keyun.db";
   std::string host = "127.0.0.1";
   int port = 8080;
-  int threads = 2;
+  // Handlers wait on the database, so more threads than cores keep group commits full.
+  int threads = 16;
   bool demo = false;
   std::uint64_t seed = 2026;
   std::string province = "37";
@@ -39,8 +40,8 @@ void PrintBanner(const http::NodeInfo& info, const std::string& base) {
                 std::string(network::kDemoPassword).c_str());
     for (const network::DemoLogin& login : demo.logins) {
       std::printf("    %-10s %s%s%s\n", login.username.c_str(),
-                  std::string(network::RoleName(login.role)).c_str(),
-                  login.station ? " @ " : "", login.station ? login.station->str().c_str() : "");
+                  std::string(network::RoleName(login.role)).c_str(), login.station ? " @ " : "",
+                  login.station ? login.station->str().c_str() : "");
     }
   }
   std::fflush(stdout);
@@ -57,9 +58,8 @@ int Serve(const ServeFlags& flags) {
 
   http::NodeOptions options;
   options.db = flags.db;
-  options.server = {.host = flags.host,
-                    .port = static_cast<std::uint16_t>(flags.port),
-                    .threads = flags.threads};
+  options.server = {
+      .host = flags.host, .port = static_cast<std::uint16_t>(flags.port), .threads = flags.threads};
   options.demo = flags.demo;
   options.demo_options.seed = flags.seed;
   options.demo_options.province_code = flags.province;

@@ -40,7 +40,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
                          .demo = std::nullopt};
 
   node->network_ = std::make_unique<network::NetworkService>(
-      *node->store_, *clock, network::NetworkService::Options{.password_cost = options.password_cost});
+      *node->store_, *clock,
+      network::NetworkService::Options{.password_cost = options.password_cost});
 
   core::LocalDate today = clock->Now().ShanghaiDate();
   if (options.demo) {

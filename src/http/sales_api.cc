@@ -67,13 +67,15 @@ json ToJson(const sales::RunOffer& r) {
           {"seats_left", r.seats_left}};
 }
 
-Result<sales::Seller> SellerFor(sales::Channel channel, const Request& request, Sessions& sessions) {
+Result<sales::Seller> SellerFor(sales::Channel channel, const Request& request,
+                                Sessions& sessions) {
   bool staffed = channel == sales::Channel::kWindow || channel == sales::Channel::kKiosk;
   if (!staffed) return sales::Seller{};
   auto who = sessions.Authenticate(request);
   if (!who) return Propagate(who);
   auto role = network::ParseRole(who->role);
-  sales::Seller seller{.staff_username = who->username, .station = std::nullopt,
+  sales::Seller seller{.staff_username = who->username,
+                       .station = std::nullopt,
                        .province_wide = role && *role == network::Role::kProvinceAdmin};
   if (role && *role != network::Role::kClerk && *role != network::Role::kStationManager &&
       *role != network::Role::kProvinceAdmin) {
@@ -156,7 +158,9 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
     if (!from_text || !to_text || !date_text) {
       return ErrorResponse(Error{ErrorCode::kInvalidArgument,
                                  "search with from=STATION&to=STATION&date=YYYY-MM-DD",
-                                 !from_text ? "from" : !to_text ? "to" : "date"});
+                                 !from_text ? "from"
+                                 : !to_text ? "to"
+                                            : "date"});
     }
     auto from = core::StationCode::Parse(*from_text);
     if (!from) return ErrorResponse(Error{from.error().code, from.error().message, "from"});
@@ -165,7 +169,8 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
     auto date = core::LocalDate::Parse(*date_text);
     if (!date) return ErrorResponse(Error{date.error().code, date.error().message, "date"});
     auto channel = sales::ParseChannel(request.QueryParam("channel").value_or("mobile"));
-    if (!channel) return ErrorResponse(Error{channel.error().code, channel.error().message, "channel"});
+    if (!channel)
+      return ErrorResponse(Error{channel.error().code, channel.error().message, "channel"});
     auto offers = sales.Search(*from, *to, *date, *channel);
     if (!offers) return ErrorResponse(offers.error());
     json items = json::array();

@@ -17,8 +17,7 @@ using store::Value;
 
 constexpr std::string_view kChannelKeys[] = {"window", "kiosk", "mobile", "platform"};
 constexpr std::string_view kFareTypeKeys[] = {"adult", "child", "free_child", "discount"};
-constexpr std::string_view kOrderStatusKeys[] = {"held", "paid", "issued", "expired",
-                                                 "cancelled"};
+constexpr std::string_view kOrderStatusKeys[] = {"held", "paid", "issued", "expired", "cancelled"};
 constexpr std::string_view kPaymentKeys[] = {"sandbox", "cash", "card"};
 
 template <class Enum, std::size_t N>
@@ -130,8 +129,8 @@ Result<std::shared_ptr<SalesService::RunState>> SalesService::LoadRun(const std:
     } else if (auto ok = state->inventory.Occupy(seat, static_cast<int>(row.Int(1)),
                                                  static_cast<int>(row.Int(2)));
                !ok) {
-      return Internal("run " + run_id + ": stored tickets overlap on seat " +
-                      std::to_string(seat) + ": " + ok.error().message);
+      return Internal("run " + run_id + ": stored tickets overlap on seat " + std::to_string(seat) +
+                      ": " + ok.error().message);
     }
     state->id_hashes.insert(row.Text(3));
   }
@@ -174,7 +173,11 @@ Result<std::vector<RunOffer>> SalesService::Search(const core::StationCode& from
                    .from_name = from_station->name,
                    .to = to,
                    .to_name = to_station->name,
-                   .adult = {}, .child = {}, .discount = {}, .station_fee = {}, .cap = {},
+                   .adult = {},
+                   .child = {},
+                   .discount = {},
+                   .station_fee = {},
+                   .cap = {},
                    .seats_left = 0};
     std::lock_guard lock((*state)->mu);
     const network::Fare* fare = (*state)->FareFor(offer.from_index, offer.to_index);
@@ -184,9 +187,9 @@ Result<std::vector<RunOffer>> SalesService::Search(const core::StationCode& from
     offer.discount = fare->discount;
     offer.station_fee = fare->station_fee;
     offer.cap = fare->cap;
-    auto left = (*state)->inventory.SeatsLeft(offer.from_index, offer.to_index,
-                                              core::ChannelId{static_cast<std::uint16_t>(channel)},
-                                              now);
+    auto left =
+        (*state)->inventory.SeatsLeft(offer.from_index, offer.to_index,
+                                      core::ChannelId{static_cast<std::uint16_t>(channel)}, now);
     offer.seats_left = left ? *left : 0;
     offers.push_back(std::move(offer));
   }
@@ -218,8 +221,8 @@ std::string RequestFingerprint(const OrderRequest& r) {
 std::string NewOrderId(const core::Instant& now) {
   static std::atomic<std::uint32_t> counter{0};
   thread_local std::mt19937_64 rng(std::random_device{}());
-  return fmt::format("O{}{:04x}{:06x}", now.ShanghaiDate().Compact(),
-                     ++counter & 0xffff, rng() & 0xffffff);
+  return fmt::format("O{}{:04x}{:06x}", now.ShanghaiDate().Compact(), ++counter & 0xffff,
+                     rng() & 0xffffff);
 }
 
 }  // namespace
@@ -234,8 +237,7 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
   std::string fingerprint = hasher_.Hash(RequestFingerprint(request));
   // A retried request gets the order it made the first time.
   auto existing = store_.Transact<std::optional<std::pair<std::string, std::string>>>(
-      [&](store::Transaction& tx)
-          -> Result<std::optional<std::pair<std::string, std::string>>> {
+      [&](store::Transaction& tx) -> Result<std::optional<std::pair<std::string, std::string>>> {
         auto rows = tx.Query("SELECT order_id, request_hash FROM orders WHERE idempotency_key = $1",
                              {Value{request.idempotency_key}});
         if (!rows) return Propagate(rows);
@@ -269,9 +271,11 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
   std::shared_ptr<RunState> state = *state_or;
   const network::Route& route = state->route;
   auto from_index = route.StopIndex(*from);
-  if (!from_index) return InvalidArgument("run " + request.run_id + " does not stop at " + request.from, "from");
+  if (!from_index)
+    return InvalidArgument("run " + request.run_id + " does not stop at " + request.from, "from");
   auto to_index = route.StopIndex(*to);
-  if (!to_index) return InvalidArgument("run " + request.run_id + " does not stop at " + request.to, "to");
+  if (!to_index)
+    return InvalidArgument("run " + request.run_id + " does not stop at " + request.to, "to");
   if (*from_index >= *to_index) {
     return InvalidArgument("the alighting station comes before the boarding station on this run",
                            "to");
@@ -291,11 +295,10 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
   }
   auto cutoff = SelfService(request.channel) ? policy_.online_cutoff : policy_.window_cutoff;
   if (state->run.departs_at - cutoff <= now) {
-    return FailedPrecondition(
-        fmt::format("sales on the {} channel close {} minutes before departure ({}); buy at a "
-                    "station window",
-                    ChannelKey(request.channel), cutoff.count(),
-                    state->run.departs_at.ToIso8601()));
+    return FailedPrecondition(fmt::format(
+        "sales on the {} channel close {} minutes before departure ({}); buy at a "
+        "station window",
+        ChannelKey(request.channel), cutoff.count(), state->run.departs_at.ToIso8601()));
   }
   const network::Fare* fare = state->FareFor(*from_index, *to_index);
   if (fare == nullptr) {
@@ -306,9 +309,9 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
   // Passengers: count, documents, fare types, duplicates.
   const auto& input = request.passengers;
   if (input.empty() || static_cast<int>(input.size()) > policy_.max_passengers) {
-    return InvalidArgument("an order has 1 to " + std::to_string(policy_.max_passengers) +
-                               " passengers",
-                           "passengers");
+    return InvalidArgument(
+        "an order has 1 to " + std::to_string(policy_.max_passengers) + " passengers",
+        "passengers");
   }
   std::vector<CheckedPassenger> passengers;
   int seated_adults = 0, free_children = 0;
@@ -319,7 +322,8 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
       return InvalidArgument(Who(i, p.name) + ": the name is required", Field(i, "name"));
     }
     auto type = core::ParseIdType(p.id_type);
-    if (!type) return InvalidArgument(Who(i, p.name) + ": " + type.error().message, Field(i, "id_type"));
+    if (!type)
+      return InvalidArgument(Who(i, p.name) + ": " + type.error().message, Field(i, "id_type"));
     if (core::WindowOnly(*type) && request.channel != Channel::kWindow) {
       return FailedPrecondition(Who(i, p.name) + ": a " + std::string(core::IdTypeName(*type)) +
                                     " is accepted at a station window only",
@@ -338,7 +342,8 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
     if (p.fare_type == FareType::kFreeChild) {
       ++free_children;
       if (p.seat) {
-        return InvalidArgument(Who(i, p.name) + ": a free child (携童) has no seat; choose a "
+        return InvalidArgument(Who(i, p.name) +
+                                   ": a free child (携童) has no seat; choose a "
                                    "half-fare child ticket for a seat",
                                Field(i, "seat"));
       }
@@ -464,9 +469,8 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
          request.seller.station ? Value{request.seller.station->str()} : Value{store::kNull},
          request.seller.staff_username.empty() ? Value{store::kNull}
                                                : Value{request.seller.staff_username},
-         Value{order.amount.fen()}, Value{now.unix_micros()},
-         Value{order.expires_at.unix_micros()}, Value{request.idempotency_key},
-         Value{fingerprint}});
+         Value{order.amount.fen()}, Value{now.unix_micros()}, Value{order.expires_at.unix_micros()},
+         Value{request.idempotency_key}, Value{fingerprint}});
     if (!inserted) return Propagate(inserted);
     for (std::size_t i = 0; i < passengers.size(); ++i) {
       const Ticket& t = order.tickets[i];
@@ -672,16 +676,16 @@ Result<std::optional<std::vector<std::pair<std::string, std::string>>>> EndHold(
     std::optional<core::Instant> expired_by) {
   auto updated =
       expired_by
-          ? tx.Execute("UPDATE orders SET status = $1 WHERE order_id = $2 AND status = 'held' "
-                       "AND expires_at <= $3",
-                       {Value{std::string(status)}, Value{order_id},
-                        Value{expired_by->unix_micros()}})
+          ? tx.Execute(
+                "UPDATE orders SET status = $1 WHERE order_id = $2 AND status = 'held' "
+                "AND expires_at <= $3",
+                {Value{std::string(status)}, Value{order_id}, Value{expired_by->unix_micros()}})
           : tx.Execute("UPDATE orders SET status = $1 WHERE order_id = $2 AND status = 'held'",
                        {Value{std::string(status)}, Value{order_id}});
   if (!updated) return Propagate(updated);
   if (*updated == 0) return std::nullopt;
-  auto tickets = tx.Query("SELECT ticket_id, id_hash FROM tickets WHERE order_id = $1",
-                          {Value{order_id}});
+  auto tickets =
+      tx.Query("SELECT ticket_id, id_hash FROM tickets WHERE order_id = $1", {Value{order_id}});
   if (!tickets) return Propagate(tickets);
   std::vector<std::pair<std::string, std::string>> released;
   for (const store::Row& t : *tickets) {
@@ -689,9 +693,8 @@ Result<std::optional<std::vector<std::pair<std::string, std::string>>>> EndHold(
     if (!freed) return Propagate(freed);
     released.emplace_back(t.Text(0), t.Text(1));
   }
-  auto done = tx.Execute(
-      "UPDATE tickets SET status = 'released', active = 0 WHERE order_id = $1",
-      {Value{order_id}});
+  auto done = tx.Execute("UPDATE tickets SET status = 'released', active = 0 WHERE order_id = $1",
+                         {Value{order_id}});
   if (!done) return Propagate(done);
   return released;
 }
@@ -768,8 +771,8 @@ Result<std::vector<SalesService::Occupancy>> SalesService::StoredOccupancy(
         if (!rows) return Propagate(rows);
         std::vector<Occupancy> out;
         for (const store::Row& r : *rows) {
-          out.push_back({static_cast<int>(r.Int(0)), static_cast<int>(r.Int(1)),
-                         static_cast<int>(r.Int(2))});
+          out.push_back(
+              {static_cast<int>(r.Int(0)), static_cast<int>(r.Int(1)), static_cast<int>(r.Int(2))});
         }
         return out;
       },
@@ -810,9 +813,9 @@ Result<std::array<std::uint8_t, 32>> FromHex32(const std::string& hex) {
 // The value of node_meta `name`, inserting `fresh` first if there is none (race-safe).
 Result<std::string> MetaOrInsert(store::Transaction& tx, const std::string& name,
                                  const std::string& fresh) {
-  auto inserted = tx.Execute(
-      "INSERT INTO node_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-      {Value{name}, Value{fresh}});
+  auto inserted =
+      tx.Execute("INSERT INTO node_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                 {Value{name}, Value{fresh}});
   if (!inserted) return Propagate(inserted);
   auto row = tx.QueryOne("SELECT value FROM node_meta WHERE key = $1", {Value{name}});
   if (!row) return Propagate(row);

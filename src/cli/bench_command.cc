@@ -1,0 +1,51 @@
+// keyun bench sales: durable ticket sales through a running node's HTTP API.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "http/sales_load.h"
+
+namespace keyun::cli {
+
+void AddBenchCommand(CLI::App& app, RunFn& run) {
+  auto options = std::make_shared<http::SalesLoadOptions>();
+  auto port = std::make_shared<int>(8080);
+  auto seconds = std::make_shared<int>(10);
+  CLI::App* bench = app.add_subcommand("bench", "Measure a running node");
+  bench->require_subcommand(1);
+  CLI::App* sales = bench->add_subcommand(
+      "sales",
+      "Concurrent clients buy tickets through the node's API (POST /api/v1/orders, each a "
+      "durable hold); prints tickets/s and latency percentiles");
+  sales->add_option("--host", options->host, "node address")->capture_default_str();
+  sales->add_option("--port", *port, "node port")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  sales->add_option("--clients", options->clients, "concurrent clients")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  sales->add_option("--seconds", *seconds, "how long to run")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  sales->add_option("--date", options->date, "first date of the runs to buy (default tomorrow)");
+  sales->add_option("--days", options->days, "days of runs to buy on")
+      ->check(CLI::Range(1, 60))
+      ->capture_default_str();
+  sales->callback([options, port, seconds, &run] {
+    run = [options, port, seconds] {
+      options->port = static_cast<std::uint16_t>(*port);
+      options->duration = std::chrono::seconds(*seconds);
+      auto report = http::RunSalesLoad(*options, PrintProgress);
+      if (!report) return Fail(report.error());
+      std::printf(
+          "bench sales: %d clients, %.1f s, %d runs: %lld tickets (%.0f tickets/s), %lld sold "
+          "out, %lld errors; latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+          options->clients, report->seconds, report->runs, static_cast<long long>(report->tickets),
+          report->tickets_per_second, static_cast<long long>(report->sold_out),
+          static_cast<long long>(report->errors), report->p50.count() / 1000.0,
+          report->p90.count() / 1000.0, report->p99.count() / 1000.0, report->max.count() / 1000.0);
+      return report->errors == 0 ? 0 : 1;
+    };
+  });
+}
+
+}  // namespace keyun::cli

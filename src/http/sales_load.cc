@@ -1,0 +1,197 @@
+#include "http/sales_load.h"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/time.h"
+
+namespace keyun::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+// One keep-alive connection with blocking requests; reconnects after an error.
+class Connection {
+ public:
+  Connection(std::string host, std::uint16_t port) : host_(std::move(host)), port_(port) {}
+
+  Result<std::pair<int, std::string>> Send(bhttp::verb verb, const std::string& target,
+                                           const std::string& body,
+                                           const std::string& idempotency_key = {}) {
+    beast::error_code ec;
+    if (!stream_.socket().is_open()) {
+      stream_.connect(tcp::endpoint(asio::ip::make_address(host_), port_), ec);
+      if (ec)
+        return Unavailable("cannot connect to " + host_ + ":" + std::to_string(port_) + ": " +
+                           ec.message());
+    }
+    bhttp::request<bhttp::string_body> request{verb, target, 11};
+    request.set(bhttp::field::host, host_);
+    request.set(bhttp::field::content_type, "application/json");
+    if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
+    request.body() = body;
+    request.prepare_payload();
+    bhttp::write(stream_, request, ec);
+    bhttp::response<bhttp::string_body> response;
+    if (!ec) bhttp::read(stream_, buffer_, response, ec);
+    if (ec) {
+      stream_.socket().close(ec);
+      return Unavailable("request failed: " + ec.message());
+    }
+    if (!response.keep_alive()) stream_.socket().close(ec);
+    return std::make_pair(static_cast<int>(response.result_int()), std::move(response.body()));
+  }
+
+ private:
+  std::string host_;
+  std::uint16_t port_;
+  asio::io_context io_;
+  beast::tcp_stream stream_{io_};
+  beast::flat_buffer buffer_;
+};
+
+struct Trip {
+  std::string run_id;
+  std::vector<std::string> stops;  // station codes in order
+};
+
+std::string ResidentId(std::int64_t serial) {
+  core::LocalDate birth = core::LocalDate::FromDays(-3650 + serial / 900);
+  std::string body = "370102" + birth.Compact() + std::to_string(100 + serial % 900);
+  return body + *core::Mod11_2CheckChar(body);
+}
+
+}  // namespace
+
+Result<SalesLoadReport> RunSalesLoad(
+    const SalesLoadOptions& options,
+    const std::function<void(int, int, std::string_view)>& progress) {
+  auto say = [&](int done, int total, std::string_view step) {
+    if (progress) progress(done, total, step);
+  };
+  core::LocalDate first = core::SystemClock().Now().ShanghaiDate().AddDays(1);
+  if (!options.date.empty()) {
+    auto parsed = core::LocalDate::Parse(options.date);
+    if (!parsed) return InvalidArgument(parsed.error().message, "date");
+    first = *parsed;
+  }
+  std::string date = first.ToString();
+  Connection setup(options.host, options.port);
+  auto routes = setup.Send(bhttp::verb::get, "/api/v1/routes", "");
+  if (!routes) return Propagate(routes);
+  if (routes->first != 200)
+    return Unavailable("GET /api/v1/routes answered " + std::to_string(routes->first));
+  std::vector<Trip> trips;
+  json route_list = json::parse(routes->second);
+  json route_items = route_list["items"];
+  int done = 0;
+  for (const json& route : route_items) {
+    std::vector<std::string> stops;
+    for (const json& stop : route["stops"]) stops.push_back(stop["station_code"]);
+    for (int day = 0; day < std::max(1, options.days); ++day) {
+      auto runs = setup.Send(bhttp::verb::get,
+                             "/api/v1/runs?from=" + stops.front() + "&to=" + stops.back() +
+                                 "&date=" + first.AddDays(day).ToString() + "&channel=mobile",
+                             "");
+      if (!runs) return Propagate(runs);
+      if (runs->first == 200) {
+        json found = json::parse(runs->second);  // kept alive: the loop walks into it
+        for (const json& run : found["items"]) {
+          if (run["route_code"] == route["code"]) trips.push_back({run["run_id"], stops});
+        }
+      }
+    }
+    if (++done % 20 == 0) say(done, static_cast<int>(route_items.size()), "finding runs");
+  }
+  if (trips.empty()) return FailedPrecondition("the node has no runs on sale on " + date);
+
+  std::atomic<std::int64_t> serial{static_cast<std::int64_t>(std::random_device{}() % 1000) *
+                                   100000};
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<std::int64_t> latencies;  // guarded by mu
+  SalesLoadReport report;
+  report.runs = static_cast<int>(trips.size());
+  std::atomic<std::int64_t> tickets{0}, sold_out{0}, errors{0};
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::thread> clients;
+  for (int c = 0; c < options.clients; ++c) {
+    clients.emplace_back([&, c] {
+      Connection connection(options.host, options.port);
+      std::mt19937_64 rng(c * 7919 + 1);
+      std::vector<std::int64_t> mine;
+      while (!stop.load(std::memory_order_relaxed)) {
+        const Trip& trip = trips[rng() % trips.size()];
+        int n = static_cast<int>(trip.stops.size());
+        int from = static_cast<int>(rng() % (n - 1));
+        int to = from + 1 + static_cast<int>(rng() % (n - 1 - from));
+        std::int64_t id = serial++;
+        json body = {{"run_id", trip.run_id},
+                     {"from", trip.stops[from]},
+                     {"to", trip.stops[to]},
+                     {"channel", "mobile"},
+                     {"passengers",
+                      {{{"name", "压测乘客"},
+                        {"id_type", "resident_id"},
+                        {"id_number", ResidentId(id)},
+                        {"fare_type", "adult"}}}}};
+        auto t0 = std::chrono::steady_clock::now();
+        auto res = connection.Send(bhttp::verb::post, "/api/v1/orders", body.dump(),
+                                   "bench-" + std::to_string(id));
+        auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - t0)
+                          .count();
+        if (res && res->first == 201) {
+          ++tickets;
+          mine.push_back(micros);
+        } else if (res && res->first == 409) {
+          ++sold_out;
+        } else {
+          ++errors;
+        }
+      }
+      std::lock_guard lock(mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  int total = static_cast<int>(options.duration.count());
+  for (int s = 1; s <= total; ++s) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    say(s, total, std::to_string(tickets.load()) + " tickets so far");
+  }
+  stop = true;
+  for (auto& t : clients) t.join();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.tickets = tickets;
+  report.sold_out = sold_out;
+  report.errors = errors;
+  report.tickets_per_second = static_cast<double>(report.tickets) / report.seconds;
+  std::sort(latencies.begin(), latencies.end());
+  auto at = [&](double q) {
+    if (latencies.empty()) return std::chrono::microseconds(0);
+    return std::chrono::microseconds(
+        latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(q * latencies.size()))]);
+  };
+  report.p50 = at(0.50);
+  report.p90 = at(0.90);
+  report.p99 = at(0.99);
+  report.max = latencies.empty() ? std::chrono::microseconds(0)
+                                 : std::chrono::microseconds(latencies.back());
+  return report;
+}
+
+}  // namespace keyun::http
