@@ -63,6 +63,7 @@ int Serve(const ServeFlags& flags) {
   options.demo = flags.demo;
   options.demo_options.seed = flags.seed;
   options.demo_options.province_code = flags.province;
+  options.province = flags.province;
   options.presale_days = flags.presale_days;
   if (flags.demo) options.password_cost = core::PasswordCost::kFastForTests;
   Result<std::unique_ptr<http::Node>> node = http::Node::Open(options, PrintProgress);

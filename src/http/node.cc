@@ -64,11 +64,19 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   node->sales_ = std::make_unique<sales::SalesService>(*node->store_, *node->network_, *clock,
                                                        options.sales_policy, *keys);
   node->expiry_interval_ = options.expiry_interval;
+  auto province = core::ProvinceCode::Parse(options.province);
+  if (!province) return tl::unexpected(Error{province.error().code, province.error().message, "province"});
+  auto issuer_keys = eticket::IssuerKeyStore::Open(*node->store_, *province, *clock);
+  if (!issuer_keys) return tl::unexpected(WithContext(issuer_keys.error(), "loading issuer keys"));
+  node->issuer_keys_ = std::move(*issuer_keys);
+  node->vouchers_ = std::make_unique<sales::TicketVouchers>(*node->sales_, *node->issuer_keys_,
+                                                            *node->network_);
 
   node->api_ = std::make_unique<Api>(*clock);
   node->router_ = std::make_unique<Router>();
   AddNetworkApi(*node->router_, *node->network_, node->api_->sessions, *node->store_);
   AddSalesApi(*node->router_, *node->sales_, node->api_->sessions);
+  AddVoucherApi(*node->router_, *node->vouchers_, *node->issuer_keys_);
   AddStaticPages(*node->router_);
   node->server_ = std::make_unique<Server>(options.server, *node->router_);
   return node;

@@ -21,13 +21,16 @@
 #include "http/server.h"
 #include "network/demo_province.h"
 #include "network/network_service.h"
+#include "eticket/issuer_keys.h"
 #include "sales/sales_service.h"
+#include "sales/ticket_vouchers.h"
 #include "store/store.h"
 
 namespace keyun::http {
 
 struct NodeOptions {
   std::string db = "keyun.db";  // SQLite path, ":memory:", or postgresql:// URL
+  std::string province = "37";  // GB/T 2260 code of the province this node serves
   ServerOptions server;
   bool demo = false;                      // seed the demo province (idempotent)
   network::DemoOptions demo_options;      // seed, province, days
@@ -78,6 +81,8 @@ class Node {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<network::NetworkService> network_;
   std::unique_ptr<sales::SalesService> sales_;
+  std::unique_ptr<eticket::IssuerKeyStore> issuer_keys_;
+  std::unique_ptr<sales::TicketVouchers> vouchers_;
   struct Api;
   std::unique_ptr<Api> api_;  // sessions and routes; private to node.cc
   std::unique_ptr<Router> router_;

@@ -224,4 +224,43 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
   });
 }
 
+void AddVoucherApi(Router& router, sales::TicketVouchers& vouchers,
+                   const eticket::IssuerKeyStore& keys) {
+  struct Format {
+    const char* suffix;
+    const char* content_type;
+    Result<std::string> (sales::TicketVouchers::*render)(const std::string&);
+  };
+  static const Format kFormats[] = {
+      {"voucher", "text/plain; charset=utf-8", &sales::TicketVouchers::Text},
+      {"voucher.svg", "image/svg+xml", &sales::TicketVouchers::Svg},
+      {"voucher.png", "image/png", &sales::TicketVouchers::Png},
+      {"voucher.pdf", "application/pdf", &sales::TicketVouchers::Pdf},
+  };
+  for (const Format& format : kFormats) {
+    router.Add(Method::kGet, std::string("/api/v1/tickets/{number}/") + format.suffix,
+               [&vouchers, &format](Request& request) {
+                 auto body = (vouchers.*format.render)(request.PathParam("number"));
+                 if (!body) return ErrorResponse(body.error());
+                 Response response;
+                 response.content_type = format.content_type;
+                 response.headers.emplace_back("Cache-Control", "no-store");
+                 response.body = std::move(*body);
+                 return response;
+               });
+  }
+  router.Add(Method::kGet, "/api/v1/keys", [&keys](Request&) {
+    json items = json::array();
+    for (const auto& key : keys.PublicKeys()) {
+      items.push_back({{"key_id", key.key_id},
+                       {"algorithm", "ed25519"},
+                       {"public_key", key.public_key_hex},
+                       {"created_at", key.created_at.ToIso8601()},
+                       {"retired_at", key.retired_at ? json(key.retired_at->ToIso8601())
+                                                     : json(nullptr)}});
+    }
+    return Json({{"items", items}});
+  });
+}
+
 }  // namespace keyun::http

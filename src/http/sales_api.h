@@ -4,7 +4,9 @@
 
 #include "http/server.h"
 #include "http/sessions.h"
+#include "eticket/issuer_keys.h"
 #include "sales/sales_service.h"
+#include "sales/ticket_vouchers.h"
 
 namespace keyun::http {
 
@@ -17,5 +19,11 @@ namespace keyun::http {
 // Window and kiosk sales and cash/card payment need a staff session; mobile and platform
 // orders do not.
 void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions);
+
+//   GET /api/v1/tickets/{number}/voucher          the Base45 voucher text (text/plain)
+//   GET /api/v1/tickets/{number}/voucher.svg|png|pdf
+//   GET /api/v1/keys                              issuer public keys for offline verification
+void AddVoucherApi(Router& router, sales::TicketVouchers& vouchers,
+                   const eticket::IssuerKeyStore& keys);
 
 }  // namespace keyun::http

@@ -457,7 +457,9 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
                                    .status = "held",
                                    .channel = order.channel,
                                    .attached_to = attached[i],
-                                   .departs_at = state->run.departs_at});
+                                   .departs_at = state->run.departs_at,
+                                   .id_hash = p.id_hash,
+                                   .issued_at = std::nullopt});
   }
   Result<void> saved = store_.RunTransaction([&](store::Transaction& tx) -> Result<void> {
     auto inserted = tx.Execute(
@@ -569,7 +571,8 @@ Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string&
   auto rows = tx.Query(
       "SELECT ticket_id, ticket_number, from_index, to_index, from_station, to_station, seat, "
       "fare_type, passenger_name, id_type, id_masked, fare_fen, station_fee_fen, cap_fen, "
-      "status, attached_to FROM tickets WHERE order_id = $1 ORDER BY passenger_index",
+      "status, attached_to, id_hash, issued_at FROM tickets WHERE order_id = $1 "
+      "ORDER BY passenger_index",
       {Value{order_id}});
   if (!rows) return Propagate(rows);
   for (const store::Row& r : *rows) {
@@ -595,7 +598,12 @@ Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string&
                                    .status = r.Text(14),
                                    .channel = order.channel,
                                    .attached_to = r.OptionalText(15),
-                                   .departs_at = departs});
+                                   .departs_at = departs,
+                                   .id_hash = r.Text(16),
+                                   .issued_at = r.IsNull(17) ? std::nullopt
+                                                             : std::optional<core::Instant>(
+                                                                   core::Instant::FromUnixMicros(
+                                                                       r.Int(17)))});
   }
   return order;
 }
@@ -653,6 +661,7 @@ Result<Order> SalesService::Pay(const std::string& order_id, PaymentMethod metho
       if (!updated) return Propagate(updated);
       t.ticket_number = number->str();
       t.status = "issued";
+      t.issued_at = now;
     }
     auto updated = tx.Execute(
         "UPDATE orders SET status = 'issued', paid_at = $1, payment_method = $2 "

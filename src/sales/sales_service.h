@@ -137,6 +137,8 @@ struct Ticket {
   std::string channel;
   std::optional<std::string> attached_to;  // a free child's adult ticket id
   core::Instant departs_at;
+  std::string id_hash;                    // keyed hash (hex) of the ID, for vouchers and gates
+  std::optional<core::Instant> issued_at;  // once issued
 };
 
 struct Order {

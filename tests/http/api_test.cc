@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/ids.h"
+#include "eticket/voucher_codec.h"
 #include "http/node.h"
 #include "support/postgres_test_server.h"
 
@@ -211,7 +213,8 @@ TEST_P(ApiTest, StationStaffSeeOnlyTheirStation) {
   std::string own = Body(who)["station"];
   auto schedules = client_->Get("/api/v1/schedules", Bearer(token));
   ASSERT_TRUE(schedules);
-  for (const json& s : Body(schedules)["items"]) EXPECT_EQ(s["station_code"], own);
+  json own_schedules = Body(schedules);
+  for (const json& s : own_schedules["items"]) EXPECT_EQ(s["station_code"], own);
 
   auto stations = Body(client_->Get("/api/v1/stations?limit=1000"))["items"];
   std::string other = stations[0]["code"] == own ? stations[1]["code"] : stations[0]["code"];
@@ -268,6 +271,79 @@ TEST_P(ApiTest, PagesAreServed) {
   auto cached = client_->Get("/manage.js", {{"If-None-Match", script->get_header_value("ETag")}});
   ASSERT_TRUE(cached);
   EXPECT_EQ(cached->status, 304);
+}
+
+TEST_P(ApiTest, SellPayAndVerifyTheVoucherWithThePublishedKey) {
+  // Tomorrow's first run from the biggest station, to its route's last stop.
+  auto routes = Body(client_->Get("/api/v1/routes"))["items"];
+  ASSERT_FALSE(routes.empty());
+  std::string from = routes[0]["stops"][0]["station_code"];
+  std::string to = routes[0]["stops"].back()["station_code"];
+  std::string date = node_->network().clock().Now().ShanghaiDate().AddDays(1).ToString();
+  auto runs = client_->Get(("/api/v1/runs?from=" + from + "&to=" + to + "&date=" + date).c_str());
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->status, 200) << runs->body;
+  json offers = Body(runs)["items"];
+  ASSERT_FALSE(offers.empty());
+  EXPECT_GT(offers[0]["seats_left"].get<int>(), 0);
+
+  json order = {{"run_id", offers[0]["run_id"]}, {"from", from}, {"to", to},
+                {"channel", "mobile"},
+                {"passengers", {{{"name", "张三"}, {"id_type", "resident_id"},
+                                 {"id_number", "11010519491231002X"}, {"fare_type", "adult"}}}}};
+  auto held = client_->Post("/api/v1/orders", {{"Idempotency-Key", "voucher-1"}}, order.dump(),
+                            "application/json");
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->status, 201) << held->body;
+  std::string order_id = Body(held)["order_id"];
+  auto paid = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
+                            R"({"method":"sandbox"})", "application/json");
+  ASSERT_TRUE(paid);
+  ASSERT_EQ(paid->status, 200) << paid->body;
+  std::string number = Body(paid)["tickets"][0]["ticket_number"];
+  ASSERT_TRUE(core::TicketNumber::Parse(number));
+
+  auto text = client_->Get(("/api/v1/tickets/" + number + "/voucher").c_str());
+  ASSERT_TRUE(text);
+  ASSERT_EQ(text->status, 200) << text->body;
+  eticket::VoucherVerifier verifier;
+  json keys = Body(client_->Get("/api/v1/keys"));  // kept alive for the loop
+  for (const json& key : keys["items"]) {
+    ASSERT_TRUE(verifier.AddKeyHex(key["key_id"].get<std::string>(),
+                                   key["public_key"].get<std::string>()));
+  }
+  auto payload = verifier.Verify(text->body);
+  ASSERT_TRUE(payload) << payload.error().ToString();
+  EXPECT_EQ(payload->ticket_number.str(), number);
+  EXPECT_EQ(payload->run.str(), offers[0]["run_id"]);
+  EXPECT_EQ(payload->seat, Body(paid)["tickets"][0]["seat"]);
+  EXPECT_EQ(payload->passenger_name_masked, "张*");
+
+  // The PNG decodes (zbar, as a gate's scanner would) to the same text.
+  auto png = client_->Get(("/api/v1/tickets/" + number + "/voucher.png").c_str());
+  ASSERT_TRUE(png);
+  ASSERT_EQ(png->get_header_value("Content-Type"), "image/png");
+  std::string path = ::testing::TempDir() + "/voucher-" + number + ".png";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(png->body.data(), 1, png->body.size(), f);
+    std::fclose(f);
+  }
+  std::string command = "zbarimg --raw -q -Sdisable -Sqrcode.enable " + path + " 2>/dev/null";
+  std::FILE* zbar = popen(command.c_str(), "r");
+  ASSERT_NE(zbar, nullptr) << "install zbar-tools";
+  std::string decoded;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, zbar)) decoded += buffer;
+  ASSERT_EQ(pclose(zbar), 0) << "zbarimg failed or is missing: install zbar-tools";
+  while (!decoded.empty() && decoded.back() == '\n') decoded.pop_back();
+  EXPECT_EQ(decoded, text->body);
+
+  // A held (unpaid) ticket has no voucher; an unknown one is 404.
+  auto unknown = client_->Get("/api/v1/tickets/37261123000000000099/voucher");
+  ASSERT_TRUE(unknown);
+  EXPECT_TRUE(unknown->status == 404 || unknown->status == 400) << unknown->status;
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ApiTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
