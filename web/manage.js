@@ -104,6 +104,9 @@ async function show() {
   error.textContent = "";
   const spec = tabs[tab];
   const table = document.getElementById("table");
+  // data-loaded names the tab whose rows are shown; cleared while a tab loads (tests wait on it).
+  delete table.dataset.loaded;
+  document.getElementById("count").textContent = "";
   table.tHead.innerHTML = "<tr>" + spec.columns.map(([key]) => `<th>${escapeHtml(t(key))}</th>`).join("") + "</tr>";
   try {
     const data = await api("GET", spec.path());
@@ -111,6 +114,7 @@ async function show() {
     table.tBodies[0].innerHTML = rows.map((row) => "<tr>" + spec.columns.map(([, cell, html]) =>
       `<td>${html ? cell(row) : escapeHtml(cell(row))}</td>`).join("") + "</tr>").join("");
     document.getElementById("count").textContent = t("count", rows.length);
+    table.dataset.loaded = tab;
   } catch (e) {
     if (e.status === 401) return showLogin();
     table.tBodies[0].innerHTML = "";

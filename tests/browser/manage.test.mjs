@@ -32,7 +32,7 @@ test("a wrong password is refused with a message", async () => {
 
 test("the stations tab lists the demo province's stations", async () => {
   const page = await loggedInPage();
-  await page.waitForFunction(() => document.querySelectorAll("#table tbody tr").length > 0);
+  await page.waitForSelector("#table[data-loaded=stations]");
   const rows = await page.$$eval("#table tbody tr", (trs) => trs.map((tr) => tr.innerText));
   assert.ok(rows.length >= 40, `expected at least 40 stations, saw ${rows.length}`);
   assert.ok(rows.some((r) => /汽车/.test(r)), "station names are Chinese bus-station names");
@@ -45,7 +45,7 @@ test("routes, schedules and the day's runs show, and English works", async () =>
   const page = await loggedInPage();
   for (const tab of ["routes", "schedules", "departures"]) {
     await page.click(`nav.tabs button[data-tab=${tab}]`);
-    await page.waitForFunction(() => /\d+/.test(document.getElementById("count").textContent));
+    await page.waitForSelector(`#table[data-loaded=${tab}]`);
     const count = await page.$$eval("#table tbody tr", (trs) => trs.length);
     assert.ok(count > 0, `${tab} shows rows`);
   }
