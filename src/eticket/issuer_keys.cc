@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "eticket/internal/hex.h"
+#include "core/hex.h"
 #include "eticket/internal/sodium_init.h"
 
 namespace keyun::eticket {
@@ -36,7 +36,7 @@ NewKey GenerateKey() {
   std::array<std::uint8_t, crypto_sign_SECRETKEYBYTES> secret_key{};
   crypto_sign_seed_keypair(public_key.data(), secret_key.data(), seed.bytes.data());
   sodium_memzero(secret_key.data(), secret_key.size());
-  return NewKey{internal::ToHex(public_key), internal::ToHex(seed.bytes)};
+  return NewKey{core::ToHex(public_key), core::ToHex(seed.bytes)};
 }
 
 // The next serial for `province`'s keys of `algorithm`: one more than the highest stored.
@@ -171,7 +171,7 @@ Result<IssuerKeyStore::Snapshot> IssuerKeyStore::Load() const {
     }
     std::optional<std::int64_t> retired_at = row.OptionalInt(5);
     if (!retired_at) {
-      std::optional<std::vector<std::uint8_t>> seed = internal::FromHex(row.Text(3));
+      std::optional<std::vector<std::uint8_t>> seed = core::FromHex(row.Text(3));
       if (!seed || seed->size() != kSecretSeedBytes) {
         return Internal(fmt::format("issuer key {} is corrupt: bad secret", key_id));
       }
@@ -180,7 +180,7 @@ Result<IssuerKeyStore::Snapshot> IssuerKeyStore::Load() const {
       sodium_memzero(seed->data(), seed->size());
       Result<VoucherSigner> signer = VoucherSigner::FromSeed(key_id, wiped.bytes);
       if (!signer) return Propagate(signer);
-      if (internal::ToHex(signer->public_key()) != public_key_hex) {
+      if (core::ToHex(signer->public_key()) != public_key_hex) {
         return Internal(fmt::format(
             "issuer key {} is corrupt: its secret does not match its public key", key_id));
       }

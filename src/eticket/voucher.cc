@@ -6,7 +6,7 @@
 #include <array>
 #include <limits>
 
-#include "eticket/internal/hex.h"
+#include "core/hex.h"
 #include "eticket/internal/voucher_layout.h"
 
 namespace keyun::eticket {
@@ -72,7 +72,7 @@ Result<FareType> ParseFareType(std::string_view name) {
 }
 
 Result<IdHash> ParseIdHashHex(std::string_view hex) {
-  std::optional<std::vector<std::uint8_t>> bytes = internal::FromHex(hex);
+  std::optional<std::vector<std::uint8_t>> bytes = core::FromHex(hex);
   IdHash hash{};
   if (!bytes || bytes->size() != hash.size()) {
     return InvalidArgument("an ID hash is 64 hex characters", "id_hash");
@@ -81,7 +81,7 @@ Result<IdHash> ParseIdHashHex(std::string_view hex) {
   return hash;
 }
 
-std::string IdHashHex(const IdHash& hash) { return internal::ToHex(hash); }
+std::string IdHashHex(const IdHash& hash) { return core::ToHex(hash); }
 
 Result<void> ValidateVoucherPayload(const VoucherPayload& p) {
   if (p.version != kVoucherFormatVersion) {

@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "eticket/base45.h"
-#include "eticket/internal/hex.h"
+#include "core/hex.h"
 #include "eticket/internal/sodium_init.h"
 #include "eticket/internal/voucher_layout.h"
 
@@ -138,7 +138,7 @@ Result<void> VoucherVerifier::AddKey(std::string_view key_id,
 }
 
 Result<void> VoucherVerifier::AddKeyHex(std::string_view key_id, std::string_view public_key_hex) {
-  std::optional<std::vector<std::uint8_t>> key = internal::FromHex(public_key_hex);
+  std::optional<std::vector<std::uint8_t>> key = core::FromHex(public_key_hex);
   if (!key) return InvalidArgument("the public key is not hex", "public_key");
   return AddKey(key_id, *key);
 }

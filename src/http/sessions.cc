@@ -1,5 +1,7 @@
 #include "http/sessions.h"
 
+#include "core/hex.h"
+
 #include <sys/random.h>
 
 #include <array>
@@ -17,14 +19,7 @@ std::string RandomToken() {
     if (n < 0) throw std::runtime_error("getrandom failed");
     filled += static_cast<std::size_t>(n);
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
+  return core::ToHex(bytes);
 }
 
 }  // namespace
