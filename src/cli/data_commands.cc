@@ -74,7 +74,7 @@ void AddDemoDataCommand(CLI::App& app, RunFn& run) {
     run = [flags] {
       if (!flags->first_date.empty()) {
         auto date = core::LocalDate::Parse(flags->first_date);
-        if (!date) return Fail(Error{date.error().code, date.error().message, "--first-date"});
+        if (!date) return Fail(WithField(date.error(), "--first-date"));
         flags->demo.first_date = *date;
       }
       auto store = OpenStore(flags->db);
@@ -117,7 +117,7 @@ void AddImportCommand(CLI::App& app, RunFn& run) {
   cmd->callback([flags, &run] {
     run = [flags] {
       auto table = network::ParseTable(flags->table);
-      if (!table) return Fail(Error{table.error().code, table.error().message, "--table"});
+      if (!table) return Fail(WithField(table.error(), "--table"));
       std::ifstream in(flags->file, std::ios::binary);
       if (!in)
         return Fail(Error{ErrorCode::kInvalidArgument, "cannot read " + flags->file, "file"});
@@ -154,7 +154,7 @@ void AddExportCommand(CLI::App& app, RunFn& run) {
   cmd->callback([flags, &run] {
     run = [flags] {
       auto table = network::ParseTable(flags->table);
-      if (!table) return Fail(Error{table.error().code, table.error().message, "--table"});
+      if (!table) return Fail(WithField(table.error(), "--table"));
       auto store = OpenStore(flags->db);
       if (!store) return Fail(store.error());
       core::SystemClock clock;

@@ -30,6 +30,11 @@ std::string Error::ToString() const {
   return out;
 }
 
+Error WithField(Error error, std::string field) {
+  error.field = std::move(field);
+  return error;
+}
+
 Error WithContext(Error error, std::string_view prefix) {
   error.message = std::string(prefix) + ": " + error.message;
   return error;

@@ -95,6 +95,10 @@ template <class T>
   return tl::unexpected<Error>(failed.error());
 }
 
+// Same error, naming `field` as the input at fault (a parse error of a path or query parameter
+// reported against that parameter).
+[[nodiscard]] Error WithField(Error error, std::string field);
+
 // Same error, with `prefix: ` put before its message (adds context on the way up).
 [[nodiscard]] Error WithContext(Error error, std::string_view prefix);
 

@@ -249,7 +249,7 @@ void AddNetworkApi(Router& router, network::NetworkService& network, Sessions& s
   });
   router.Add(Method::kGet, "/api/v1/stations/{code}", [&network](Request& request) {
     auto code = core::StationCode::Parse(request.PathParam("code"));
-    if (!code) return ErrorResponse(Error{code.error().code, code.error().message, "code"});
+    if (!code) return ErrorResponse(WithField(code.error(), "code"));
     auto station = network.GetStation(*code);
     if (!station) return ErrorResponse(station.error());
     return Json(ToJson(*station));
@@ -258,7 +258,7 @@ void AddNetworkApi(Router& router, network::NetworkService& network, Sessions& s
     std::optional<core::StationCode> serving;
     if (auto text = request.QueryParam("station"); text && !text->empty()) {
       auto code = core::StationCode::Parse(*text);
-      if (!code) return ErrorResponse(Error{code.error().code, code.error().message, "station"});
+      if (!code) return ErrorResponse(WithField(code.error(), "station"));
       serving = *code;
     }
     StationNames names(network);
@@ -311,7 +311,7 @@ void AddNetworkApi(Router& router, network::NetworkService& network, Sessions& s
     core::LocalDate date = network.clock().Now().ShanghaiDate();
     if (auto text = request.QueryParam("date"); text && !text->empty()) {
       auto parsed = core::LocalDate::Parse(*text);
-      if (!parsed) return ErrorResponse(Error{parsed.error().code, parsed.error().message, "date"});
+      if (!parsed) return ErrorResponse(WithField(parsed.error(), "date"));
       date = *parsed;
     }
     return Items(network.ListRuns(date, *station), [](const auto& r) { return ToJson(r); });
@@ -334,7 +334,7 @@ void AddNetworkApi(Router& router, network::NetworkService& network, Sessions& s
     if (!who) return ErrorResponse(who.error());
     if (auto ok = RequireRole(*who, {Role::kProvinceAdmin}); !ok) return ErrorResponse(ok.error());
     auto table = network::ParseTable(request.PathParam("table"));
-    if (!table) return ErrorResponse(Error{table.error().code, table.error().message, "table"});
+    if (!table) return ErrorResponse(WithField(table.error(), "table"));
     bool dry_run = request.QueryParam("dry_run").value_or("") == "true";
     auto report = network.ImportCsv(*table, request.body, {.dry_run = dry_run});
     if (!report) return ErrorResponse(report.error());
@@ -351,7 +351,7 @@ void AddNetworkApi(Router& router, network::NetworkService& network, Sessions& s
       return ErrorResponse(ok.error());
     }
     auto table = network::ParseTable(request.PathParam("table"));
-    if (!table) return ErrorResponse(Error{table.error().code, table.error().message, "table"});
+    if (!table) return ErrorResponse(WithField(table.error(), "table"));
     auto csv = network.ExportCsv(*table);
     if (!csv) return ErrorResponse(csv.error());
     Response response;

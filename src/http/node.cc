@@ -65,7 +65,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
                                                        options.sales_policy, *keys);
   node->expiry_interval_ = options.expiry_interval;
   auto province = core::ProvinceCode::Parse(options.province);
-  if (!province) return tl::unexpected(Error{province.error().code, province.error().message, "province"});
+  if (!province) return tl::unexpected(WithField(province.error(), "province"));
   auto issuer_keys = eticket::IssuerKeyStore::Open(*node->store_, *province, *clock);
   if (!issuer_keys) return tl::unexpected(WithContext(issuer_keys.error(), "loading issuer keys"));
   node->issuer_keys_ = std::move(*issuer_keys);

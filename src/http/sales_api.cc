@@ -163,14 +163,14 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
                                             : "date"});
     }
     auto from = core::StationCode::Parse(*from_text);
-    if (!from) return ErrorResponse(Error{from.error().code, from.error().message, "from"});
+    if (!from) return ErrorResponse(WithField(from.error(), "from"));
     auto to = core::StationCode::Parse(*to_text);
-    if (!to) return ErrorResponse(Error{to.error().code, to.error().message, "to"});
+    if (!to) return ErrorResponse(WithField(to.error(), "to"));
     auto date = core::LocalDate::Parse(*date_text);
-    if (!date) return ErrorResponse(Error{date.error().code, date.error().message, "date"});
+    if (!date) return ErrorResponse(WithField(date.error(), "date"));
     auto channel = sales::ParseChannel(request.QueryParam("channel").value_or("mobile"));
     if (!channel)
-      return ErrorResponse(Error{channel.error().code, channel.error().message, "channel"});
+      return ErrorResponse(WithField(channel.error(), "channel"));
     auto offers = sales.Search(*from, *to, *date, *channel);
     if (!offers) return ErrorResponse(offers.error());
     json items = json::array();
@@ -201,7 +201,7 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
     auto method_text = StringField(*body, "method", true);
     if (!method_text) return ErrorResponse(method_text.error());
     auto method = sales::ParsePaymentMethod(**method_text);
-    if (!method) return ErrorResponse(Error{method.error().code, method.error().message, "method"});
+    if (!method) return ErrorResponse(WithField(method.error(), "method"));
     if (*method != sales::PaymentMethod::kSandbox) {
       auto who = sessions.Authenticate(request);  // cash and card are taken at a window
       if (!who) return ErrorResponse(who.error());
