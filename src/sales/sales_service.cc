@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 
+#include "core/hex.h"
 #include "core/id_document.h"
 #include "core/seat_inventory.h"
 
@@ -99,8 +100,13 @@ SalesService::SalesService(store::Store& store, network::NetworkService& network
 SalesService::~SalesService() = default;
 
 Result<std::shared_ptr<SalesService::RunState>> SalesService::LoadRun(const std::string& run_id) {
-  std::lock_guard lock(mu_);
-  if (auto it = runs_.find(run_id); it != runs_.end()) return it->second;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = runs_.find(run_id); it != runs_.end()) return it->second;
+  }
+  // Read the run from the store without holding mu_, so sales on other runs go on meanwhile.
+  // Nothing sells on a run before its image is in runs_, so if another thread got there first
+  // its image is the one in use and this one is dropped.
   auto id = core::RunId::Parse(run_id);
   if (!id) return InvalidArgument(id.error().message, "run_id");
   auto run = network_.GetRun(*id);
@@ -134,8 +140,8 @@ Result<std::shared_ptr<SalesService::RunState>> SalesService::LoadRun(const std:
     }
     state->id_hashes.insert(row.Text(3));
   }
-  runs_.emplace(run_id, state);
-  return state;
+  std::lock_guard lock(mu_);
+  return runs_.try_emplace(run_id, std::move(state)).first->second;
 }
 
 Result<std::vector<RunOffer>> SalesService::Search(const core::StationCode& from,
@@ -793,30 +799,13 @@ Result<std::vector<SalesService::Occupancy>> SalesService::StoredOccupancy(
 namespace keyun::sales {
 namespace {
 
-std::string ToHex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
-
-Result<std::array<std::uint8_t, 32>> FromHex32(const std::string& hex) {
-  std::array<std::uint8_t, 32> out{};
-  if (hex.size() != 64) return Internal("a stored key is not 32 bytes of hex");
-  for (std::size_t i = 0; i < 32; ++i) {
-    auto nibble = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return Internal("a stored key is not hex");
-    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
-  return out;
+// A 32-byte key stored as hex in node_meta.
+Result<std::array<std::uint8_t, 32>> Key32(const std::string& hex) {
+  std::optional<std::vector<std::uint8_t>> bytes = core::FromHex(hex);
+  if (!bytes || bytes->size() != 32) return Internal("a stored key is not 32 bytes of hex");
+  std::array<std::uint8_t, 32> key{};
+  std::copy(bytes->begin(), bytes->end(), key.begin());
+  return key;
 }
 
 // The value of node_meta `name`, inserting `fresh` first if there is none (race-safe).
@@ -835,13 +824,13 @@ Result<std::string> MetaOrInsert(store::Transaction& tx, const std::string& name
 
 Result<PersonalDataKeys> LoadOrCreatePersonalDataKeys(store::Store& store) {
   return store.Transact<PersonalDataKeys>([&](store::Transaction& tx) -> Result<PersonalDataKeys> {
-    auto hash_hex = MetaOrInsert(tx, "id_hash_key", ToHex(core::KeyedHasher::GenerateKey()));
+    auto hash_hex = MetaOrInsert(tx, "id_hash_key", core::ToHex(core::KeyedHasher::GenerateKey()));
     if (!hash_hex) return Propagate(hash_hex);
-    auto seal_hex = MetaOrInsert(tx, "id_seal_key", ToHex(core::SecretBox::GenerateKey()));
+    auto seal_hex = MetaOrInsert(tx, "id_seal_key", core::ToHex(core::SecretBox::GenerateKey()));
     if (!seal_hex) return Propagate(seal_hex);
-    auto hash_key = FromHex32(*hash_hex);
+    auto hash_key = Key32(*hash_hex);
     if (!hash_key) return Propagate(hash_key);
-    auto seal_key = FromHex32(*seal_hex);
+    auto seal_key = Key32(*seal_hex);
     if (!seal_key) return Propagate(seal_key);
     return PersonalDataKeys{.id_hash_key = *hash_key, .id_seal_key = *seal_key};
   });
