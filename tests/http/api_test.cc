@@ -9,28 +9,22 @@
 #include "core/ids.h"
 #include "eticket/voucher_codec.h"
 #include "http/node.h"
-#include "support/postgres_test_server.h"
+#include "support/test_data.h"
 
 namespace keyun::http {
 namespace {
 
 using nlohmann::json;
 
-enum class Engine { kSqlite, kPostgres };
+using testing::TestEngine;
 
-class ApiTest : public ::testing::TestWithParam<Engine> {
+class ApiTest : public ::testing::TestWithParam<TestEngine> {
  protected:
   void SetUp() override {
-    std::string db = ":memory:";
-    if (GetParam() == Engine::kPostgres) {
-      auto server = testing::PostgresTestServer::Shared();
-      ASSERT_TRUE(server) << server.error().message;
-      auto url = (*server)->CreateDatabase();
-      ASSERT_TRUE(url) << url.error().message;
-      db = *url;
-    }
+    auto db = testing::FreshDatabase(GetParam());
+    ASSERT_TRUE(db) << db.error().message;
     NodeOptions options;
-    options.db = db;
+    options.db = *db;
     options.server = {.port = 0};
     options.demo = true;
     options.demo_options.days = 2;
@@ -69,7 +63,7 @@ TEST_P(ApiTest, HealthzReportsEngineAndSchema) {
   EXPECT_EQ(res->status, 200);
   json body = Body(res);
   EXPECT_EQ(body["status"], "ok");
-  EXPECT_EQ(body["engine"], GetParam() == Engine::kSqlite ? "sqlite" : "postgresql");
+  EXPECT_EQ(body["engine"], testing::TestEngineName(GetParam()));
   EXPECT_GE(body["schema_version"].get<int>(), 2);
 }
 
@@ -346,10 +340,9 @@ TEST_P(ApiTest, SellPayAndVerifyTheVoucherWithThePublishedKey) {
   EXPECT_TRUE(unknown->status == 404 || unknown->status == 400) << unknown->status;
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, ApiTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
-                         [](const auto& info) {
-                           return info.param == Engine::kSqlite ? "sqlite" : "postgresql";
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, ApiTest,
+                         ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
+                         [](const auto& info) { return testing::TestEngineName(info.param); });
 
 }  // namespace
 }  // namespace keyun::http

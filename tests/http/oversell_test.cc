@@ -14,19 +14,12 @@
 
 #include "core/ids.h"
 #include "http/node.h"
-#include "support/postgres_test_server.h"
+#include "support/test_data.h"
 
 namespace keyun::http {
 namespace {
 
 using nlohmann::json;
-
-// A distinct valid resident ID per serial: 历下区, birth dates from 1970 on, sequence 100–999.
-std::string UniqueResidentId(int serial) {
-  core::LocalDate birth = core::LocalDate::FromDays(serial / 900);
-  std::string body = "370102" + birth.Compact() + std::to_string(100 + serial % 900);
-  return body + *core::Mod11_2CheckChar(body);
-}
 
 enum class Engine { kSqliteFile, kPostgres };
 
@@ -36,9 +29,7 @@ TEST_P(OversellTest, SixtyFourConcurrentBuyersNeverOversell) {
   std::string db;
   std::string dir;
   if (GetParam() == Engine::kPostgres) {
-    auto server = testing::PostgresTestServer::Shared();
-    ASSERT_TRUE(server) << server.error().message;
-    auto url = (*server)->CreateDatabase();
+    auto url = testing::FreshDatabase(testing::TestEngine::kPostgres);
     ASSERT_TRUE(url) << url.error().message;
     db = *url;
   } else {
@@ -99,7 +90,7 @@ TEST_P(OversellTest, SixtyFourConcurrentBuyersNeverOversell) {
                      {"passengers",
                       {{{"name", "乘客" + std::to_string(serial)},
                         {"id_type", "resident_id"},
-                        {"id_number", UniqueResidentId(serial)},
+                        {"id_number", testing::TestResidentId(serial)},
                         {"fare_type", "adult"}}}}};
         httplib::Headers headers = {{"Idempotency-Key", "buyer-" + std::to_string(serial)}};
         auto res = client.Post("/api/v1/orders", headers, body.dump(), "application/json");

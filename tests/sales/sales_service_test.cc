@@ -5,32 +5,20 @@
 
 #include "core/ids.h"
 #include "network/demo_province.h"
-#include "support/postgres_test_server.h"
+#include "support/test_data.h"
 
 namespace keyun::sales {
 namespace {
 
-enum class Engine { kSqlite, kPostgres };
+using testing::TestEngine;
+using testing::TestResidentId;
 
-// A valid 18-character resident ID (历下区, born 1990-03-07) with a computed check character.
-std::string ResidentId(int serial) {
-  std::string body = "37010219900307" + std::to_string(100 + serial % 900);
-  body = body.substr(0, 17);
-  return body + *core::Mod11_2CheckChar(body);
-}
-
-class SalesTest : public ::testing::TestWithParam<Engine> {
+class SalesTest : public ::testing::TestWithParam<TestEngine> {
  protected:
   void SetUp() override {
-    std::string db = ":memory:";
-    if (GetParam() == Engine::kPostgres) {
-      auto server = testing::PostgresTestServer::Shared();
-      ASSERT_TRUE(server) << server.error().message;
-      auto url = (*server)->CreateDatabase();
-      ASSERT_TRUE(url) << url.error().message;
-      db = *url;
-    }
-    auto store = store::Store::Open(db);
+    auto db = testing::FreshDatabase(GetParam());
+    ASSERT_TRUE(db) << db.error().message;
+    auto store = store::Store::Open(*db);
     ASSERT_TRUE(store) << store.error().ToString();
     store_ = std::move(*store);
     // 2026-11-23 05:00 in Shanghai: before the day's first departures.
@@ -74,7 +62,7 @@ class SalesTest : public ::testing::TestWithParam<Engine> {
 
   static PassengerInput Adult(int serial) {
     return PassengerInput{.name = "张三" + std::to_string(serial), .id_type = "resident_id",
-                          .id_number = ResidentId(serial), .fare_type = FareType::kAdult,
+                          .id_number = TestResidentId(serial), .fare_type = FareType::kAdult,
                           .seat = std::nullopt};
   }
 
@@ -111,7 +99,7 @@ TEST_P(SalesTest, HoldPayIssueWithNumbersAndAmounts) {
   EXPECT_NE(order->tickets[0].seat, order->tickets[1].seat);
   EXPECT_EQ(order->amount.fen(), 2 * (order->tickets[0].fare.fen() +
                                       order->tickets[0].station_fee.fen()));
-  EXPECT_EQ(order->tickets[0].id_masked.find(ResidentId(1)), std::string::npos);
+  EXPECT_EQ(order->tickets[0].id_masked.find(TestResidentId(1)), std::string::npos);
 
   auto paid = sales_->Pay(order->order_id, PaymentMethod::kSandbox);
   ASSERT_TRUE(paid) << paid.error().ToString();
@@ -248,10 +236,9 @@ TEST_P(SalesTest, OnlineCutoffStopsMobileSalesButNotTheWindow) {
   EXPECT_EQ(sales_->CreateOrder(window).error().code, ErrorCode::kPermissionDenied);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, SalesTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
-                         [](const auto& info) {
-                           return info.param == Engine::kSqlite ? "sqlite" : "postgresql";
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, SalesTest,
+                         ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
+                         [](const auto& info) { return testing::TestEngineName(info.param); });
 
 }  // namespace
 }  // namespace keyun::sales
