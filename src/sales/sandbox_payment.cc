@@ -1,6 +1,7 @@
 #include "sales/sandbox_payment.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -213,7 +214,9 @@ void SandboxPaymentProvider::NotifierLoop(std::stop_token stop) {
       if (next == outgoing_.end() || !delivery_) {
         wake_.wait(lock, stop, [&] { return delivery_ && !outgoing_.empty(); });
       } else {
-        wake_.wait_until(lock, stop, next->due, [] { return false; });
+        // A copy: Approve may grow outgoing_ (and move its elements) while we wait.
+        const std::chrono::steady_clock::time_point wake_at = next->due;
+        wake_.wait_until(lock, stop, wake_at, [] { return false; });
       }
       continue;
     }
@@ -235,7 +238,9 @@ void SandboxPaymentProvider::NotifierLoop(std::stop_token stop) {
     if (sent) {
       ++delivered_;
       payments_.at(job.payment_id).state = "notified";
-    } else if (++job.attempt < options_.max_attempts) {
+    } else if (spdlog::warn("sandbox: notifying payment {} failed (attempt {}): {}", job.payment_id,
+                            job.attempt + 1, sent.error().message);
+               ++job.attempt < options_.max_attempts) {
       job.due = std::chrono::steady_clock::now() + options_.backoff * (1 << (job.attempt - 1));
       outgoing_.push_back(job);
     }
