@@ -1,6 +1,6 @@
 // Station window (售票窗口): a clerk finds a run, enters up to five real-name passengers, holds
 // their seats, takes cash or card and prints the vouchers. Keyboard first: F2 starts a new sale,
-// Enter confirms each step, Esc goes back one, ↑↓ move through the runs.
+// F4 adds a passenger, Enter confirms each step, Esc goes back one, ↑↓ move through the runs.
 // #app's data-state says which step shows: search → sale → held → issued (tests wait on it).
 import {
   api, login, logout, session, escapeHtml, yuan, todayInShanghai, newIdempotencyKey,
@@ -18,7 +18,7 @@ const dict = {
   password: { zh: "密码", en: "Password" },
   login_button: { zh: "登录", en: "Log in" },
   session_expired: { zh: "登录已过期，请重新登录", en: "Your session has ended; log in again" },
-  keys_hint: { zh: "F2 新售票 · Enter 确认 · Esc 返回上一步 · ↑↓ 选择班次", en: "F2 new sale · Enter confirm · Esc back · ↑↓ pick a run" },
+  keys_hint: { zh: "F2 新售票 · F4 添加乘客 · Enter 确认 · Esc 返回上一步 · ↑↓ 选择班次", en: "F2 new sale · F4 add passenger · Enter confirm · Esc back · ↑↓ pick a run" },
   find_run: { zh: "查询班次", en: "Find a run" },
   sale: { zh: "售票", en: "Sale" },
   hold: { zh: "锁座", en: "Hold seats" },
@@ -454,6 +454,7 @@ $("next-sale").addEventListener("click", newSale);
 document.addEventListener("keydown", (event) => {
   if (app.hidden) return;
   if (event.key === "F2") { event.preventDefault(); newSale(); }
+  if (event.key === "F4" && app.dataset.state === "sale") { event.preventDefault(); addPassenger(); }
   if (event.key === "Escape" && app.dataset.state === "sale") {
     event.preventDefault();
     setState("search");
