@@ -241,7 +241,11 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
         "idempotency_key");
   }
   std::string fingerprint = hasher_.Hash(RequestFingerprint(request));
-  // A retried request gets the order it made the first time.
+  Result<Order> made = CreateOrderOnce(request, fingerprint);
+  if (made) return made;
+  // A retried request gets the order it made the first time. Looked up only when this attempt
+  // failed: a retry always fails (its passengers already hold their seats, or the key's unique
+  // index refuses the second insert), so the sales path needs no read before its write.
   auto existing = store_.Transact<std::optional<std::pair<std::string, std::string>>>(
       [&](store::Transaction& tx) -> Result<std::optional<std::pair<std::string, std::string>>> {
         auto rows = tx.Query("SELECT order_id, request_hash FROM orders WHERE idempotency_key = $1",
@@ -252,14 +256,16 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
       },
       {.read_only = true});
   if (!existing) return Propagate(existing);
-  if (*existing) {
-    if ((*existing)->second != fingerprint) {
-      return AlreadyExists("this Idempotency-Key was used for a different order; use a new key",
-                           "idempotency_key");
-    }
-    return GetOrder((*existing)->first);
+  if (!*existing) return made;
+  if ((*existing)->second != fingerprint) {
+    return AlreadyExists("this Idempotency-Key was used for a different order; use a new key",
+                         "idempotency_key");
   }
+  return GetOrder((*existing)->first);
+}
 
+Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
+                                            const std::string& fingerprint) {
   // Who may sell on this channel.
   if (!SelfService(request.channel) && request.seller.staff_username.empty()) {
     return PermissionDenied("window and kiosk sales need a staff session; log in first");
@@ -512,7 +518,7 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
     (void)ReleaseInMemory(request.run_id, order.tickets, hashes);
     if (saved.error().code == ErrorCode::kAlreadyExists &&
         saved.error().message.find("idempotency") != std::string::npos) {
-      return CreateOrder(request);  // a concurrent retry with the same key won: answer with it
+      return tl::unexpected(saved.error());  // a concurrent retry won: CreateOrder answers with it
     }
     if (saved.error().code == ErrorCode::kAlreadyExists) {
       // The store refused what memory allowed: memory is stale (another node, a bug). Drop the

@@ -240,6 +240,8 @@ class SalesService final {
  private:
   struct RunState;
   Result<std::shared_ptr<RunState>> LoadRun(const std::string& run_id);
+  // CreateOrder without the idempotency look-up: checks, seats, and the durable write.
+  Result<Order> CreateOrderOnce(const OrderRequest& request, const std::string& fingerprint);
   Result<Order> ReadOrder(store::Transaction& tx, const std::string& order_id);
   // Numbers and issues every ticket of a held order, inside `tx`.
   Result<void> IssueTickets(store::Transaction& tx, Order& order, std::string_view method,
