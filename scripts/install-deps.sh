@@ -2,6 +2,8 @@
 # Installs the Debian 12 packages keyun needs, only those that are missing.
 #   scripts/install-deps.sh          build and run (demo)
 #   scripts/install-deps.sh --test   also what the tests need (PostgreSQL, Chromium, zbar, ...)
+# libFuzzer is clang-14's -fsanitize=fuzzer, whose runtime (libclang_rt.fuzzer) is in
+# libclang-rt-14-dev: clang-14 only recommends it, and recommends are not installed here.
 set -euo pipefail
 
 packages=(
@@ -15,6 +17,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(
     libgtest-dev libgmock-dev libbenchmark-dev
     libcpp-httplib-dev postgresql-15 chromium zbar-tools poppler-utils curl
+    clang-14 libclang-rt-14-dev
   )
   command -v npm >/dev/null || packages+=(npm)
 fi
