@@ -20,6 +20,7 @@ void AddDemoDataCommand(CLI::App& app, RunFn& run);
 void AddImportCommand(CLI::App& app, RunFn& run);
 void AddExportCommand(CLI::App& app, RunFn& run);
 void AddBenchCommand(CLI::App& app, RunFn& run);
+void AddGateCommand(CLI::App& app, RunFn& run);
 
 // Prints "keyun: <message>" to stderr and returns exit code 1 (2 for bad input).
 int Fail(const Error& error);

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   keyun::cli::AddImportCommand(app, run);
   keyun::cli::AddExportCommand(app, run);
   keyun::cli::AddBenchCommand(app, run);
+  keyun::cli::AddGateCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
