@@ -14,8 +14,9 @@ export class ApiError extends Error {
 export function token() { return sessionStorage.getItem(TOKEN_KEY); }
 export function session() { return JSON.parse(sessionStorage.getItem(TOKEN_KEY + ".who") || "null"); }
 
-export async function api(method, path, body) {
-  const headers = { "Accept": "application/json" };
+// extraHeaders: e.g. { "Idempotency-Key": key } for orders and payments.
+export async function api(method, path, body, extraHeaders = {}) {
+  const headers = { "Accept": "application/json", ...extraHeaders };
   if (token()) headers["Authorization"] = "Bearer " + token();
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch("/api/v1" + path, {
@@ -49,4 +50,63 @@ export function escapeHtml(text) {
 export function todayInShanghai() {
   const now = new Date(Date.now() + 8 * 3600 * 1000);
   return now.toISOString().slice(0, 10);
+}
+
+// The Shanghai date `days` after today, e.g. tomorrow for a search past the online cut-off.
+export function dateInShanghai(days) {
+  const day = new Date(Date.now() + 8 * 3600 * 1000 + days * 86400 * 1000);
+  return day.toISOString().slice(0, 10);
+}
+
+// A fresh random (version 4) UUID for one order or payment attempt's Idempotency-Key. Reuse it
+// to retry that same attempt. getRandomValues, unlike randomUUID, also works on plain http to a
+// station's LAN address, which browsers do not count as a secure context.
+export function newIdempotencyKey() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// An error's field split when it names a passenger input: "passengers[1].id_number" →
+// { index: 1, member: "id_number" }; "passengers" → { index: null, member: null }; else null.
+export function passengerField(field) {
+  const match = /^passengers(?:\[(\d+)\](?:\.(\w+))?)?$/.exec(field || "");
+  if (!match) return null;
+  return { index: match[1] === undefined ? null : Number(match[1]), member: match[2] ?? null };
+}
+
+// Suggestions for a station input: fills its <datalist> from GET /stations?q= as the user types.
+// Each option reads "name code", and its label carries the pinyin initials so "JN" finds 济南.
+export function suggestStations(input) {
+  const list = document.getElementById(input.getAttribute("list"));
+  let timer = null;
+  let asked = "";
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const q = input.value.trim();
+      if (!q || q === asked || /\s\d{9}$/.test(q)) return;
+      asked = q;
+      try {
+        const data = await api("GET", `/stations?limit=12&q=${encodeURIComponent(q)}`);
+        list.innerHTML = data.items.map((s) =>
+          `<option value="${escapeHtml(s.name + " " + s.code)}" label="${escapeHtml(`${s.name} · ${s.pinyin} · ${s.city_name}${s.county_name}`)}"></option>`).join("");
+      } catch (e) { /* suggestions are a convenience; the search itself reports errors */ }
+    }, 150);
+  });
+}
+
+// The station an input names: "name code" (a suggestion), a bare 9-digit code, or a name or
+// pinyin that matches one station (an exact name wins). Resolves to {code, name} or null.
+export async function findStation(text) {
+  const value = String(text || "").trim();
+  const code = /(?:^|\s)(\d{9})$/.exec(value);
+  if (code) {
+    try { return await api("GET", `/stations/${code[1]}`); } catch (e) { if (e.status === 404 || e.status === 400) return null; throw e; }
+  }
+  if (!value) return null;
+  const data = await api("GET", `/stations?limit=20&q=${encodeURIComponent(value)}`);
+  return data.items.find((s) => s.name === value) || (data.items.length === 1 ? data.items[0] : null);
 }

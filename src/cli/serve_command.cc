@@ -1,5 +1,7 @@
 // keyun serve: a provincial node (API, pages, background jobs).
 #include <signal.h>
+#include <spdlog/async.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -15,8 +17,8 @@ struct ServeFlags {
   std::string db = "keyun.db";
   std::string host = "127.0.0.1";
   int port = 8080;
-  // Handlers wait on the database, so more threads than cores keep group commits full.
-  int threads = 16;
+  int threads = 2;           // I/O threads, about one per core
+  int handler_threads = 64;  // handlers wait on the database: one per request in flight
   bool demo = false;
   std::uint64_t seed = 2026;
   std::string province = "37";
@@ -47,8 +49,23 @@ void PrintBanner(const http::NodeInfo& info, const std::string& base) {
   std::fflush(stdout);
 }
 
+// A node logs a line per request. Formatting and writing it on the request's thread would cost
+// every sale a write(2) under the sink's lock, so lines go through a queue to one logging
+// thread (blocking, never dropping, when the queue is full). Warnings flush at once.
+void UseAsyncLogging(const std::string& level) {
+  spdlog::init_thread_pool(1 << 16, 1);
+  auto sink = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
+  auto logger = std::make_shared<spdlog::async_logger>("keyun", std::move(sink),
+                                                       spdlog::thread_pool(),
+                                                       spdlog::async_overflow_policy::block);
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(std::move(logger));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
 int Serve(const ServeFlags& flags) {
-  spdlog::set_level(spdlog::level::from_str(flags.log_level));
+  UseAsyncLogging(flags.log_level);
   // Block the stop signals in every thread; one thread waits for them and stops the node.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -59,7 +76,8 @@ int Serve(const ServeFlags& flags) {
   http::NodeOptions options;
   options.db = flags.db;
   options.server = {
-      .host = flags.host, .port = static_cast<std::uint16_t>(flags.port), .threads = flags.threads};
+      .host = flags.host, .port = static_cast<std::uint16_t>(flags.port), .threads = flags.threads,
+      .handler_threads = flags.handler_threads};
   options.demo = flags.demo;
   options.demo_options.seed = flags.seed;
   options.demo_options.province_code = flags.province;
@@ -80,6 +98,8 @@ int Serve(const ServeFlags& flags) {
   });
   (*node)->Wait();
   waiter.join();
+  node->reset();       // stops the node's threads, which may still log
+  spdlog::shutdown();  // drains the log queue
   return 0;
 }
 
@@ -94,8 +114,13 @@ void AddServeCommand(CLI::App& app, RunFn& run) {
   cmd->add_option("--port", flags->port, "TCP port; 0 picks a free one and prints it")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  cmd->add_option("--threads", flags->threads, "HTTP worker threads")
+  cmd->add_option("--threads", flags->threads, "HTTP I/O threads (about one per core)")
       ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--handler-threads", flags->handler_threads,
+                  "threads running requests; each is one request waiting on the database, so "
+                  "this bounds how many sales share a group commit")
+      ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   cmd->add_flag("--demo", flags->demo,
                 "seed the demo province into an empty database (idempotent) and print the "

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "http/http_client.h"
 #include "http/network_api.h"
 #include "http/sales_api.h"
 #include "http/sessions.h"
@@ -63,6 +64,10 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   if (!keys) return tl::unexpected(WithContext(keys.error(), "loading the node's keys"));
   node->sales_ = std::make_unique<sales::SalesService>(*node->store_, *node->network_, *clock,
                                                        options.sales_policy, *keys);
+  // The sandbox wallet notifies the node over HTTP, as a real provider would; its delivery is
+  // wired in Start(), once the port is known.
+  node->sandbox_ = std::make_unique<sales::SandboxPaymentProvider>(*clock);
+  node->sales_->AddPaymentProvider(*node->sandbox_);
   node->expiry_interval_ = options.expiry_interval;
   auto province = core::ProvinceCode::Parse(options.province);
   if (!province) return tl::unexpected(WithField(province.error(), "province"));
@@ -76,6 +81,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   node->router_ = std::make_unique<Router>();
   AddNetworkApi(*node->router_, *node->network_, node->api_->sessions, *node->store_);
   AddSalesApi(*node->router_, *node->sales_, node->api_->sessions);
+  AddSandboxWalletApi(*node->router_, *node->sandbox_);
   AddVoucherApi(*node->router_, *node->vouchers_, *node->issuer_keys_);
   AddStaticPages(*node->router_);
   node->server_ = std::make_unique<Server>(options.server, *node->router_);
@@ -86,6 +92,20 @@ Node::~Node() { Stop(); }
 
 Result<std::uint16_t> Node::Start() {
   Result<std::uint16_t> port = server_->Start();
+  if (port) {
+    // One connection, used only by the sandbox's notifier thread.
+    auto client = std::make_shared<HttpClient>("127.0.0.1", *port);
+    sandbox_->SetDelivery([client](const std::string& body) -> Result<void> {
+      auto reply = client->Send("POST", "/api/v1/payments/sandbox/notify", body, {},
+                                "application/x-www-form-urlencoded");
+      if (!reply) return Propagate(reply);
+      if (reply->status / 100 != 2) {
+        return Unavailable("the node answered " + std::to_string(reply->status) + ": " +
+                           reply->body);
+      }
+      return {};
+    });
+  }
   if (port && expiry_interval_.count() > 0) {
     expiry_ = std::jthread([this](std::stop_token stop) {
       std::mutex mu;

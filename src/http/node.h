@@ -23,6 +23,7 @@
 #include "network/network_service.h"
 #include "eticket/issuer_keys.h"
 #include "sales/sales_service.h"
+#include "sales/sandbox_payment.h"
 #include "sales/ticket_vouchers.h"
 #include "store/store.h"
 
@@ -72,6 +73,7 @@ class Node {
   [[nodiscard]] store::Store& store() { return *store_; }
   [[nodiscard]] network::NetworkService& network() { return *network_; }
   [[nodiscard]] sales::SalesService& sales() { return *sales_; }
+  [[nodiscard]] sales::SandboxPaymentProvider& sandbox() { return *sandbox_; }
 
  private:
   Node() = default;
@@ -80,6 +82,7 @@ class Node {
   std::unique_ptr<core::SystemClock> system_clock_;  // when no clock was given
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<network::NetworkService> network_;
+  std::unique_ptr<sales::SandboxPaymentProvider> sandbox_;  // before sales_: outlives it
   std::unique_ptr<sales::SalesService> sales_;
   std::unique_ptr<eticket::IssuerKeyStore> issuer_keys_;
   std::unique_ptr<sales::TicketVouchers> vouchers_;

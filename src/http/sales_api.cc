@@ -46,6 +46,15 @@ json ToJson(const sales::Order& o) {
           {"tickets", tickets}};
 }
 
+json ToJson(const sales::SalesService::Payment& p) {
+  json payment = {{"payment_id", p.payment_id},
+                  {"provider", p.provider},
+                  {"status", p.status},
+                  {"amount", p.amount.fen()}};
+  if (p.provider == "sandbox") payment["wallet_url"] = "/api/v1/sandbox/wallet/" + p.payment_id;
+  return payment;
+}
+
 json ToJson(const sales::RunOffer& r) {
   return {{"run_id", r.run.run.id.str()},
           {"route_code", r.run.run.route_code},
@@ -202,13 +211,33 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
     if (!method_text) return ErrorResponse(method_text.error());
     auto method = sales::ParsePaymentMethod(**method_text);
     if (!method) return ErrorResponse(WithField(method.error(), "method"));
-    if (*method != sales::PaymentMethod::kSandbox) {
-      auto who = sessions.Authenticate(request);  // cash and card are taken at a window
-      if (!who) return ErrorResponse(who.error());
+    if (*method == sales::PaymentMethod::kSandbox) {
+      // Online: the provider collects, the passenger approves in the wallet, and the order is
+      // issued when the provider's notification arrives (202 until then).
+      auto started = sales.StartPayment(request.PathParam("id"), **method_text,
+                                        request.Header("idempotency-key").value_or(""));
+      if (!started) return ErrorResponse(started.error());
+      json reply = ToJson(started->order);
+      if (!started->payment) return Json(reply);
+      reply["payment"] = ToJson(*started->payment);
+      return Json(reply, 202);
     }
+    auto who = sessions.Authenticate(request);  // cash and card are taken at a window
+    if (!who) return ErrorResponse(who.error());
     auto order = sales.Pay(request.PathParam("id"), *method);
     if (!order) return ErrorResponse(order.error());
     return Json(ToJson(*order));
+  });
+
+  // Notifications from payment providers: the body exactly as posted; "success" tells the
+  // provider to stop retrying (a repeated notification is acknowledged the same way).
+  router.Add(Method::kPost, "/api/v1/payments/{provider}/notify", [&sales](Request& request) {
+    auto outcome = sales.ApplyPaymentNotification(request.PathParam("provider"), request.body);
+    if (!outcome) return ErrorResponse(outcome.error());
+    Response response;
+    response.content_type = "text/plain; charset=utf-8";
+    response.body = "success";
+    return response;
   });
 
   router.Add(Method::kPost, "/api/v1/orders/{id}/cancel", [&sales](Request& request) {
@@ -222,6 +251,22 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
     if (!ticket) return ErrorResponse(ticket.error());
     return Json(ToJson(*ticket));
   });
+}
+
+void AddSandboxWalletApi(Router& router, sales::SandboxPaymentProvider& sandbox) {
+  router.Add(Method::kGet, "/api/v1/sandbox/wallet/{payment_id}", [&sandbox](Request& request) {
+    auto status = sandbox.Status(request.PathParam("payment_id"));
+    if (!status) return ErrorResponse(status.error());
+    return Json({{"payment_id", request.PathParam("payment_id")}, {"status", *status}});
+  });
+  router.Add(Method::kPost, "/api/v1/sandbox/wallet/{payment_id}/approve",
+             [&sandbox](Request& request) {
+               auto approved = sandbox.Approve(request.PathParam("payment_id"));
+               if (!approved) return ErrorResponse(approved.error());
+               return Json({{"payment_id", request.PathParam("payment_id")},
+                            {"status", "approved"}},
+                           202);
+             });
 }
 
 void AddVoucherApi(Router& router, sales::TicketVouchers& vouchers,

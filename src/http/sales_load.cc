@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -13,55 +10,12 @@
 
 #include "core/ids.h"
 #include "core/time.h"
+#include "http/http_client.h"
 
 namespace keyun::http {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
 using nlohmann::json;
-
-// One keep-alive connection with blocking requests; reconnects after an error.
-class Connection {
- public:
-  Connection(std::string host, std::uint16_t port) : host_(std::move(host)), port_(port) {}
-
-  Result<std::pair<int, std::string>> Send(bhttp::verb verb, const std::string& target,
-                                           const std::string& body,
-                                           const std::string& idempotency_key = {}) {
-    beast::error_code ec;
-    if (!stream_.socket().is_open()) {
-      stream_.connect(tcp::endpoint(asio::ip::make_address(host_), port_), ec);
-      if (ec)
-        return Unavailable("cannot connect to " + host_ + ":" + std::to_string(port_) + ": " +
-                           ec.message());
-    }
-    bhttp::request<bhttp::string_body> request{verb, target, 11};
-    request.set(bhttp::field::host, host_);
-    request.set(bhttp::field::content_type, "application/json");
-    if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
-    request.body() = body;
-    request.prepare_payload();
-    bhttp::write(stream_, request, ec);
-    bhttp::response<bhttp::string_body> response;
-    if (!ec) bhttp::read(stream_, buffer_, response, ec);
-    if (ec) {
-      stream_.socket().close(ec);
-      return Unavailable("request failed: " + ec.message());
-    }
-    if (!response.keep_alive()) stream_.socket().close(ec);
-    return std::make_pair(static_cast<int>(response.result_int()), std::move(response.body()));
-  }
-
- private:
-  std::string host_;
-  std::uint16_t port_;
-  asio::io_context io_;
-  beast::tcp_stream stream_{io_};
-  beast::flat_buffer buffer_;
-};
 
 struct Trip {
   std::string run_id;
@@ -69,7 +23,7 @@ struct Trip {
 };
 
 std::string ResidentId(std::int64_t serial) {
-  core::LocalDate birth = core::LocalDate::FromDays(-3650 + serial / 900);
+  core::LocalDate birth = core::LocalDate::FromDays(-3650 + static_cast<int>((serial / 900) % 20000));  // born 1960–2014
   std::string body = "370102" + birth.Compact() + std::to_string(100 + serial % 900);
   return body + *core::Mod11_2CheckChar(body);
 }
@@ -89,26 +43,25 @@ Result<SalesLoadReport> RunSalesLoad(
     first = *parsed;
   }
   std::string date = first.ToString();
-  Connection setup(options.host, options.port);
-  auto routes = setup.Send(bhttp::verb::get, "/api/v1/routes", "");
+  HttpClient setup(options.host, options.port);
+  auto routes = setup.Send("GET", "/api/v1/routes");
   if (!routes) return Propagate(routes);
-  if (routes->first != 200)
-    return Unavailable("GET /api/v1/routes answered " + std::to_string(routes->first));
+  if (routes->status != 200)
+    return Unavailable("GET /api/v1/routes answered " + std::to_string(routes->status));
   std::vector<Trip> trips;
-  json route_list = json::parse(routes->second);
+  json route_list = json::parse(routes->body);
   json route_items = route_list["items"];
   int done = 0;
   for (const json& route : route_items) {
     std::vector<std::string> stops;
     for (const json& stop : route["stops"]) stops.push_back(stop["station_code"]);
     for (int day = 0; day < std::max(1, options.days); ++day) {
-      auto runs = setup.Send(bhttp::verb::get,
+      auto runs = setup.Send("GET",
                              "/api/v1/runs?from=" + stops.front() + "&to=" + stops.back() +
-                                 "&date=" + first.AddDays(day).ToString() + "&channel=mobile",
-                             "");
+                                 "&date=" + first.AddDays(day).ToString() + "&channel=mobile");
       if (!runs) return Propagate(runs);
-      if (runs->first == 200) {
-        json found = json::parse(runs->second);  // kept alive: the loop walks into it
+      if (runs->status == 200) {
+        json found = json::parse(runs->body);  // kept alive: the loop walks into it
         for (const json& run : found["items"]) {
           if (run["route_code"] == route["code"]) trips.push_back({run["run_id"], stops});
         }
@@ -130,7 +83,7 @@ Result<SalesLoadReport> RunSalesLoad(
   std::vector<std::thread> clients;
   for (int c = 0; c < options.clients; ++c) {
     clients.emplace_back([&, c] {
-      Connection connection(options.host, options.port);
+      HttpClient connection(options.host, options.port);
       std::mt19937_64 rng(c * 7919 + 1);
       std::vector<std::int64_t> mine;
       while (!stop.load(std::memory_order_relaxed)) {
@@ -149,15 +102,15 @@ Result<SalesLoadReport> RunSalesLoad(
                         {"id_number", ResidentId(id)},
                         {"fare_type", "adult"}}}}};
         auto t0 = std::chrono::steady_clock::now();
-        auto res = connection.Send(bhttp::verb::post, "/api/v1/orders", body.dump(),
-                                   "bench-" + std::to_string(id));
+        auto res = connection.Send("POST", "/api/v1/orders", body.dump(),
+                                   {{"Idempotency-Key", "bench-" + std::to_string(id)}});
         auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - t0)
                           .count();
-        if (res && res->first == 201) {
+        if (res && res->status == 201) {
           ++tickets;
           mine.push_back(micros);
-        } else if (res && res->first == 409) {
+        } else if (res && res->status == 409) {
           ++sold_out;
         } else {
           ++errors;

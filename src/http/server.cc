@@ -95,7 +95,10 @@ bhttp::response<bhttp::string_body> ToBeast(Response&& in, unsigned version, boo
 class Server::Impl {
  public:
   Impl(ServerOptions options, const Router& router)
-      : options_(std::move(options)), router_(router), acceptor_(io_) {}
+      : options_(std::move(options)),
+        router_(router),
+        acceptor_(io_),
+        handlers_(static_cast<std::size_t>(std::max(1, options_.handler_threads))) {}
 
   Result<std::uint16_t> Start() {
     boost::system::error_code ec;
@@ -138,6 +141,8 @@ class Server::Impl {
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
+    handlers_.stop();
+    handlers_.join();
     stopped_cv_.notify_all();
   }
 
@@ -204,7 +209,12 @@ class Server::Impl {
         response = ErrorResponse(request.error());
       } else {
         request_id = request->request_id;
-        response = Handle(*request);
+        // On a handler thread, so that a handler waiting on the database never holds up the
+        // I/O threads; this coroutine resumes on its own executor when the handler is done.
+        response = co_await asio::co_spawn(
+            handlers_,
+            [this, &request]() -> asio::awaitable<Response> { co_return Handle(*request); },
+            asio::use_awaitable);
       }
       auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started)
@@ -239,6 +249,7 @@ class Server::Impl {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
+  asio::thread_pool handlers_;
   std::uint16_t port_ = 0;
 
   std::mutex mu_;

@@ -84,7 +84,11 @@ class Router {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port
-  int threads = 2;
+  int threads = 2;  // I/O threads: parse, write; about one per core
+  // Threads that run handlers. Handlers block on the database (a sale waits for its group
+  // commit's sync), so these are many: each is one request in flight, and in-flight requests
+  // are what fill a group commit.
+  int handler_threads = 64;
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   std::chrono::seconds idle_timeout{30};
 };

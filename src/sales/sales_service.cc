@@ -241,7 +241,11 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
         "idempotency_key");
   }
   std::string fingerprint = hasher_.Hash(RequestFingerprint(request));
-  // A retried request gets the order it made the first time.
+  Result<Order> made = CreateOrderOnce(request, fingerprint);
+  if (made) return made;
+  // A retried request gets the order it made the first time. Looked up only when this attempt
+  // failed: a retry always fails (its passengers already hold their seats, or the key's unique
+  // index refuses the second insert), so the sales path needs no read before its write.
   auto existing = store_.Transact<std::optional<std::pair<std::string, std::string>>>(
       [&](store::Transaction& tx) -> Result<std::optional<std::pair<std::string, std::string>>> {
         auto rows = tx.Query("SELECT order_id, request_hash FROM orders WHERE idempotency_key = $1",
@@ -252,14 +256,16 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
       },
       {.read_only = true});
   if (!existing) return Propagate(existing);
-  if (*existing) {
-    if ((*existing)->second != fingerprint) {
-      return AlreadyExists("this Idempotency-Key was used for a different order; use a new key",
-                           "idempotency_key");
-    }
-    return GetOrder((*existing)->first);
+  if (!*existing) return made;
+  if ((*existing)->second != fingerprint) {
+    return AlreadyExists("this Idempotency-Key was used for a different order; use a new key",
+                         "idempotency_key");
   }
+  return GetOrder((*existing)->first);
+}
 
+Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
+                                            const std::string& fingerprint) {
   // Who may sell on this channel.
   if (!SelfService(request.channel) && request.seller.staff_username.empty()) {
     return PermissionDenied("window and kiosk sales need a staff session; log in first");
@@ -512,7 +518,7 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
     (void)ReleaseInMemory(request.run_id, order.tickets, hashes);
     if (saved.error().code == ErrorCode::kAlreadyExists &&
         saved.error().message.find("idempotency") != std::string::npos) {
-      return CreateOrder(request);  // a concurrent retry with the same key won: answer with it
+      return tl::unexpected(saved.error());  // a concurrent retry won: CreateOrder answers with it
     }
     if (saved.error().code == ErrorCode::kAlreadyExists) {
       // The store refused what memory allowed: memory is stale (another node, a bug). Drop the
@@ -638,9 +644,45 @@ Result<Ticket> SalesService::GetTicket(const std::string& ticket_number) {
       {.read_only = true});
 }
 
+Result<void> SalesService::IssueTickets(store::Transaction& tx, Order& order,
+                                        std::string_view method, core::Instant now) {
+  auto run_id = core::RunId::Parse(order.run_id);
+  if (!run_id) return Internal("order " + order.order_id + " has a bad run id");
+  core::LocalDate today = now.ShanghaiDate();
+  for (Ticket& t : order.tickets) {
+    auto sequence = store::NextSequence(tx, "ticket-" + today.Compact());
+    if (!sequence) return Propagate(sequence);
+    auto number = core::TicketNumber::Make(run_id->station().province(), today, *sequence);
+    if (!number) return Propagate(number);
+    auto updated = tx.Execute(
+        "UPDATE tickets SET ticket_number = $1, status = 'issued', issued_at = $2 "
+        "WHERE ticket_id = $3 AND status = 'held'",
+        {Value{number->str()}, Value{now.unix_micros()}, Value{t.ticket_id}});
+    if (!updated) return Propagate(updated);
+    t.ticket_number = number->str();
+    t.status = "issued";
+    t.issued_at = now;
+  }
+  auto updated = tx.Execute(
+      "UPDATE orders SET status = 'issued', paid_at = $1, payment_method = $2 "
+      "WHERE order_id = $3 AND status = 'held'",
+      {Value{now.unix_micros()}, Value{std::string(method)}, Value{order.order_id}});
+  if (!updated) return Propagate(updated);
+  if (*updated != 1) return Aborted("order " + order.order_id + " changed meanwhile");
+  order.status = OrderStatus::kIssued;
+  order.payment_method = std::string(method);
+  return {};
+}
+
 Result<Order> SalesService::Pay(const std::string& order_id, PaymentMethod method) {
+  if (method == PaymentMethod::kSandbox) {
+    return InvalidArgument(
+        "sandbox payments are online: start one (POST /orders/{id}/pay with method sandbox) "
+        "and approve it in the sandbox wallet",
+        "method");
+  }
   core::Instant now = clock_.Now();
-  auto paid = store_.Transact<Order>([&](store::Transaction& tx) -> Result<Order> {
+  return store_.Transact<Order>([&](store::Transaction& tx) -> Result<Order> {
     auto order = ReadOrder(tx, order_id);
     if (!order) return Propagate(order);
     if (order->status == OrderStatus::kIssued) return order;  // paid before: same answer
@@ -652,34 +694,11 @@ Result<Order> SalesService::Pay(const std::string& order_id, PaymentMethod metho
       return FailedPrecondition("the hold on order " + order_id + " expired at " +
                                 order->expires_at.ToIso8601() + "; its seats were released");
     }
-    auto run_id = core::RunId::Parse(order->run_id);
-    if (!run_id) return Internal("order " + order_id + " has a bad run id");
-    core::LocalDate today = now.ShanghaiDate();
-    for (Ticket& t : order->tickets) {
-      auto sequence = store::NextSequence(tx, "ticket-" + today.Compact());
-      if (!sequence) return Propagate(sequence);
-      auto number = core::TicketNumber::Make(run_id->station().province(), today, *sequence);
-      if (!number) return Propagate(number);
-      auto updated = tx.Execute(
-          "UPDATE tickets SET ticket_number = $1, status = 'issued', issued_at = $2 "
-          "WHERE ticket_id = $3 AND status = 'held'",
-          {Value{number->str()}, Value{now.unix_micros()}, Value{t.ticket_id}});
-      if (!updated) return Propagate(updated);
-      t.ticket_number = number->str();
-      t.status = "issued";
-      t.issued_at = now;
+    if (auto issued = IssueTickets(tx, *order, PaymentMethodKey(method), now); !issued) {
+      return Propagate(issued);
     }
-    auto updated = tx.Execute(
-        "UPDATE orders SET status = 'issued', paid_at = $1, payment_method = $2 "
-        "WHERE order_id = $3 AND status = 'held'",
-        {Value{now.unix_micros()}, Value{std::string(PaymentMethodKey(method))}, Value{order_id}});
-    if (!updated) return Propagate(updated);
-    if (*updated != 1) return Aborted("order " + order_id + " changed meanwhile");
-    order->status = OrderStatus::kIssued;
-    order->payment_method = std::string(PaymentMethodKey(method));
     return order;
   });
-  return paid;
 }
 
 namespace {

@@ -8,8 +8,13 @@
 //       .passengers = {{.name = "张三", .id_type = "resident_id",
 //                       .id_number = "11010519491231002X", .fare_type = FareType::kAdult}}});
 //   // order->status == OrderStatus::kHeld; seats are held until order->expires_at
-//   Result<Order> paid = sales.Pay(order->order_id, PaymentMethod::kSandbox);
+//   Result<Order> paid = sales.Pay(order->order_id, PaymentMethod::kCash);   // at a window
 //   // paid->status == kIssued; every ticket has its 20-digit number
+//
+// Online, the passenger pays through a provider instead (payment_provider.h):
+//   Result<PaymentStart> started = sales.StartPayment(order_id, "sandbox", "c0ffee-1-pay");
+//   // …the passenger approves in the wallet; the provider posts its signed notification:
+//   Result<NotificationOutcome> done = sales.ApplyPaymentNotification("sandbox", body);
 //
 // Seats: each run's SeatInventory (core/seat_inventory.h) is kept in memory, loaded from the
 // store on first use (rebuilt exactly from its active tickets). A sale takes seats in memory
@@ -45,6 +50,7 @@
 #include "core/secret_box.h"
 #include "core/time.h"
 #include "network/network_service.h"
+#include "sales/payment_provider.h"
 #include "store/store.h"
 
 namespace keyun::sales {
@@ -169,9 +175,51 @@ class SalesService final {
 
   // Holds seats for every passenger (free children get no seat). Durable before it returns.
   [[nodiscard]] Result<Order> CreateOrder(const OrderRequest& request);
-  // Pays a held order and issues its tickets (numbers assigned). Paying an issued order again
-  // returns it unchanged (idempotent); an expired or cancelled one is kFailedPrecondition.
+  // Pays a held order in cash or by card at a window and issues its tickets (numbers
+  // assigned). Paying an issued order again returns it unchanged (idempotent); an expired or
+  // cancelled one is kFailedPrecondition. kSandbox is refused (kInvalidArgument): online
+  // money comes through StartPayment and the provider's notification.
   [[nodiscard]] Result<Order> Pay(const std::string& order_id, PaymentMethod method);
+
+  // Online payment providers, by name(). Register before serving (not synchronised with
+  // sales); the provider must outlive the service.
+  void AddPaymentProvider(PaymentProvider& provider);
+
+  struct Payment {
+    std::string payment_id;
+    std::string provider;
+    std::string status;  // "pending", "paid", "paid_after_close", "failed"
+    core::Money amount;
+  };
+  struct PaymentStart {
+    Order order;
+    std::optional<Payment> payment;  // none when the order was issued already
+  };
+  // Asks `provider` to collect a held order's amount. The passenger then approves the payment
+  // in the provider's app; the order stays held until the provider's notification is applied.
+  // While a payment is pending, asking again (same key or not) returns it; an issued order
+  // comes back with no payment. Errors: kNotFound (order, or no such provider),
+  // kFailedPrecondition (order expired, cancelled or its hold lapsed), kAlreadyExists (the
+  // key was used for another order), kInvalidArgument (key missing), the provider's errors.
+  [[nodiscard]] Result<PaymentStart> StartPayment(const std::string& order_id,
+                                                  std::string_view provider,
+                                                  const std::string& idempotency_key);
+
+  struct NotificationOutcome {
+    Order order;
+    Payment payment;
+    bool applied = false;  // false: seen before, nothing changed (a provider's retry)
+  };
+  // Applies a provider's notification, `body` exactly as posted. The provider verifies the
+  // signature; the node checks the payment, order and amount against its own record, then in
+  // one transaction marks the payment paid and issues the tickets. A repeated notification
+  // (retries, parallel deliveries) changes nothing and is answered like the first. Money that
+  // arrives for an order no longer held (expired, cancelled) is recorded as
+  // "paid_after_close", owed back to the passenger, and the tickets are not issued.
+  // Errors: kNotFound (provider, payment), kInvalidArgument (malformed body),
+  // kFailedPrecondition (bad signature; amount, order or trade differs from the record).
+  [[nodiscard]] Result<NotificationOutcome> ApplyPaymentNotification(std::string_view provider,
+                                                                     std::string_view body);
   // Cancels a held order and releases its seats; kFailedPrecondition once paid.
   [[nodiscard]] Result<Order> Cancel(const std::string& order_id);
   [[nodiscard]] Result<Order> GetOrder(const std::string& order_id);
@@ -192,7 +240,12 @@ class SalesService final {
  private:
   struct RunState;
   Result<std::shared_ptr<RunState>> LoadRun(const std::string& run_id);
+  // CreateOrder without the idempotency look-up: checks, seats, and the durable write.
+  Result<Order> CreateOrderOnce(const OrderRequest& request, const std::string& fingerprint);
   Result<Order> ReadOrder(store::Transaction& tx, const std::string& order_id);
+  // Numbers and issues every ticket of a held order, inside `tx`.
+  Result<void> IssueTickets(store::Transaction& tx, Order& order, std::string_view method,
+                            core::Instant now);
   // Gives back the seats, free-child places and IDs of tickets no longer active.
   Result<void> ReleaseInMemory(const std::string& run_id, const std::vector<Ticket>& tickets,
                                const std::vector<std::string>& id_hashes);
@@ -203,6 +256,8 @@ class SalesService final {
   const SalesPolicy policy_;
   const core::KeyedHasher hasher_;
   const core::SecretBox box_;
+
+  std::map<std::string, PaymentProvider*, std::less<>> providers_;  // set before serving
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<RunState>> runs_;  // guarded by mu_

@@ -4,7 +4,10 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <chrono>
+#include <map>
 #include <string>
+#include <thread>
 
 #include "core/ids.h"
 #include "eticket/voucher_codec.h"
@@ -52,6 +55,32 @@ class ApiTest : public ::testing::TestWithParam<TestEngine> {
   }
 
   static json Body(const httplib::Result& res) { return json::parse(res->body); }
+
+  // Pays a held order the way a phone does: start a sandbox payment, approve it in the
+  // wallet, then wait for the provider's notification to issue the order. Returns the order.
+  json PayInSandbox(const std::string& order_id) {
+    auto started = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
+                                 {{"Idempotency-Key", "pay-" + order_id}},
+                                 R"({"method":"sandbox"})", "application/json");
+    if (!started || started->status != 202) {
+      ADD_FAILURE() << "starting the payment: " << (started ? started->body : "no answer");
+      return {};
+    }
+    std::string payment = Body(started)["payment"]["payment_id"];
+    auto approved = client_->Post(("/api/v1/sandbox/wallet/" + payment + "/approve").c_str(),
+                                  "", "application/json");
+    if (!approved || approved->status != 202) {
+      ADD_FAILURE() << "approving: " << (approved ? approved->body : "no answer");
+      return {};
+    }
+    json order;
+    for (int i = 0; i < 200; ++i) {
+      order = Body(client_->Get(("/api/v1/orders/" + order_id).c_str()));
+      if (order["status"] == "issued") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return order;
+  }
 
   std::unique_ptr<Node> node_;
   std::unique_ptr<httplib::Client> client_;
@@ -267,6 +296,77 @@ TEST_P(ApiTest, PagesAreServed) {
   EXPECT_EQ(cached->status, 304);
 }
 
+TEST_P(ApiTest, ProviderNotificationsAreVerifiedAndAppliedOnce) {
+  auto routes = Body(client_->Get("/api/v1/routes"))["items"];
+  ASSERT_FALSE(routes.empty());
+  std::string from = routes[0]["stops"][0]["station_code"];
+  std::string to = routes[0]["stops"].back()["station_code"];
+  std::string date = node_->network().clock().Now().ShanghaiDate().AddDays(1).ToString();
+  json offers = Body(client_->Get(("/api/v1/runs?from=" + from + "&to=" + to + "&date=" + date)
+                                      .c_str()))["items"];
+  ASSERT_FALSE(offers.empty());
+  json order = {{"run_id", offers[0]["run_id"]}, {"from", from}, {"to", to},
+                {"channel", "mobile"},
+                {"passengers", {{{"name", "李四"}, {"id_number", testing::TestResidentId(41)}}}}};
+  auto held = client_->Post("/api/v1/orders", {{"Idempotency-Key", "notify-1"}}, order.dump(),
+                            "application/json");
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->status, 201) << held->body;
+  std::string order_id = Body(held)["order_id"];
+  std::int64_t amount = Body(held)["amount"];
+
+  auto no_key = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
+                              R"({"method":"sandbox"})", "application/json");
+  ASSERT_TRUE(no_key);
+  EXPECT_EQ(no_key->status, 400) << "an online payment needs an Idempotency-Key";
+  auto started = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
+                               {{"Idempotency-Key", "notify-1-pay"}}, R"({"method":"sandbox"})",
+                               "application/json");
+  ASSERT_TRUE(started);
+  ASSERT_EQ(started->status, 202) << started->body;
+  json payment = Body(started)["payment"];
+  EXPECT_EQ(payment["status"], "pending");
+  EXPECT_EQ(payment["amount"], amount);
+  EXPECT_EQ(Body(started)["status"], "held");
+
+  std::map<std::string, std::string> fields = {
+      {"notify_id", "N-http-1"},   {"payment_id", payment["payment_id"]},
+      {"order_id", order_id},      {"amount_fen", std::to_string(amount)},
+      {"trade_no", "SBX-HTTP-1"},  {"trade_status", "TRADE_SUCCESS"},
+      {"paid_at", node_->network().clock().Now().ToIso8601()}};
+  std::string genuine = node_->sandbox().SignedBody(fields);
+  std::string forged = genuine;
+  forged.replace(forged.find("trade_no=SBX-HTTP-1"), 19, "trade_no=SBX-HTTP-9");
+  const char* notify = "/api/v1/payments/sandbox/notify";
+  auto refused = client_->Post(notify, forged, "application/x-www-form-urlencoded");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 409) << refused->body;
+  EXPECT_EQ(Body(refused)["error"]["code"], "failed_precondition");
+  auto junk = client_->Post(notify, "not a form", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(junk);
+  EXPECT_EQ(junk->status, 400);
+  auto unknown = client_->Post("/api/v1/payments/alipay/notify", genuine,
+                               "application/x-www-form-urlencoded");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(Body(client_->Get(("/api/v1/orders/" + order_id).c_str()))["status"], "held");
+
+  for (int i = 0; i < 3; ++i) {  // the provider retries: acknowledged each time, applied once
+    auto ok = client_->Post(notify, genuine, "application/x-www-form-urlencoded");
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->status, 200) << ok->body;
+    EXPECT_EQ(ok->body, "success");
+  }
+  json issued = Body(client_->Get(("/api/v1/orders/" + order_id).c_str()));
+  EXPECT_EQ(issued["status"], "issued");
+  EXPECT_EQ(issued["payment_method"], "sandbox");
+  EXPECT_EQ(issued["tickets"][0]["ticket_number"].get<std::string>().size(), 20u);
+
+  auto wallet = client_->Post("/api/v1/sandbox/wallet/P-none/approve", "", "application/json");
+  ASSERT_TRUE(wallet);
+  EXPECT_EQ(wallet->status, 404);
+}
+
 TEST_P(ApiTest, SellPayAndVerifyTheVoucherWithThePublishedKey) {
   // Tomorrow's first run from the biggest station, to its route's last stop.
   auto routes = Body(client_->Get("/api/v1/routes"))["items"];
@@ -290,11 +390,9 @@ TEST_P(ApiTest, SellPayAndVerifyTheVoucherWithThePublishedKey) {
   ASSERT_TRUE(held);
   ASSERT_EQ(held->status, 201) << held->body;
   std::string order_id = Body(held)["order_id"];
-  auto paid = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
-                            R"({"method":"sandbox"})", "application/json");
-  ASSERT_TRUE(paid);
-  ASSERT_EQ(paid->status, 200) << paid->body;
-  std::string number = Body(paid)["tickets"][0]["ticket_number"];
+  json paid = PayInSandbox(order_id);
+  ASSERT_EQ(paid["status"], "issued") << paid.dump();
+  std::string number = paid["tickets"][0]["ticket_number"];
   ASSERT_TRUE(core::TicketNumber::Parse(number));
 
   auto text = client_->Get(("/api/v1/tickets/" + number + "/voucher").c_str());
@@ -310,7 +408,7 @@ TEST_P(ApiTest, SellPayAndVerifyTheVoucherWithThePublishedKey) {
   ASSERT_TRUE(payload) << payload.error().ToString();
   EXPECT_EQ(payload->ticket_number.str(), number);
   EXPECT_EQ(payload->run.str(), offers[0]["run_id"]);
-  EXPECT_EQ(payload->seat, Body(paid)["tickets"][0]["seat"]);
+  EXPECT_EQ(payload->seat, paid["tickets"][0]["seat"]);
   EXPECT_EQ(payload->passenger_name_masked, "张*");
 
   // The PNG decodes (zbar, as a gate's scanner would) to the same text.

@@ -4,75 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "core/ids.h"
-#include "network/demo_province.h"
-#include "support/test_data.h"
+#include "sales_fixture.h"
 
 namespace keyun::sales {
 namespace {
 
 using testing::TestEngine;
 using testing::TestResidentId;
-
-class SalesTest : public ::testing::TestWithParam<TestEngine> {
- protected:
-  void SetUp() override {
-    auto db = testing::FreshDatabase(GetParam());
-    ASSERT_TRUE(db) << db.error().message;
-    auto store = store::Store::Open(*db);
-    ASSERT_TRUE(store) << store.error().ToString();
-    store_ = std::move(*store);
-    // 2026-11-23 05:00 in Shanghai: before the day's first departures.
-    clock_.Set(core::Instant::FromShanghai(*core::LocalDate::Parse("2026-11-23"),
-                                           *core::TimeOfDay::Parse("05:00")));
-    network_ = std::make_unique<network::NetworkService>(
-        *store_, clock_,
-        network::NetworkService::Options{.password_cost = core::PasswordCost::kFastForTests});
-    auto demo = network::SeedDemoProvince(*network_, {.days = 2});
-    ASSERT_TRUE(demo) << demo.error().ToString();
-    auto keys = LoadOrCreatePersonalDataKeys(*store_);
-    ASSERT_TRUE(keys) << keys.error().ToString();
-    sales_ = std::make_unique<SalesService>(*store_, *network_, clock_, SalesPolicy{}, *keys);
-
-    // A run of tomorrow on a route with intermediate stops, and its first and last stops.
-    auto runs = network_->ListRuns(clock_.Now().ShanghaiDate().AddDays(1));
-    ASSERT_TRUE(runs);
-    for (const auto& r : *runs) {
-      auto route = network_->GetRoute(r.run.route_code);
-      ASSERT_TRUE(route);
-      if (route->stops.size() >= 4) {
-        run_ = r;
-        route_ = *route;
-        break;
-      }
-    }
-    ASSERT_TRUE(run_.has_value()) << "the demo has a route with intermediate stops";
-  }
-
-  OrderRequest Request(std::vector<PassengerInput> passengers, std::string key, int from = 0,
-                       int to = -1) {
-    if (to < 0) to = static_cast<int>(route_->stops.size()) - 1;
-    return OrderRequest{.run_id = run_->run.id.str(),
-                        .from = route_->stops[from].station.str(),
-                        .to = route_->stops[to].station.str(),
-                        .channel = Channel::kMobile,
-                        .passengers = std::move(passengers),
-                        .idempotency_key = std::move(key),
-                        .seller = {}};
-  }
-
-  static PassengerInput Adult(int serial) {
-    return PassengerInput{.name = "张三" + std::to_string(serial), .id_type = "resident_id",
-                          .id_number = TestResidentId(serial), .fare_type = FareType::kAdult,
-                          .seat = std::nullopt};
-  }
-
-  core::FakeClock clock_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<network::NetworkService> network_;
-  std::unique_ptr<SalesService> sales_;
-  std::optional<network::RunSummary> run_;  // set in SetUp
-  std::optional<network::Route> route_;
-};
 
 TEST_P(SalesTest, SearchFindsTheRunWithFaresAndSeats) {
   auto offers = sales_->Search(route_->stops[1].station, route_->stops.back().station,
@@ -101,7 +39,7 @@ TEST_P(SalesTest, HoldPayIssueWithNumbersAndAmounts) {
                                       order->tickets[0].station_fee.fen()));
   EXPECT_EQ(order->tickets[0].id_masked.find(TestResidentId(1)), std::string::npos);
 
-  auto paid = sales_->Pay(order->order_id, PaymentMethod::kSandbox);
+  auto paid = sales_->Pay(order->order_id, PaymentMethod::kCash);
   ASSERT_TRUE(paid) << paid.error().ToString();
   EXPECT_EQ(paid->status, OrderStatus::kIssued);
   for (const Ticket& t : paid->tickets) {
@@ -113,7 +51,7 @@ TEST_P(SalesTest, HoldPayIssueWithNumbersAndAmounts) {
     EXPECT_EQ(fetched->status, "issued");
   }
   EXPECT_NE(paid->tickets[0].ticket_number, paid->tickets[1].ticket_number);
-  auto again = sales_->Pay(order->order_id, PaymentMethod::kSandbox);
+  auto again = sales_->Pay(order->order_id, PaymentMethod::kCash);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->tickets[0].ticket_number, paid->tickets[0].ticket_number);
 }
@@ -184,7 +122,7 @@ TEST_P(SalesTest, HoldsExpireAndReturnTheirSeats) {
   auto order = sales_->CreateOrder(Request({Adult(40)}, "i"));
   ASSERT_TRUE(order);
   clock_.Advance(std::chrono::minutes(16));
-  auto late = sales_->Pay(order->order_id, PaymentMethod::kSandbox);
+  auto late = sales_->Pay(order->order_id, PaymentMethod::kCash);
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().code, ErrorCode::kFailedPrecondition);
   auto expired = sales_->ExpireHolds();
@@ -203,7 +141,7 @@ TEST_P(SalesTest, CancelReleasesExactlyTheSegments) {
   ASSERT_TRUE(cancelled) << cancelled.error().ToString();
   EXPECT_EQ(cancelled->status, OrderStatus::kCancelled);
   EXPECT_TRUE(sales_->StoredOccupancy(run_->run.id.str())->empty());
-  auto paid = sales_->Pay(order->order_id, PaymentMethod::kSandbox);
+  auto paid = sales_->Pay(order->order_id, PaymentMethod::kCash);
   EXPECT_FALSE(paid);
 }
 

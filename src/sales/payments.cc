@@ -1,0 +1,193 @@
+// Online payment through providers (payment_provider.h): starting a payment and applying the
+// provider's signed notification exactly once.
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <random>
+
+#include "sales/sales_service.h"
+
+namespace keyun::sales {
+namespace {
+
+using store::Value;
+
+std::string NewPaymentId(const core::Instant& now) {
+  static std::atomic<std::uint32_t> counter{0};
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return fmt::format("P{}{:04x}{:06x}", now.ShanghaiDate().Compact(), ++counter & 0xffff,
+                     rng() & 0xffffff);
+}
+
+SalesService::Payment PaymentFrom(const store::Row& row) {
+  return {.payment_id = row.Text(0),
+          .provider = row.Text(1),
+          .status = row.Text(2),
+          .amount = core::Money::Fen(row.Int(3))};
+}
+
+constexpr const char* kPaymentColumns = "payment_id, provider, status, amount_fen";
+
+// "济南—泰安 汽车票 ×2"-like text for the wallet, without personal data.
+std::string Subject(const Order& order) {
+  return "keyun " + order.run_id + " x" + std::to_string(order.tickets.size());
+}
+
+}  // namespace
+
+void SalesService::AddPaymentProvider(PaymentProvider& provider) {
+  providers_[std::string(provider.name())] = &provider;
+}
+
+Result<SalesService::PaymentStart> SalesService::StartPayment(const std::string& order_id,
+                                                              std::string_view provider_name,
+                                                              const std::string& key) {
+  auto provider = providers_.find(provider_name);
+  if (provider == providers_.end()) {
+    return NotFound("no payment provider '" + std::string(provider_name) +
+                        "' is configured on this node",
+                    "method");
+  }
+  if (key.empty() || key.size() > 100) {
+    return InvalidArgument(
+        "send an Idempotency-Key of 1 to 100 characters so a retried payment request cannot "
+        "start a second payment",
+        "idempotency_key");
+  }
+  core::Instant now = clock_.Now();
+  bool created = false;
+  auto started = store_.Transact<PaymentStart>([&](store::Transaction& tx) -> Result<PaymentStart> {
+    created = false;
+    auto by_key = tx.Query(std::string("SELECT order_id FROM payments WHERE idempotency_key = $1"),
+                           {Value{key}});
+    if (!by_key) return Propagate(by_key);
+    if (!by_key->empty() && by_key->at(0).Text(0) != order_id) {
+      return AlreadyExists("this Idempotency-Key started a payment for another order; use a new key",
+                           "idempotency_key");
+    }
+    auto order = ReadOrder(tx, order_id);
+    if (!order) return Propagate(order);
+    if (order->status == OrderStatus::kIssued) return PaymentStart{*order, std::nullopt};
+    if (order->status != OrderStatus::kHeld) {
+      return FailedPrecondition("order " + order_id + " is " +
+                                std::string(OrderStatusKey(order->status)) + " and cannot be paid");
+    }
+    if (order->expires_at <= now) {
+      return FailedPrecondition("the hold on order " + order_id + " expired at " +
+                                order->expires_at.ToIso8601() + "; its seats were released");
+    }
+    auto pending = tx.Query(std::string("SELECT ") + kPaymentColumns +
+                                " FROM payments WHERE order_id = $1 AND status = 'pending'",
+                            {Value{order_id}});
+    if (!pending) return Propagate(pending);
+    if (!pending->empty()) return PaymentStart{*order, PaymentFrom(pending->at(0))};
+    Payment payment{.payment_id = NewPaymentId(now),
+                    .provider = std::string(provider_name),
+                    .status = "pending",
+                    .amount = order->amount};
+    auto inserted = tx.Execute(
+        "INSERT INTO payments (payment_id, order_id, provider, amount_fen, status, "
+        "idempotency_key, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6)",
+        {Value{payment.payment_id}, Value{order_id}, Value{payment.provider},
+         Value{payment.amount.fen()}, Value{key}, Value{now.unix_micros()}});
+    if (!inserted) return Propagate(inserted);
+    created = true;
+    return PaymentStart{*order, payment};
+  });
+  if (!started) return started;
+  if (started->payment) {
+    // Registering again after a crash or a lost answer is harmless: Create is idempotent.
+    auto registered = provider->second->Create(PaymentRequest{.payment_id = started->payment->payment_id,
+                                                              .order_id = order_id,
+                                                              .amount = started->payment->amount,
+                                                              .expires_at = started->order.expires_at,
+                                                              .subject = Subject(started->order)});
+    if (!registered) {
+      if (created) {
+        (void)store_.Transact<std::int64_t>([&](store::Transaction& tx) {
+          return tx.Execute("UPDATE payments SET status = 'failed' WHERE payment_id = $1 AND "
+                            "status = 'pending'",
+                            {Value{started->payment->payment_id}});
+        });
+      }
+      return tl::unexpected(registered.error());
+    }
+  }
+  return started;
+}
+
+Result<SalesService::NotificationOutcome> SalesService::ApplyPaymentNotification(
+    std::string_view provider_name, std::string_view body) {
+  auto provider = providers_.find(provider_name);
+  if (provider == providers_.end()) {
+    return NotFound("no payment provider '" + std::string(provider_name) + "' on this node");
+  }
+  auto notice = provider->second->VerifyNotification(body);
+  if (!notice) {
+    spdlog::warn("payments: refused a {} notification: {}", provider_name, notice.error().message);
+    return tl::unexpected(notice.error());
+  }
+  core::Instant now = clock_.Now();
+  auto outcome = store_.Transact<NotificationOutcome>(
+      [&](store::Transaction& tx) -> Result<NotificationOutcome> {
+        auto row = tx.Query(std::string("SELECT ") + kPaymentColumns +
+                                ", order_id, trade_no FROM payments WHERE payment_id = $1",
+                            {Value{notice->payment_id}});
+        if (!row) return Propagate(row);
+        if (row->empty()) return NotFound("no payment " + notice->payment_id);
+        Payment payment = PaymentFrom(row->at(0));
+        if (payment.provider != provider_name) {
+          return FailedPrecondition("payment " + payment.payment_id + " belongs to " +
+                                    payment.provider + ", not " + std::string(provider_name));
+        }
+        if (row->at(0).Text(4) != notice->order_id) {
+          return FailedPrecondition("the notification names order " + notice->order_id +
+                                    " but payment " + payment.payment_id + " is for another order");
+        }
+        if (notice->amount != payment.amount) {
+          return FailedPrecondition("the notification says " + notice->amount.ToString() +
+                                    " but payment " + payment.payment_id + " is for " +
+                                    payment.amount.ToString());
+        }
+        auto order = ReadOrder(tx, notice->order_id);
+        if (!order) return Propagate(order);
+        auto counted = tx.Execute(
+            "UPDATE payments SET notifications = notifications + 1 WHERE payment_id = $1",
+            {Value{payment.payment_id}});
+        if (!counted) return Propagate(counted);
+        if (payment.status != "pending") {
+          std::optional<std::string> trade = row->at(0).OptionalText(5);
+          if (trade && *trade != notice->trade_no) {
+            return FailedPrecondition("payment " + payment.payment_id +
+                                      " was settled by another transaction (" + *trade + ")");
+          }
+          return NotificationOutcome{*order, payment, false};  // a retry: already applied
+        }
+        if (!notice->success) {
+          payment.status = "failed";
+        } else if (order->status == OrderStatus::kHeld) {
+          payment.status = "paid";
+          if (auto issued = IssueTickets(tx, *order, provider_name, now); !issued) {
+            return Propagate(issued);
+          }
+        } else {
+          payment.status = "paid_after_close";  // owed back: the order expired or was cancelled
+        }
+        auto updated = tx.Execute(
+            "UPDATE payments SET status = $1, trade_no = $2, notify_id = $3, notified_at = $4 "
+            "WHERE payment_id = $5 AND status = 'pending'",
+            {Value{payment.status}, notice->success ? Value{notice->trade_no} : Value{store::kNull},
+             Value{notice->notify_id}, Value{now.unix_micros()}, Value{payment.payment_id}});
+        if (!updated) return Propagate(updated);
+        if (*updated != 1) return Aborted("payment " + payment.payment_id + " changed meanwhile");
+        return NotificationOutcome{*order, payment, true};
+      });
+  if (outcome && outcome->applied && outcome->payment.status == "paid_after_close") {
+    spdlog::warn("payments: {} paid {} for order {} after it was {}; the money is owed back",
+                 outcome->payment.payment_id, outcome->payment.amount.ToString(),
+                 outcome->order.order_id, OrderStatusKey(outcome->order.status));
+  }
+  return outcome;
+}
+
+}  // namespace keyun::sales

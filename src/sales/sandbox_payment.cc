@@ -1,0 +1,250 @@
+#include "sales/sandbox_payment.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <optional>
+
+namespace keyun::sales {
+namespace {
+
+constexpr std::string_view kSignType = "ED25519";
+
+std::string PercentEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%') {
+      unsigned value = 0;
+      if (i + 2 >= text.size()) return std::nullopt;  // needs two hex digits
+      auto [end, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
+      if (ec != std::errc() || end != text.data() + i + 3) return std::nullopt;
+      out += static_cast<char>(value);
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// The text that is signed: every field but sign and sign_type, sorted by name, "k=v" joined
+// by '&' with the values as sent (percent-encoded).
+std::string SigningText(const std::map<std::string, std::string>& fields) {
+  std::string text;
+  for (const auto& [name, value] : fields) {
+    if (name == "sign" || name == "sign_type") continue;
+    if (!text.empty()) text += '&';
+    text += name + '=' + PercentEncode(value);
+  }
+  return text;
+}
+
+}  // namespace
+
+SandboxPaymentProvider::SandboxPaymentProvider(const core::Clock& clock)
+    : SandboxPaymentProvider(clock, Options{}) {}
+
+SandboxPaymentProvider::SandboxPaymentProvider(const core::Clock& clock, Options options)
+    : clock_(clock),
+      options_(options),
+      key_(core::SigningKey::Generate()),
+      notifier_([this](std::stop_token stop) { NotifierLoop(std::move(stop)); }) {}
+
+SandboxPaymentProvider::~SandboxPaymentProvider() {
+  notifier_.request_stop();
+  wake_.notify_all();
+}
+
+void SandboxPaymentProvider::SetDelivery(Delivery delivery) {
+  {
+    std::lock_guard lock(mu_);
+    delivery_ = std::move(delivery);
+  }
+  wake_.notify_all();
+}
+
+Result<void> SandboxPaymentProvider::Create(const PaymentRequest& request) {
+  if (request.payment_id.empty() || request.amount.fen() <= 0) {
+    return InvalidArgument("a sandbox payment needs an id and an amount above zero");
+  }
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = payments_.try_emplace(request.payment_id, Payment{.request = request, .state = "pending", .trade_no = {}, .notify_id = {}, .paid_at = {}});
+  if (!inserted && (it->second.request.amount != request.amount ||
+                    it->second.request.order_id != request.order_id)) {
+    return InvalidArgument("payment " + request.payment_id + " exists with other terms");
+  }
+  return {};
+}
+
+Result<void> SandboxPaymentProvider::Approve(const std::string& payment_id) {
+  core::Instant now = clock_.Now();
+  {
+    std::lock_guard lock(mu_);
+    auto it = payments_.find(payment_id);
+    if (it == payments_.end()) return NotFound("the sandbox has no payment " + payment_id);
+    Payment& payment = it->second;
+    if (payment.state == "pending" && payment.request.expires_at <= now) payment.state = "closed";
+    if (payment.state == "closed") {
+      return FailedPrecondition("payment " + payment_id + " closed at " +
+                                payment.request.expires_at.ToIso8601() +
+                                " when the order's hold ended; start a new order");
+    }
+    if (payment.state != "pending") {
+      return FailedPrecondition("payment " + payment_id + " was approved already");
+    }
+    payment.state = "approved";
+    payment.trade_no = fmt::format("SBX{}{:08d}", now.ShanghaiDate().Compact(), next_trade_++);
+    payment.notify_id = "N" + payment.trade_no;
+    payment.paid_at = now;
+    outgoing_.push_back({std::chrono::steady_clock::now() + options_.delay, payment_id, 0});
+  }
+  wake_.notify_all();
+  return {};
+}
+
+Result<std::string> SandboxPaymentProvider::Status(const std::string& payment_id) const {
+  std::lock_guard lock(mu_);
+  auto it = payments_.find(payment_id);
+  if (it == payments_.end()) return NotFound("the sandbox has no payment " + payment_id);
+  if (it->second.state == "pending" && it->second.request.expires_at <= clock_.Now()) {
+    return std::string("closed");
+  }
+  return it->second.state;
+}
+
+std::string SandboxPaymentProvider::SignedBody(std::map<std::string, std::string> fields) const {
+  fields["sign_type"] = std::string(kSignType);
+  fields["sign"] = key_.SignHex(SigningText(fields));
+  std::string body;
+  for (const auto& [name, value] : fields) {
+    if (!body.empty()) body += '&';
+    body += name + '=' + PercentEncode(value);
+  }
+  return body;
+}
+
+Result<PaymentNotice> SandboxPaymentProvider::VerifyNotification(std::string_view body) const {
+  std::map<std::string, std::string> fields;
+  std::size_t start = 0;
+  while (start < body.size()) {
+    std::size_t end = body.find('&', start);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view pair = body.substr(start, end - start);
+    std::size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) {
+      return InvalidArgument("the notification is not a form body (field without '=')");
+    }
+    auto name = PercentDecode(pair.substr(0, eq));
+    auto value = PercentDecode(pair.substr(eq + 1));
+    if (!name || !value) return InvalidArgument("the notification has bad percent-encoding");
+    if (!fields.emplace(*name, *value).second) {
+      return InvalidArgument("the notification repeats the field " + *name);
+    }
+    start = end + 1;
+  }
+  for (std::string_view required : {"notify_id", "payment_id", "order_id", "amount_fen",
+                                    "trade_no", "trade_status", "paid_at", "sign", "sign_type"}) {
+    if (!fields.contains(std::string(required))) {
+      return InvalidArgument("the notification has no " + std::string(required));
+    }
+  }
+  if (fields["sign_type"] != kSignType) {
+    return InvalidArgument("the notification's sign_type is " + fields["sign_type"] +
+                           ", not " + std::string(kSignType));
+  }
+  if (auto ok = core::VerifySignatureHex(key_.PublicKeyHex(), SigningText(fields), fields["sign"]);
+      !ok) {
+    return FailedPrecondition("the notification's signature is not the sandbox's: " +
+                              ok.error().message);
+  }
+  std::int64_t fen = 0;
+  const std::string& amount = fields["amount_fen"];
+  auto [end, ec] = std::from_chars(amount.data(), amount.data() + amount.size(), fen);
+  if (ec != std::errc() || end != amount.data() + amount.size() || fen < 0) {
+    return InvalidArgument("the notification's amount_fen is not a whole number of fen");
+  }
+  auto paid_at = core::Instant::ParseIso8601(fields["paid_at"]);
+  if (!paid_at) return InvalidArgument("the notification's paid_at is not an ISO 8601 time");
+  return PaymentNotice{.notify_id = fields["notify_id"],
+                       .payment_id = fields["payment_id"],
+                       .order_id = fields["order_id"],
+                       .amount = core::Money::Fen(fen),
+                       .trade_no = fields["trade_no"],
+                       .success = fields["trade_status"] == "TRADE_SUCCESS",
+                       .paid_at = *paid_at};
+}
+
+int SandboxPaymentProvider::attempts() const {
+  std::lock_guard lock(mu_);
+  return attempts_;
+}
+
+int SandboxPaymentProvider::delivered() const {
+  std::lock_guard lock(mu_);
+  return delivered_;
+}
+
+void SandboxPaymentProvider::NotifierLoop(std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  while (!stop.stop_requested()) {
+    auto now = std::chrono::steady_clock::now();
+    auto due = std::find_if(outgoing_.begin(), outgoing_.end(),
+                            [&](const Outgoing& o) { return o.due <= now; });
+    if (due == outgoing_.end() || !delivery_) {
+      auto next = std::min_element(
+          outgoing_.begin(), outgoing_.end(),
+          [](const Outgoing& a, const Outgoing& b) { return a.due < b.due; });
+      if (next == outgoing_.end() || !delivery_) {
+        wake_.wait(lock, stop, [&] { return delivery_ && !outgoing_.empty(); });
+      } else {
+        // A copy: Approve may grow outgoing_ (and move its elements) while we wait.
+        const std::chrono::steady_clock::time_point wake_at = next->due;
+        wake_.wait_until(lock, stop, wake_at, [] { return false; });
+      }
+      continue;
+    }
+    Outgoing job = *due;
+    outgoing_.erase(due);
+    const Payment& payment = payments_.at(job.payment_id);
+    std::string body = SignedBody({{"notify_id", payment.notify_id},
+                                   {"payment_id", job.payment_id},
+                                   {"order_id", payment.request.order_id},
+                                   {"amount_fen", std::to_string(payment.request.amount.fen())},
+                                   {"trade_no", payment.trade_no},
+                                   {"trade_status", "TRADE_SUCCESS"},
+                                   {"paid_at", payment.paid_at.ToIso8601()}});
+    Delivery delivery = delivery_;
+    ++attempts_;
+    lock.unlock();
+    Result<void> sent = delivery(body);
+    lock.lock();
+    if (sent) {
+      ++delivered_;
+      payments_.at(job.payment_id).state = "notified";
+    } else if (spdlog::warn("sandbox: notifying payment {} failed (attempt {}): {}", job.payment_id,
+                            job.attempt + 1, sent.error().message);
+               ++job.attempt < options_.max_attempts) {
+      job.due = std::chrono::steady_clock::now() + options_.backoff * (1 << (job.attempt - 1));
+      outgoing_.push_back(job);
+    }
+  }
+}
+
+}  // namespace keyun::sales

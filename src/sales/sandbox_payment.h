@@ -1,0 +1,110 @@
+// The sandbox payment provider (沙箱支付): a stand-in wallet that behaves like a real one, so
+// the whole online payment path runs in tests and in the demo without real money.
+//
+//   SandboxPaymentProvider sandbox(clock);
+//   sandbox.SetDelivery([&](const std::string& body) { return PostToNode(body); });
+//   sales.AddPaymentProvider(sandbox);
+//   // passenger pays: SalesService::StartPayment → sandbox.Create
+//   sandbox.Approve(payment_id);   // the passenger confirms in the wallet
+//   // …moments later the delivery function posts a signed notification to the node, which
+//   // applies it (SalesService::ApplyPaymentNotification) and issues the tickets.
+//
+// Like a real provider it:
+//   - closes a payment at its expiry (an approval after that is refused);
+//   - notifies asynchronously, from its own thread, `delay` after approval;
+//   - signs every notification (Ed25519 over the sorted fields, Alipay-style form body
+//     `amount_fen=…&notify_id=…&…&sign_type=ED25519&sign=<hex>`);
+//   - retries a notification until delivery succeeds (the node answered 2xx), with backoff,
+//     up to `max_attempts` times.
+// Its payments live in memory: a restarted sandbox has forgotten them (a real provider's do
+// not; the node's payments table keeps the node's side).
+//
+// Thread-safety: every method may be called from any thread. The destructor stops the
+// notifier thread (pending notifications are dropped).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/signing_key.h"
+#include "core/time.h"
+#include "sales/payment_provider.h"
+
+namespace keyun::sales {
+
+class SandboxPaymentProvider final : public PaymentProvider {
+ public:
+  // Sends one notification body to the node; ok once the node acknowledged it (HTTP 2xx).
+  using Delivery = std::function<Result<void>(const std::string& body)>;
+
+  struct Options {
+    std::chrono::milliseconds delay{20};    // from approval to the first notification
+    std::chrono::milliseconds backoff{100};  // doubled after each failed delivery
+    int max_attempts = 8;
+  };
+
+  explicit SandboxPaymentProvider(const core::Clock& clock);
+  SandboxPaymentProvider(const core::Clock& clock, Options options);
+  ~SandboxPaymentProvider() override;
+
+  // Where notifications go. Until set, approved payments wait (and are sent once it is).
+  void SetDelivery(Delivery delivery);
+
+  [[nodiscard]] std::string_view name() const override { return "sandbox"; }
+  [[nodiscard]] Result<void> Create(const PaymentRequest& request) override;
+  [[nodiscard]] Result<PaymentNotice> VerifyNotification(std::string_view body) const override;
+
+  // The passenger approves the payment in the wallet. kNotFound for an unknown payment;
+  // kFailedPrecondition if it closed (expired) or was approved before.
+  [[nodiscard]] Result<void> Approve(const std::string& payment_id);
+
+  // What the wallet shows for a payment: "pending", "approved", "notified" or "closed".
+  [[nodiscard]] Result<std::string> Status(const std::string& payment_id) const;
+
+  // The provider's public key (hex), as a merchant would download it.
+  [[nodiscard]] std::string public_key_hex() const { return key_.PublicKeyHex(); }
+
+  // A notification body with these fields, signed by the sandbox's key. Only for tests that
+  // must show the node refusing a genuinely signed but wrong notice (another order's amount).
+  [[nodiscard]] std::string SignedBody(std::map<std::string, std::string> fields) const;
+
+  // How many deliveries have been attempted and how many the node acknowledged.
+  [[nodiscard]] int attempts() const;
+  [[nodiscard]] int delivered() const;
+
+ private:
+  struct Payment {
+    PaymentRequest request;
+    std::string state = "pending";
+    std::string trade_no;
+    std::string notify_id;
+    core::Instant paid_at;
+  };
+  struct Outgoing {
+    std::chrono::steady_clock::time_point due;
+    std::string payment_id;
+    int attempt = 0;
+  };
+  void NotifierLoop(std::stop_token stop);
+
+  const core::Clock& clock_;  // constant after construction
+  const Options options_;     // constant after construction
+  const core::SigningKey key_;
+
+  mutable std::mutex mu_;
+  std::condition_variable_any wake_;
+  Delivery delivery_;                        // guarded by mu_
+  std::map<std::string, Payment> payments_;  // guarded by mu_
+  std::vector<Outgoing> outgoing_;           // guarded by mu_
+  std::uint64_t next_trade_ = 1;             // guarded by mu_
+  int attempts_ = 0, delivered_ = 0;         // guarded by mu_
+  std::jthread notifier_;                    // last: stops before the members above go
+};
+
+}  // namespace keyun::sales

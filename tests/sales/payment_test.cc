@@ -1,0 +1,245 @@
+// Online payment: the sandbox provider's signed, asynchronous notification, verified, checked
+// against the order and applied exactly once. On SQLite and a real PostgreSQL server.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "sales/sandbox_payment.h"
+#include "sales_fixture.h"
+
+namespace keyun::sales {
+namespace {
+
+using testing::TestEngine;
+
+class PaymentTest : public SalesTest {
+ protected:
+  void SetUp() override {
+    SalesTest::SetUp();
+    if (HasFatalFailure()) return;
+    sandbox_ = std::make_unique<SandboxPaymentProvider>(
+        clock_, SandboxPaymentProvider::Options{.delay = std::chrono::milliseconds(1),
+                                                .backoff = std::chrono::milliseconds(5),
+                                                .max_attempts = 4});
+    sales_->AddPaymentProvider(*sandbox_);
+    // Delivery straight into the service (the node posts it over HTTP; see tests/http).
+    sandbox_->SetDelivery([this](const std::string& body) -> Result<void> {
+      {
+        std::lock_guard lock(mu_);
+        bodies_.push_back(body);
+      }
+      auto applied = sales_->ApplyPaymentNotification("sandbox", body);
+      if (!applied) return tl::unexpected(applied.error());
+      return {};
+    });
+  }
+  void TearDown() override { sandbox_.reset(); }
+
+  Order Held(int serial, const std::string& key) {
+    auto order = sales_->CreateOrder(Request({Adult(serial)}, key));
+    EXPECT_TRUE(order) << order.error().ToString();
+    return *order;
+  }
+
+  // Waits (real time) until the order leaves `held` or 5 s pass.
+  Order AwaitNotHeld(const std::string& order_id) {
+    for (int i = 0; i < 500; ++i) {
+      auto order = sales_->GetOrder(order_id);
+      if (order && order->status != OrderStatus::kHeld) return *order;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return *sales_->GetOrder(order_id);
+  }
+
+  std::string LastBody() {
+    std::lock_guard lock(mu_);
+    return bodies_.empty() ? std::string() : bodies_.back();
+  }
+
+  std::unique_ptr<SandboxPaymentProvider> sandbox_;
+  std::mutex mu_;
+  std::vector<std::string> bodies_;  // guarded by mu_
+};
+
+TEST_P(PaymentTest, ApprovedPaymentIssuesTheOrderThroughTheSignedNotification) {
+  Order order = Held(1, "o1");
+  auto started = sales_->StartPayment(order.order_id, "sandbox", "p1");
+  ASSERT_TRUE(started) << started.error().ToString();
+  ASSERT_TRUE(started->payment);
+  EXPECT_EQ(started->payment->status, "pending");
+  EXPECT_EQ(started->payment->amount, order.amount);
+  EXPECT_EQ(started->order.status, OrderStatus::kHeld) << "not paid until the provider says so";
+  EXPECT_EQ(*sandbox_->Status(started->payment->payment_id), "pending");
+
+  ASSERT_TRUE(sandbox_->Approve(started->payment->payment_id));
+  Order issued = AwaitNotHeld(order.order_id);
+  EXPECT_EQ(issued.status, OrderStatus::kIssued);
+  EXPECT_EQ(issued.payment_method, "sandbox");
+  EXPECT_EQ(issued.tickets[0].ticket_number.size(), 20u);
+  EXPECT_FALSE(sandbox_->Approve(started->payment->payment_id)) << "approved once only";
+}
+
+TEST_P(PaymentTest, StartingAgainReturnsThePendingPaymentAndAKeyBelongsToOneOrder) {
+  Order order = Held(2, "o2");
+  auto first = sales_->StartPayment(order.order_id, "sandbox", "p2");
+  ASSERT_TRUE(first);
+  auto retried = sales_->StartPayment(order.order_id, "sandbox", "p2");
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->payment->payment_id, first->payment->payment_id);
+  auto other_key = sales_->StartPayment(order.order_id, "sandbox", "p2-bis");
+  ASSERT_TRUE(other_key);
+  EXPECT_EQ(other_key->payment->payment_id, first->payment->payment_id)
+      << "one payment in flight per order";
+
+  Order second = Held(3, "o3");
+  auto reused = sales_->StartPayment(second.order_id, "sandbox", "p2");
+  ASSERT_FALSE(reused);
+  EXPECT_EQ(reused.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_FALSE(sales_->StartPayment(second.order_id, "sandbox", ""));
+  auto unknown = sales_->StartPayment(second.order_id, "alipay", "p3");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(PaymentTest, ARepeatedNotificationIsAppliedOnceEvenInParallel) {
+  Order order = Held(4, "o4");
+  auto started = sales_->StartPayment(order.order_id, "sandbox", "p4");
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(sandbox_->Approve(started->payment->payment_id));
+  Order issued = AwaitNotHeld(order.order_id);
+  ASSERT_EQ(issued.status, OrderStatus::kIssued);
+  std::string body = LastBody();
+  ASSERT_FALSE(body.empty());
+
+  // The provider retries (it did not see our answer): eight copies at once.
+  std::atomic<int> applied{0}, acknowledged{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto outcome = sales_->ApplyPaymentNotification("sandbox", body);
+      if (outcome) {
+        ++acknowledged;
+        if (outcome->applied) ++applied;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(acknowledged.load(), 8) << "every retry is acknowledged, so the provider stops";
+  EXPECT_EQ(applied.load(), 0) << "it was applied already";
+  auto after = sales_->GetOrder(order.order_id);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->tickets[0].ticket_number, issued.tickets[0].ticket_number)
+      << "tickets are numbered once";
+}
+
+TEST_P(PaymentTest, AlteredOrForeignNotificationsAreRefusedAndChangeNothing) {
+  Order order = Held(5, "o5");
+  auto started = sales_->StartPayment(order.order_id, "sandbox", "p5");
+  ASSERT_TRUE(started);
+  const std::string payment_id = started->payment->payment_id;
+  std::map<std::string, std::string> fields = {
+      {"notify_id", "N1"},          {"payment_id", payment_id},
+      {"order_id", order.order_id}, {"amount_fen", std::to_string(order.amount.fen())},
+      {"trade_no", "SBX-T1"},       {"trade_status", "TRADE_SUCCESS"},
+      {"paid_at", clock_.Now().ToIso8601()}};
+
+  // Altered after signing: one fen less.
+  std::string genuine = sandbox_->SignedBody(fields);
+  std::string altered = genuine;
+  std::string amount = "amount_fen=" + std::to_string(order.amount.fen());
+  altered.replace(altered.find(amount), amount.size(),
+                  "amount_fen=" + std::to_string(order.amount.fen() - 1));
+  auto forged = sales_->ApplyPaymentNotification("sandbox", altered);
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(forged.error().message.find("signature"), std::string::npos) << forged.error().message;
+
+  // Signed by another sandbox (another merchant's provider key).
+  SandboxPaymentProvider stranger(clock_);
+  auto foreign = sales_->ApplyPaymentNotification("sandbox", stranger.SignedBody(fields));
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code, ErrorCode::kFailedPrecondition);
+
+  // Genuinely signed, but for a different amount than the node asked for.
+  auto wrong_fields = fields;
+  wrong_fields["amount_fen"] = "1";
+  auto wrong = sales_->ApplyPaymentNotification("sandbox", sandbox_->SignedBody(wrong_fields));
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("0.01"), std::string::npos) << wrong.error().message;
+
+  // Garbage.
+  for (std::string_view junk : {"", "hello", "a=b&a=c", "%zz=1", "payment_id=x"}) {
+    auto refused = sales_->ApplyPaymentNotification("sandbox", junk);
+    ASSERT_FALSE(refused) << junk;
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument) << junk;
+  }
+  auto still = sales_->GetOrder(order.order_id);
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, OrderStatus::kHeld);
+
+  // The genuine one applies.
+  auto ok = sales_->ApplyPaymentNotification("sandbox", genuine);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_TRUE(ok->applied);
+  EXPECT_EQ(ok->order.status, OrderStatus::kIssued);
+  // A second, genuinely signed notice with another trade for the same payment is refused.
+  fields["trade_no"] = "SBX-T2";
+  auto double_pay = sales_->ApplyPaymentNotification("sandbox", sandbox_->SignedBody(fields));
+  ASSERT_FALSE(double_pay);
+  EXPECT_EQ(double_pay.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_P(PaymentTest, MoneyForACancelledOrderIsRecordedAsOwedNotIssued) {
+  Order order = Held(6, "o6");
+  auto started = sales_->StartPayment(order.order_id, "sandbox", "p6");
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(sales_->Cancel(order.order_id));
+  ASSERT_TRUE(sandbox_->Approve(started->payment->payment_id));
+  for (int i = 0; i < 500 && sandbox_->delivered() < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(sandbox_->delivered(), 1);
+  auto after = sales_->GetOrder(order.order_id);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, OrderStatus::kCancelled);
+  EXPECT_TRUE(after->tickets[0].ticket_number.empty());
+  auto replay = sales_->ApplyPaymentNotification("sandbox", LastBody());
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->payment.status, "paid_after_close");
+}
+
+TEST_P(PaymentTest, ThePaymentClosesWhenTheHoldEnds) {
+  Order order = Held(7, "o7");
+  auto started = sales_->StartPayment(order.order_id, "sandbox", "p7");
+  ASSERT_TRUE(started);
+  clock_.Advance(sales_->policy().hold);
+  auto late = sandbox_->Approve(started->payment->payment_id);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(*sandbox_->Status(started->payment->payment_id), "closed");
+  auto restart = sales_->StartPayment(order.order_id, "sandbox", "p7-again");
+  ASSERT_FALSE(restart) << "the order's hold is over";
+  EXPECT_EQ(restart.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_P(PaymentTest, CashAtTheWindowIsSynchronousAndSandboxIsNot) {
+  Order order = Held(8, "o8");
+  auto sandbox = sales_->Pay(order.order_id, PaymentMethod::kSandbox);
+  ASSERT_FALSE(sandbox);
+  EXPECT_EQ(sandbox.error().code, ErrorCode::kInvalidArgument);
+  auto cash = sales_->Pay(order.order_id, PaymentMethod::kCash);
+  ASSERT_TRUE(cash) << cash.error().ToString();
+  EXPECT_EQ(cash->status, OrderStatus::kIssued);
+  auto after = sales_->StartPayment(order.order_id, "sandbox", "p8");
+  ASSERT_TRUE(after);
+  EXPECT_FALSE(after->payment) << "an issued order needs no payment";
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, PaymentTest,
+                         ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
+                         [](const auto& info) { return testing::TestEngineName(info.param); });
+
+}  // namespace
+}  // namespace keyun::sales
