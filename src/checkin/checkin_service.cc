@@ -115,7 +115,7 @@ Result<std::optional<RevocationReason>> LoadRevocation(store::Transaction& tx,
 struct Family {
   std::vector<StoredTicket> tickets;
   std::vector<CheckinRecord> checkins;
-  std::vector<std::string> departed_runs;  // runs already departed from this station
+  std::map<std::string, core::Instant> departed_runs;  // run → when it left this station
 };
 
 Result<void> AddFamilies(store::Transaction& tx, const std::vector<StoredTicket>& found,
@@ -159,7 +159,9 @@ Result<void> AddFamilies(store::Transaction& tx, const std::vector<StoredTicket>
         "departed_at IS NOT NULL",
         {Value{run}, Value{station.str()}});
     if (!rows) return Propagate(rows);
-    if (!rows->empty()) family.departed_runs.push_back(run);
+    if (!rows->empty()) {
+      family.departed_runs[run] = core::Instant::FromUnixMicros(rows->front().Int(0));
+    }
   }
   return {};
 }
@@ -169,15 +171,13 @@ Result<void> AddFamilies(store::Transaction& tx, const std::vector<StoredTicket>
 // the refusal made here.
 std::optional<Refusal> DepartedRefusal(const Family& family, const ManifestTicket& ticket,
                                        core::Instant now) {
-  if (std::find(family.departed_runs.begin(), family.departed_runs.end(), ticket.run_id.str()) ==
-      family.departed_runs.end()) {
-    return std::nullopt;
-  }
+  auto departed = family.departed_runs.find(ticket.run_id.str());
+  if (departed == family.departed_runs.end()) return std::nullopt;
   return internal::MakeRefusal(RefusalReason::kDeparted,
                                {.method = CheckinMethod::kQrCode,
                                 .ticket = &ticket.ticket_number,
                                 .run = ticket.run_id.str(),
-                                .at = ticket.departs_at},
+                                .at = departed->second},
                                now);
 }
 

@@ -16,6 +16,7 @@ namespace keyun::checkin {
 namespace {
 
 using sales::FareType;
+using sales::PassengerInput;
 using sales::PaymentMethod;
 using testing::TestEngine;
 
@@ -139,6 +140,36 @@ TEST_P(CheckinServiceTest, SwipeFindsTheTicketByIdAndNoTicketOtherwise) {
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(bad.error().field, "id_number");
+}
+
+TEST_P(CheckinServiceTest, FreeChildChecksInWithTheAdult) {
+  PassengerInput child = Adult(21);
+  child.fare_type = FareType::kFreeChild;
+  auto order = sales_->CreateOrder(Request({Adult(20), child}, "family"));
+  ASSERT_TRUE(order) << order.error().ToString();
+  auto paid = sales_->Pay(order->order_id, PaymentMethod::kCash);
+  ASSERT_TRUE(paid) << paid.error().ToString();
+  std::string adult = paid->tickets.at(0).ticket_number;
+  std::string kid = paid->tickets.at(1).ticket_number;
+  clock_.Set(departs_ - std::chrono::minutes(25));
+
+  auto alone = checkins_->CheckIn(Qr(kid));
+  ASSERT_TRUE(alone) << alone.error().ToString();
+  EXPECT_EQ(alone->reason(), RefusalReason::kFreeChildAlone);
+
+  auto together = checkins_->CheckIn(Qr(adult));
+  ASSERT_TRUE(together) << together.error().ToString();
+  ASSERT_TRUE(together->accepted()) << together->refusal().message_en;
+  ASSERT_EQ(together->admission().free_children.size(), 1u);
+  EXPECT_EQ(together->admission().free_children[0].ticket_number.str(), kid);
+
+  auto manifest = checkins_->Manifest(run_->run.id.str(), station_);
+  ASSERT_TRUE(manifest);
+  ASSERT_EQ(manifest->checked_in.size(), 2u);
+  EXPECT_EQ(manifest->checked_in[1].attached_to, adult);  // seat 0 sorts last
+  auto again = checkins_->CheckIn(Qr(kid));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->reason(), RefusalReason::kAlreadyCheckedIn);
 }
 
 TEST_P(CheckinServiceTest, WindowBoundaries) {
