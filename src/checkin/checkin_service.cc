@@ -387,7 +387,18 @@ Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
       if (!hash) return Internal("the node's ID hash is malformed: " + hash.error().message);
       decision = (*gate)->CheckIdHash(*hash, request.method, ctx);
     }
-    if (!decision.accepted()) return decision;
+    if (!decision.accepted()) {
+      // Online the store is the whole manifest: a genuine voucher whose ticket it lacks (a
+      // released hold, another node's ticket) is not on it, rather than of an unsynced run.
+      if (payload && decision.reason() == RefusalReason::kUnknownRun) {
+        return GateDecision(internal::MakeRefusal(
+            RefusalReason::kNotInManifest,
+            {.method = request.method, .ticket = &payload->ticket_number,
+             .run = payload->run.str()},
+            now));
+      }
+      return decision;
+    }
     const Admission& admitted = decision.admission();
     if (auto inserted = InsertCheckin(tx, admitted.record, request.station, true); !inserted) {
       return Propagate(inserted);

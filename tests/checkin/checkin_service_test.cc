@@ -172,6 +172,32 @@ TEST_P(CheckinServiceTest, FreeChildChecksInWithTheAdult) {
   EXPECT_EQ(again->reason(), RefusalReason::kAlreadyCheckedIn);
 }
 
+TEST_P(CheckinServiceTest, GenuineVoucherOfAnUnknownTicketIsNotOnTheManifest) {
+  std::string ticket = Sell(22);
+  auto payload = vouchers_->Payload(ticket);
+  ASSERT_TRUE(payload) << payload.error().ToString();
+  auto stranger = core::TicketNumber::Make(*core::ProvinceCode::Parse("37"),
+                                           clock_.Now().ShanghaiDate(), 99999);
+  ASSERT_TRUE(stranger);
+  payload->ticket_number = *stranger;
+  auto text = issuer_keys_->ActiveSigner()->Issue(*payload);
+  ASSERT_TRUE(text) << text.error().ToString();
+  clock_.Set(departs_ - std::chrono::minutes(10));
+  auto d = checkins_->CheckIn(CheckinRequest{.station = station_, .gate = "1",
+                                             .operator_id = "li.na",
+                                             .method = CheckinMethod::kQrCode,
+                                             .voucher_text = *text});
+  ASSERT_TRUE(d) << d.error().ToString();
+  EXPECT_EQ(d->reason(), RefusalReason::kNotInManifest);
+
+  auto damaged = checkins_->CheckIn(CheckinRequest{.station = station_, .gate = "1",
+                                                   .operator_id = "li.na",
+                                                   .method = CheckinMethod::kQrCode,
+                                                   .voucher_text = "KY1:NOT-A-VOUCHER"});
+  ASSERT_TRUE(damaged) << damaged.error().ToString();
+  EXPECT_EQ(damaged->reason(), RefusalReason::kDamaged);
+}
+
 TEST_P(CheckinServiceTest, WindowBoundaries) {
   std::string early = Sell(3), opening = Sell(4), last = Sell(5), late = Sell(6);
   const auto us = std::chrono::microseconds(1);
