@@ -185,6 +185,73 @@ TEST_P(CheckinApiTest, QrCheckInManifestAndDeparture) {
   EXPECT_EQ(unauthenticated->status, 401);
 }
 
+TEST_P(CheckinApiTest, FaceTerminalMessagesAndSwipes) {
+  std::string gate = Login("gate");
+  std::string station = Body(client_->Get("/api/v1/session", Bearer(gate)))["station"];
+  SellTicket(station);
+  ASSERT_FALSE(ticket_.empty());
+  clock_.Set(run_->run.departs_at - std::chrono::minutes(20));
+  gate = Login("gate");
+  core::SigningKey key = core::SigningKey::Generate();
+  auto registered = client_->Post(
+      "/api/v1/gate-devices", Bearer(Login("manager")),
+      json{{"device_id", "face-1"}, {"public_key", key.PublicKeyHex()}}.dump(),
+      "application/json");
+  ASSERT_TRUE(registered);
+  ASSERT_EQ(registered->status, 201) << registered->body;
+
+  checkin::FaceVerification face{.device_id = "face-1",
+                                 .id_type = "resident_id",
+                                 .id_number = testing::TestResidentId(1),
+                                 .score = 0.5,
+                                 .liveness = true,
+                                 .nonce = "nonce-http-low",
+                                 .timestamp = clock_.Now(),
+                                 .signature = ""};
+  auto post = [&](const checkin::FaceVerification& f) {
+    json body = {{"gate", "4"},
+                 {"method", "face"},
+                 {"face",
+                  {{"device_id", f.device_id}, {"id_type", f.id_type},
+                   {"id_number", f.id_number}, {"score", f.score}, {"liveness", f.liveness},
+                   {"nonce", f.nonce}, {"timestamp", f.timestamp.ToIso8601()},
+                   {"signature", key.SignHex(checkin::FaceMessageText(f))}}}};
+    return client_->Post("/api/v1/checkins", Bearer(gate), body.dump(), "application/json");
+  };
+  auto low = post(face);
+  ASSERT_TRUE(low);
+  EXPECT_EQ(low->status, 409) << low->body;
+  EXPECT_EQ(Body(low)["error"]["field"], "face.score");
+
+  face.score = 0.93;
+  face.nonce = "nonce-http-good";
+  auto good = post(face);
+  ASSERT_TRUE(good);
+  ASSERT_EQ(good->status, 200) << good->body;
+  EXPECT_EQ(Body(good)["checkin"]["method"], "face");
+  auto replay = post(face);
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->status, 409);
+  EXPECT_EQ(Body(replay)["error"]["field"], "face.nonce");
+
+  // The card of the same passenger: already checked in, by face, at gate 4.
+  auto swipe = client_->Post(
+      "/api/v1/checkins", Bearer(gate),
+      json{{"gate", "2"}, {"method", "id_card"}, {"id_number", testing::TestResidentId(1)}}.dump(),
+      "application/json");
+  ASSERT_TRUE(swipe);
+  ASSERT_EQ(swipe->status, 409) << swipe->body;
+  EXPECT_EQ(Body(swipe)["refusal"]["reason"], "already_checked_in");
+  EXPECT_EQ(Body(swipe)["refusal"]["earlier_checkin"]["method"], "face");
+  EXPECT_EQ(Body(swipe)["refusal"]["earlier_checkin"]["gate"], "4");
+
+  auto typo = client_->Post("/api/v1/checkins", Bearer(gate),
+                            R"({"gate": "2", "method": "qr_code", "vocher": "KY1:"})",
+                            "application/json");
+  ASSERT_TRUE(typo);
+  EXPECT_EQ(typo->status, 400);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, CheckinApiTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& info) { return testing::TestEngineName(info.param); });
