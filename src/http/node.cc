@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "http/checkin_api.h"
 #include "http/http_client.h"
 #include "http/network_api.h"
 #include "http/sales_api.h"
@@ -76,6 +77,10 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   node->issuer_keys_ = std::move(*issuer_keys);
   node->vouchers_ = std::make_unique<sales::TicketVouchers>(*node->sales_, *node->issuer_keys_,
                                                             *node->network_);
+  node->id_hasher_ = std::make_unique<core::KeyedHasher>(
+      std::span<const std::uint8_t, core::KeyedHasher::kKeyBytes>(keys->id_hash_key));
+  node->checkins_ = std::make_unique<checkin::CheckinService>(
+      *node->store_, *node->issuer_keys_, *node->id_hasher_, *clock, options.checkin_policy);
 
   node->api_ = std::make_unique<Api>(*clock);
   node->router_ = std::make_unique<Router>();
@@ -83,6 +88,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   AddSalesApi(*node->router_, *node->sales_, node->api_->sessions);
   AddSandboxWalletApi(*node->router_, *node->sandbox_);
   AddVoucherApi(*node->router_, *node->vouchers_, *node->issuer_keys_);
+  AddCheckinApi(*node->router_, *node->checkins_, node->api_->sessions);
   AddStaticPages(*node->router_);
   node->server_ = std::make_unique<Server>(options.server, *node->router_);
   return node;

@@ -16,6 +16,8 @@
 #include <string>
 #include <thread>
 
+#include "checkin/checkin_service.h"
+#include "core/personal_data.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "http/server.h"
@@ -40,6 +42,7 @@ struct NodeOptions {
   // Cost of staff password hashes. Tests use kFastForTests.
   core::PasswordCost password_cost = core::PasswordCost::kInteractive;
   sales::SalesPolicy sales_policy;
+  checkin::CheckinPolicy checkin_policy;
   // How often lapsed seat holds are released; 0 = never in the background (tests call
   // sales().ExpireHolds() themselves).
   std::chrono::milliseconds expiry_interval{2000};
@@ -74,6 +77,7 @@ class Node {
   [[nodiscard]] network::NetworkService& network() { return *network_; }
   [[nodiscard]] sales::SalesService& sales() { return *sales_; }
   [[nodiscard]] sales::SandboxPaymentProvider& sandbox() { return *sandbox_; }
+  [[nodiscard]] checkin::CheckinService& checkins() { return *checkins_; }
 
  private:
   Node() = default;
@@ -86,6 +90,8 @@ class Node {
   std::unique_ptr<sales::SalesService> sales_;
   std::unique_ptr<eticket::IssuerKeyStore> issuer_keys_;
   std::unique_ptr<sales::TicketVouchers> vouchers_;
+  std::unique_ptr<core::KeyedHasher> id_hasher_;  // the sales service's key, for gates
+  std::unique_ptr<checkin::CheckinService> checkins_;
   struct Api;
   std::unique_ptr<Api> api_;  // sessions and routes; private to node.cc
   std::unique_ptr<Router> router_;

@@ -1,0 +1,810 @@
+#include "checkin/checkin_service.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "checkin/internal/refusals.h"
+
+#include "core/id_document.h"
+#include "core/signing_key.h"
+
+namespace keyun::checkin {
+namespace {
+
+using store::Value;
+
+eticket::FareType VoucherFareType(std::string_view key) {
+  if (key == "child") return eticket::FareType::kChild;
+  if (key == "free_child") return eticket::FareType::kFreeChild;
+  if (key == "discount") return eticket::FareType::kDiscount;
+  return eticket::FareType::kAdult;
+}
+
+// The columns every ticket query selects, in this order (see ReadTicketRow).
+constexpr std::string_view kTicketColumns =
+    "t.ticket_id, t.ticket_number, t.run_id, t.from_index, t.from_station, t.seat, "
+    "t.fare_type, t.passenger_name, t.id_hash, t.attached_to, r.departs_at";
+
+struct StoredTicket {
+  std::string ticket_id;
+  ManifestTicket ticket;
+  std::string fare_type;
+  std::optional<std::string> attached_to;  // the adult's ticket_id
+};
+
+Result<StoredTicket> ReadTicketRow(const store::Row& row) {
+  auto number = core::TicketNumber::Parse(row.Text(1));
+  auto run = core::RunId::Parse(row.Text(2));
+  auto station = core::StationCode::Parse(row.Text(4));
+  auto hash = eticket::ParseIdHashHex(row.Text(8));
+  if (!number || !run || !station || !hash) {
+    return Internal("ticket " + row.Text(1) + " is corrupt in the store");
+  }
+  return StoredTicket{
+      .ticket_id = row.Text(0),
+      .ticket = ManifestTicket{.ticket_number = *number,
+                               .run_id = *run,
+                               .boarding_stop = static_cast<int>(row.Int(3)),
+                               .boarding_station = *station,
+                               .seat = static_cast<int>(row.Int(5)),
+                               .fare_type = VoucherFareType(row.Text(6)),
+                               .passenger_name_masked = core::MaskName(row.Text(7)),
+                               .id_hash = *hash,
+                               .departs_at = core::Instant::FromUnixMicros(row.Int(10)),
+                               .status = TicketStatus::kActive,
+                               .free_children = {}},
+      .fare_type = row.Text(6),
+      .attached_to = row.OptionalText(9)};
+}
+
+Result<std::vector<StoredTicket>> QueryTickets(store::Transaction& tx, std::string_view where,
+                                               std::initializer_list<Value> params) {
+  std::string sql = fmt::format(
+      "SELECT {} FROM tickets t JOIN runs r ON r.run_id = t.run_id WHERE t.status = 'issued' "
+      "AND {} ORDER BY r.departs_at, t.ticket_number",
+      kTicketColumns, where);
+  auto rows = tx.Query(sql, params);
+  if (!rows) return Propagate(rows);
+  std::vector<StoredTicket> out;
+  for (const auto& row : *rows) {
+    auto t = ReadTicketRow(row);
+    if (!t) return Propagate(t);
+    out.push_back(std::move(*t));
+  }
+  return out;
+}
+
+Result<std::optional<CheckinRecord>> LoadCheckin(store::Transaction& tx,
+                                                 const std::string& ticket_number) {
+  auto rows = tx.Query(
+      "SELECT run_id, gate, operator, method, at FROM checkins WHERE ticket_number = $1",
+      {Value{ticket_number}});
+  if (!rows) return Propagate(rows);
+  if (rows->empty()) return std::optional<CheckinRecord>();
+  const auto& r = rows->front();
+  auto method = ParseCheckinMethod(r.Text(3));
+  auto run = core::RunId::Parse(r.Text(0));
+  auto number = core::TicketNumber::Parse(ticket_number);
+  if (!method || !run || !number) return Internal("check-in of " + ticket_number + " is corrupt");
+  return std::optional<CheckinRecord>(CheckinRecord{.ticket_number = *number,
+                                                    .run_id = *run,
+                                                    .gate_id = r.Text(1),
+                                                    .operator_id = r.Text(2),
+                                                    .method = *method,
+                                                    .at = core::Instant::FromUnixMicros(r.Int(4))});
+}
+
+Result<std::optional<RevocationReason>> LoadRevocation(store::Transaction& tx,
+                                                       const std::string& ticket_number) {
+  auto rows = tx.Query("SELECT reason FROM revocations WHERE ticket_number = $1",
+                       {Value{ticket_number}});
+  if (!rows) return Propagate(rows);
+  if (rows->empty()) return std::optional<RevocationReason>();
+  auto reason = ParseRevocationReason(rows->front().Text(0));
+  if (!reason) return Propagate(reason);
+  return std::optional<RevocationReason>(*reason);
+}
+
+// The tickets an attempt is about, each with its family (the free children attached to the
+// adult), as of the store now, keeping only those boarding at `station`.
+struct Family {
+  std::vector<StoredTicket> tickets;
+  std::vector<CheckinRecord> checkins;
+  std::map<std::string, core::Instant> departed_runs;  // run → when it left this station
+};
+
+Result<void> AddFamilies(store::Transaction& tx, const std::vector<StoredTicket>& found,
+                         const core::StationCode& station, Family& family) {
+  std::set<std::string> adults;
+  for (const auto& t : found) adults.insert(t.attached_to.value_or(t.ticket_id));
+  std::set<std::string> seen;
+  for (const auto& adult : adults) {
+    auto members = QueryTickets(tx, "(t.ticket_id = $1 OR t.attached_to = $1)", {Value{adult}});
+    if (!members) return Propagate(members);
+    for (auto& m : *members) {
+      if (m.ticket.boarding_station != station || !seen.insert(m.ticket_id).second) continue;
+      family.tickets.push_back(std::move(m));
+    }
+  }
+  // Link adults to their children, and mark revocations.
+  std::map<std::string, std::size_t> by_id;
+  for (std::size_t i = 0; i < family.tickets.size(); ++i) by_id[family.tickets[i].ticket_id] = i;
+  std::set<std::string> runs;
+  for (auto& t : family.tickets) {
+    if (t.attached_to) {
+      auto adult = by_id.find(*t.attached_to);
+      if (adult != by_id.end()) {
+        family.tickets[adult->second].ticket.free_children.push_back(t.ticket.ticket_number);
+      }
+    }
+    auto revoked = LoadRevocation(tx, t.ticket.ticket_number.str());
+    if (!revoked) return Propagate(revoked);
+    if (*revoked) {
+      t.ticket.status = **revoked == RevocationReason::kRefunded ? TicketStatus::kRefunded
+                                                                  : TicketStatus::kChanged;
+    }
+    auto checkin = LoadCheckin(tx, t.ticket.ticket_number.str());
+    if (!checkin) return Propagate(checkin);
+    if (*checkin) family.checkins.push_back(**checkin);
+    runs.insert(t.ticket.run_id.str());
+  }
+  for (const auto& run : runs) {
+    auto rows = tx.Query(
+        "SELECT departed_at FROM run_operations WHERE run_id = $1 AND station = $2 AND "
+        "departed_at IS NOT NULL",
+        {Value{run}, Value{station.str()}});
+    if (!rows) return Propagate(rows);
+    if (!rows->empty()) {
+      family.departed_runs[run] = core::Instant::FromUnixMicros(rows->front().Int(0));
+    }
+  }
+  return {};
+}
+
+// A family whose run left this station early (before its departure time) must not check in:
+// the gate rules only know the timetable, so the departed run is left off the manifest and
+// the refusal made here.
+std::optional<Refusal> DepartedRefusal(const Family& family, const ManifestTicket& ticket,
+                                       core::Instant now) {
+  auto departed = family.departed_runs.find(ticket.run_id.str());
+  if (departed == family.departed_runs.end()) return std::nullopt;
+  return internal::MakeRefusal(RefusalReason::kDeparted,
+                               {.method = CheckinMethod::kQrCode,
+                                .ticket = &ticket.ticket_number,
+                                .run = ticket.run_id.str(),
+                                .at = departed->second},
+                               now);
+}
+
+Result<void> InsertCheckin(store::Transaction& tx, const CheckinRecord& record,
+                           const core::StationCode& station, bool required) {
+  auto inserted = tx.Execute(
+      "INSERT INTO checkins (ticket_number, run_id, station, gate, operator, method, at, source) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, 'online') ON CONFLICT (ticket_number) DO NOTHING",
+      {Value{record.ticket_number.str()}, Value{record.run_id.str()}, Value{station.str()},
+       Value{record.gate_id}, Value{record.operator_id},
+       Value{std::string(CheckinMethodName(record.method))}, Value{record.at.unix_micros()}});
+  if (!inserted) return Propagate(inserted);
+  // Another transaction checked the ticket in after ours read it: decide again on the new truth.
+  if (*inserted == 0 && required) {
+    return Aborted("ticket " + record.ticket_number.str() + " was checked in concurrently");
+  }
+  return {};
+}
+
+std::string FormatScore(double score) { return fmt::format("{:.3f}", score); }
+
+}  // namespace
+
+std::string FaceMessageText(const FaceVerification& face) {
+  return fmt::format(
+      "keyun-face-v1\ndevice_id={}\nid_type={}\nid_number={}\nscore={}\nliveness={}\nnonce={}\n"
+      "timestamp={}",
+      face.device_id, face.id_type, face.id_number, FormatScore(face.score),
+      face.liveness ? 1 : 0, face.nonce, face.timestamp.unix_micros() / 1000000);
+}
+
+CheckinService::CheckinService(store::Store& store, const eticket::IssuerKeyStore& keys,
+                               const core::KeyedHasher& hasher, const core::Clock& clock,
+                               CheckinPolicy policy)
+    : store_(store), keys_(keys), hasher_(hasher), clock_(clock), policy_(policy) {}
+
+Result<std::string> CheckinService::VerifyFace(const CheckinRequest& request) {
+  if (!request.face) return InvalidArgument("a face check-in needs the terminal's message", "face");
+  const FaceVerification& face = *request.face;
+  if (face.device_id.empty()) return InvalidArgument("face.device_id is required", "face.device_id");
+  if (face.nonce.size() < 8 || face.nonce.size() > 64) {
+    return InvalidArgument("face.nonce must be 8 to 64 characters, unique per message",
+                           "face.nonce");
+  }
+  auto device = store_.Transact<store::Rows>(
+      [&](store::Transaction& tx) {
+        return tx.Query("SELECT station, public_key, active FROM gate_devices WHERE device_id = $1",
+                        {Value{face.device_id}});
+      },
+      {.read_only = true});
+  if (!device) return Propagate(device);
+  if (device->empty()) {
+    return PermissionDenied("face terminal " + face.device_id +
+                            " is not registered: the station manager registers it with "
+                            "POST /api/v1/gate-devices; meanwhile use the manual lane");
+  }
+  const store::Row& d = device->front();
+  if (d.Int(2) == 0) {
+    return PermissionDenied("face terminal " + face.device_id +
+                            " is deactivated; use the manual lane");
+  }
+  if (d.Text(0) != request.station.str()) {
+    return PermissionDenied("face terminal " + face.device_id + " belongs to station " +
+                            d.Text(0) + ", not " + request.station.str());
+  }
+  if (auto ok = core::VerifySignatureHex(d.Text(1), FaceMessageText(face), face.signature); !ok) {
+    return PermissionDenied("the face terminal's message from " + face.device_id +
+                            " is not signed by its registered key (" + ok.error().message +
+                            "); use the manual lane");
+  }
+  core::Instant now = clock_.Now();
+  auto skew = std::chrono::microseconds(std::abs(now.unix_micros() - face.timestamp.unix_micros()));
+  if (skew > policy_.face_max_skew) {
+    return FailedPrecondition("the face message's timestamp " + face.timestamp.ToIso8601() +
+                                  " is too far from the node's time " + now.ToIso8601() +
+                                  ": check the terminal's clock; use the manual lane",
+                              "face.timestamp");
+  }
+  // The nonce is used up whatever the decision, in its own transaction.
+  auto used = store_.Transact<std::int64_t>([&](store::Transaction& tx) {
+    return tx.Execute(
+        "INSERT INTO gate_device_nonces (device_id, nonce, at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (device_id, nonce) DO NOTHING",
+        {Value{face.device_id}, Value{face.nonce}, Value{now.unix_micros()}});
+  });
+  if (!used) return Propagate(used);
+  if (*used == 0) {
+    return AlreadyExists("this face message (nonce " + face.nonce +
+                             ") was used before: a replay is refused; verify again",
+                         "face.nonce");
+  }
+  if (!face.liveness) {
+    return FailedPrecondition("人脸核验未通过（活体检测失败），请走人工通道 / face not verified: the "
+                              "liveness check failed; go to the manual lane",
+                              "face.liveness");
+  }
+  if (face.score < policy_.face_threshold) {
+    return FailedPrecondition(fmt::format("人脸核验未通过（相似度 {} 低于 {}），请走人工通道 / face "
+                                          "not verified: score {} is below {}; go to the manual "
+                                          "lane",
+                                          FormatScore(face.score),
+                                          FormatScore(policy_.face_threshold),
+                                          FormatScore(face.score),
+                                          FormatScore(policy_.face_threshold)),
+                              "face.score");
+  }
+  auto type = core::ParseIdType(face.id_type);
+  if (!type) return InvalidArgument(type.error().message, "face.id_type");
+  auto document = core::IdDocument::Parse(*type, face.id_number, now.ShanghaiDate());
+  if (!document) return InvalidArgument(document.error().message, "face.id_number");
+  return hasher_.HashIdDocument(*document);
+}
+
+Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
+  if (request.gate.empty() || request.gate.size() > 16) {
+    return InvalidArgument("gate must be 1 to 16 characters, as the gate's sign shows it", "gate");
+  }
+  if (request.operator_id.empty()) return InvalidArgument("operator is required", "operator");
+  if (auto valid = policy_.window.Validate(); !valid) return Propagate(valid);
+
+  std::string id_hash;  // for swipes and faces
+  if (request.method == CheckinMethod::kQrCode) {
+    if (request.voucher_text.empty()) {
+      return InvalidArgument("a QR check-in needs the scanned voucher text", "voucher");
+    }
+  } else if (request.method == CheckinMethod::kIdCard) {
+    if (request.id_number.empty()) {
+      return InvalidArgument("an ID card check-in needs the card's number", "id_number");
+    }
+    auto type = core::ParseIdType(request.id_type);
+    if (!type) return InvalidArgument(type.error().message, "id_type");
+    auto document = core::IdDocument::Parse(*type, request.id_number, clock_.Now().ShanghaiDate());
+    if (!document) return InvalidArgument(document.error().message, "id_number");
+    id_hash = hasher_.HashIdDocument(*document);
+  } else {
+    auto hash = VerifyFace(request);
+    if (!hash) return Propagate(hash);
+    id_hash = std::move(*hash);
+  }
+
+  std::shared_ptr<const eticket::VoucherVerifier> trust = keys_.Verifier();
+  std::optional<eticket::VoucherPayload> payload;
+  if (request.method == CheckinMethod::kQrCode) {
+    auto verified = trust->Verify(request.voucher_text);
+    if (verified) payload = std::move(*verified);
+  }
+
+  return store_.Transact<GateDecision>([&](store::Transaction& tx) -> Result<GateDecision> {
+    core::Instant now = clock_.Now();
+    GateContext ctx{.gate_id = request.gate, .operator_id = request.operator_id, .now = now};
+    Family family;
+    if (payload || !id_hash.empty()) {
+      Result<std::vector<StoredTicket>> found =
+          payload ? QueryTickets(tx, "t.ticket_number = $1", {Value{payload->ticket_number.str()}})
+                  : QueryTickets(tx,
+                                 "t.id_hash = $1 AND t.from_station = $2 AND r.departs_at "
+                                 "BETWEEN $3 AND $4",
+                                 {Value{id_hash}, Value{request.station.str()},
+                                  Value{(now - policy_.id_lookback).unix_micros()},
+                                  Value{(now + policy_.id_lookahead).unix_micros()}});
+      if (!found) return Propagate(found);
+      if (auto added = AddFamilies(tx, *found, request.station, family); !added) {
+        return Propagate(added);
+      }
+    }
+    // Runs that left early are refused here; the rest go to the gate rules.
+    std::vector<ManifestTicket> tickets;
+    std::optional<Refusal> departed;
+    for (const auto& t : family.tickets) {
+      if (auto refusal = DepartedRefusal(family, t.ticket, now)) {
+        if (!departed) departed = std::move(refusal);
+        continue;
+      }
+      tickets.push_back(t.ticket);
+    }
+    if (departed && (tickets.empty() || (payload && !std::any_of(tickets.begin(), tickets.end(),
+                                                                 [&](const ManifestTicket& m) {
+                                                                   return m.ticket_number ==
+                                                                          payload->ticket_number;
+                                                                 })))) {
+      return GateDecision(std::move(*departed));
+    }
+    // Children whose adult was left off cannot be linked: drop dangling references.
+    for (auto& t : tickets) {
+      std::erase_if(t.free_children, [&](const core::TicketNumber& child) {
+        return std::none_of(tickets.begin(), tickets.end(),
+                            [&](const ManifestTicket& m) { return m.ticket_number == child; });
+      });
+    }
+    auto manifest = BoardingManifest::Build(request.station, std::move(tickets));
+    if (!manifest) return Internal("the store's tickets make no manifest: " + manifest.error().message);
+    auto gate = GateVerifier::Create(
+        GateSettings{.station = request.station, .window = policy_.window,
+                     .verified_cache_entries = 0},
+        *trust);
+    if (!gate) return Propagate(gate);
+    if (auto replaced = (*gate)->ReplaceManifest(std::move(*manifest)); !replaced) {
+      return Propagate(replaced);
+    }
+    (*gate)->ApplyCheckins(family.checkins);
+
+    GateDecision decision = GateDecision(Refusal{});
+    if (request.method == CheckinMethod::kQrCode) {
+      decision = (*gate)->CheckVoucher(request.voucher_text, ctx);
+    } else {
+      auto hash = eticket::ParseIdHashHex(id_hash);
+      if (!hash) return Internal("the node's ID hash is malformed: " + hash.error().message);
+      decision = (*gate)->CheckIdHash(*hash, request.method, ctx);
+    }
+    if (!decision.accepted()) {
+      // Online the store is the whole manifest: a genuine voucher whose ticket it lacks (a
+      // released hold, another node's ticket) is not on it, rather than of an unsynced run.
+      if (payload && decision.reason() == RefusalReason::kUnknownRun) {
+        return GateDecision(internal::MakeRefusal(
+            RefusalReason::kNotInManifest,
+            {.method = request.method, .ticket = &payload->ticket_number,
+             .run = payload->run.str()},
+            now));
+      }
+      return decision;
+    }
+    const Admission& admitted = decision.admission();
+    if (auto inserted = InsertCheckin(tx, admitted.record, request.station, true); !inserted) {
+      return Propagate(inserted);
+    }
+    for (const auto& child : admitted.free_children) {
+      CheckinRecord record = admitted.record;
+      record.ticket_number = child.ticket_number;
+      if (auto inserted = InsertCheckin(tx, record, request.station, false); !inserted) {
+        return Propagate(inserted);
+      }
+    }
+    return decision;
+  });
+}
+
+// ---- Manifests and station operations ------------------------------------------------------
+
+namespace {
+
+struct RunFacts {
+  core::Instant departs_at;
+  int seats = 0;
+  std::string carrier;
+  std::string status;
+  int stop_index = -1;  // of the station on the run's route; -1 if the run does not stop there
+};
+
+Result<RunFacts> LoadRun(store::Transaction& tx, const std::string& run_id,
+                         const core::StationCode& station) {
+  auto rows = tx.Query(
+      "SELECT r.departs_at, r.seats, r.carrier_code, r.status, s.stop_index FROM runs r "
+      "LEFT JOIN route_stops s ON s.route_code = r.route_code AND s.station_code = $2 "
+      "WHERE r.run_id = $1",
+      {Value{run_id}, Value{station.str()}});
+  if (!rows) return Propagate(rows);
+  if (rows->empty()) return NotFound("no run " + run_id, "run_id");
+  const auto& r = rows->front();
+  return RunFacts{.departs_at = core::Instant::FromUnixMicros(r.Int(0)),
+                  .seats = static_cast<int>(r.Int(1)),
+                  .carrier = r.Text(2),
+                  .status = r.Text(3),
+                  .stop_index = r.IsNull(4) ? -1 : static_cast<int>(r.Int(4))};
+}
+
+Result<RunOperations> LoadOperations(store::Transaction& tx, const std::string& run_id,
+                                     const core::StationCode& station) {
+  auto run = LoadRun(tx, run_id, station);
+  if (!run) return Propagate(run);
+  if (run->stop_index < 0) {
+    return FailedPrecondition("run " + run_id + " does not stop at station " + station.str(),
+                              "run_id");
+  }
+  RunOperations ops{.run_id = run_id, .station = station, .licensed_seats = run->seats};
+  auto rows = tx.Query(
+      "SELECT o.vehicle_plate, o.driver_name, o.driver_licence, o.documents_ok, "
+      "o.crew_checked_in_at, o.safety_passed, o.safety_inspector, o.safety_checked_at, "
+      "o.departed_at, o.no_shows, v.seats FROM run_operations o "
+      "LEFT JOIN vehicles v ON v.plate = o.vehicle_plate WHERE o.run_id = $1 AND o.station = $2",
+      {Value{run_id}, Value{station.str()}});
+  if (!rows) return Propagate(rows);
+  if (!rows->empty()) {
+    const auto& r = rows->front();
+    if (!r.IsNull(4)) {
+      ops.crew = CrewCheckin{.vehicle_plate = r.OptionalText(0).value_or(""),
+                             .driver_name = r.OptionalText(1).value_or(""),
+                             .driver_licence = r.OptionalText(2).value_or(""),
+                             .documents_ok = r.OptionalInt(3).value_or(0) == 1};
+      ops.crew_checked_in_at = core::Instant::FromUnixMicros(r.Int(4));
+      if (!r.IsNull(10)) ops.licensed_seats = static_cast<int>(r.Int(10));
+    }
+    if (!r.IsNull(7)) {
+      ops.safety = SafetyCheck{.passed = r.OptionalInt(5).value_or(0) == 1,
+                               .inspector = r.OptionalText(6).value_or("")};
+      ops.safety_checked_at = core::Instant::FromUnixMicros(r.Int(7));
+    }
+    if (!r.IsNull(8)) ops.departed_at = core::Instant::FromUnixMicros(r.Int(8));
+    ops.no_shows = static_cast<int>(r.OptionalInt(9).value_or(0));
+  }
+  // Seated passengers checked in for the leg that leaves here: boarded here or before, and
+  // alighting after this stop.
+  auto boarded = tx.QueryOne(
+      "SELECT COUNT(*) FROM checkins c JOIN tickets t ON t.ticket_number = c.ticket_number "
+      "WHERE t.run_id = $1 AND t.seat > 0 AND t.from_index <= $2 AND t.to_index > $2",
+      {Value{run_id}, Value{static_cast<std::int64_t>(run->stop_index)}});
+  if (!boarded) return Propagate(boarded);
+  ops.boarded = static_cast<int>(boarded->Int(0));
+  return ops;
+}
+
+Result<void> EnsureOperationsRow(store::Transaction& tx, const std::string& run_id,
+                                 const core::StationCode& station) {
+  auto inserted = tx.Execute(
+      "INSERT INTO run_operations (run_id, station) VALUES ($1, $2) "
+      "ON CONFLICT (run_id, station) DO NOTHING",
+      {Value{run_id}, Value{station.str()}});
+  if (!inserted) return Propagate(inserted);
+  return {};
+}
+
+Result<void> RefuseIfDeparted(const RunOperations& ops) {
+  if (ops.departed_at) {
+    return FailedPrecondition("run " + ops.run_id + " departed from " + ops.station.str() +
+                              " at " + ops.departed_at->ToIso8601() + "; its records are closed");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<RunManifest> CheckinService::Manifest(const std::string& run_id,
+                                             const core::StationCode& station) {
+  return store_.Transact<RunManifest>(
+      [&](store::Transaction& tx) -> Result<RunManifest> {
+        auto run = LoadRun(tx, run_id, station);
+        if (!run) return Propagate(run);
+        auto ops = LoadOperations(tx, run_id, station);
+        if (!ops) return Propagate(ops);
+        RunManifest out{.run_id = run_id, .station = station, .departs_at = run->departs_at,
+                        .departed_at = ops->departed_at};
+        auto rows = tx.Query(
+            "SELECT t.ticket_number, t.seat, t.fare_type, t.passenger_name, a.ticket_number, "
+            "c.run_id, c.gate, c.operator, c.method, c.at FROM tickets t "
+            "LEFT JOIN tickets a ON a.ticket_id = t.attached_to "
+            "LEFT JOIN checkins c ON c.ticket_number = t.ticket_number "
+            "WHERE t.run_id = $1 AND t.from_station = $2 AND t.status = 'issued' "
+            "AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.ticket_number = t.ticket_number) "
+            "ORDER BY t.seat = 0, t.seat, t.ticket_number",
+            {Value{run_id}, Value{station.str()}});
+        if (!rows) return Propagate(rows);
+        core::Instant now = clock_.Now();
+        bool closed = ops->departed_at.has_value() ||
+                      now >= policy_.window.ClosesAt(run->departs_at);
+        for (const auto& r : *rows) {
+          ManifestEntry e{.ticket_number = r.Text(0),
+                          .seat = static_cast<int>(r.Int(1)),
+                          .fare_type = r.Text(2),
+                          .passenger_name = core::MaskName(r.Text(3)),
+                          .attached_to = r.OptionalText(4).value_or("")};
+          if (!r.IsNull(5)) {
+            auto method = ParseCheckinMethod(r.Text(8));
+            auto run_id_parsed = core::RunId::Parse(r.Text(5));
+            auto number = core::TicketNumber::Parse(e.ticket_number);
+            if (!method || !run_id_parsed || !number) return Internal("corrupt check-in");
+            e.checkin = CheckinRecord{.ticket_number = *number,
+                                      .run_id = *run_id_parsed,
+                                      .gate_id = r.Text(6),
+                                      .operator_id = r.Text(7),
+                                      .method = *method,
+                                      .at = core::Instant::FromUnixMicros(r.Int(9))};
+          }
+          if (e.checkin) {
+            out.checked_in.push_back(std::move(e));
+          } else if (closed) {
+            out.no_show.push_back(std::move(e));
+          } else {
+            out.booked.push_back(std::move(e));
+          }
+        }
+        return out;
+      },
+      {.read_only = true});
+}
+
+Result<RunOperations> CheckinService::Operations(const std::string& run_id,
+                                                 const core::StationCode& station) {
+  return store_.Transact<RunOperations>(
+      [&](store::Transaction& tx) { return LoadOperations(tx, run_id, station); },
+      {.read_only = true});
+}
+
+Result<RunOperations> CheckinService::CrewCheckIn(const std::string& run_id,
+                                                  const core::StationCode& station,
+                                                  const CrewCheckin& crew,
+                                                  const std::string& operator_id) {
+  if (crew.vehicle_plate.empty()) {
+    return InvalidArgument("vehicle_plate is required (the bus presented, e.g. 鲁A12345)",
+                           "vehicle_plate");
+  }
+  if (crew.driver_name.empty()) return InvalidArgument("driver_name is required", "driver_name");
+  if (crew.driver_licence.empty()) {
+    return InvalidArgument("driver_licence is required (the driver's licence number)",
+                           "driver_licence");
+  }
+  return store_.Transact<RunOperations>([&](store::Transaction& tx) -> Result<RunOperations> {
+    auto ops = LoadOperations(tx, run_id, station);
+    if (!ops) return Propagate(ops);
+    if (auto open = RefuseIfDeparted(*ops); !open) return Propagate(open);
+    auto run = LoadRun(tx, run_id, station);
+    if (!run) return Propagate(run);
+    auto vehicle = tx.Query("SELECT carrier_code, seats, active FROM vehicles WHERE plate = $1",
+                            {Value{crew.vehicle_plate}});
+    if (!vehicle) return Propagate(vehicle);
+    if (vehicle->empty()) {
+      return NotFound("no vehicle " + crew.vehicle_plate + " in the master data", "vehicle_plate");
+    }
+    const auto& v = vehicle->front();
+    if (v.Text(0) != run->carrier) {
+      return FailedPrecondition("vehicle " + crew.vehicle_plate + " belongs to carrier " +
+                                    v.Text(0) + ", but run " + run_id + " is operated by " +
+                                    run->carrier,
+                                "vehicle_plate");
+    }
+    if (v.Int(2) == 0) {
+      return FailedPrecondition("vehicle " + crew.vehicle_plate + " is deactivated",
+                                "vehicle_plate");
+    }
+    if (v.Int(1) < run->seats) {
+      return FailedPrecondition(fmt::format("vehicle {} has {} licensed seats, but run {} sells {}",
+                                            crew.vehicle_plate, v.Int(1), run_id, run->seats),
+                                "vehicle_plate");
+    }
+    if (auto row = EnsureOperationsRow(tx, run_id, station); !row) return Propagate(row);
+    auto updated = tx.Execute(
+        "UPDATE run_operations SET vehicle_plate = $3, driver_name = $4, driver_licence = $5, "
+        "documents_ok = $6, crew_checked_in_at = $7, crew_operator = $8 "
+        "WHERE run_id = $1 AND station = $2",
+        {Value{run_id}, Value{station.str()}, Value{crew.vehicle_plate}, Value{crew.driver_name},
+         Value{crew.driver_licence}, Value{std::int64_t{crew.documents_ok ? 1 : 0}},
+         Value{clock_.Now().unix_micros()}, Value{operator_id}});
+    if (!updated) return Propagate(updated);
+    return LoadOperations(tx, run_id, station);
+  });
+}
+
+Result<RunOperations> CheckinService::RecordSafetyCheck(const std::string& run_id,
+                                                        const core::StationCode& station,
+                                                        const SafetyCheck& check) {
+  if (check.inspector.empty()) {
+    return InvalidArgument("inspector is required (who did the safety check)", "inspector");
+  }
+  return store_.Transact<RunOperations>([&](store::Transaction& tx) -> Result<RunOperations> {
+    auto ops = LoadOperations(tx, run_id, station);
+    if (!ops) return Propagate(ops);
+    if (auto open = RefuseIfDeparted(*ops); !open) return Propagate(open);
+    if (auto row = EnsureOperationsRow(tx, run_id, station); !row) return Propagate(row);
+    auto updated = tx.Execute(
+        "UPDATE run_operations SET safety_passed = $3, safety_inspector = $4, "
+        "safety_checked_at = $5 WHERE run_id = $1 AND station = $2",
+        {Value{run_id}, Value{station.str()}, Value{std::int64_t{check.passed ? 1 : 0}},
+         Value{check.inspector}, Value{clock_.Now().unix_micros()}});
+    if (!updated) return Propagate(updated);
+    return LoadOperations(tx, run_id, station);
+  });
+}
+
+Result<RunOperations> CheckinService::Depart(const std::string& run_id,
+                                             const core::StationCode& station,
+                                             const std::string& operator_id) {
+  auto manifest = Manifest(run_id, station);  // outside: its own read-only snapshot is enough
+  if (!manifest) return Propagate(manifest);
+  return store_.Transact<RunOperations>([&](store::Transaction& tx) -> Result<RunOperations> {
+    auto ops = LoadOperations(tx, run_id, station);
+    if (!ops) return Propagate(ops);
+    if (auto open = RefuseIfDeparted(*ops); !open) return Propagate(open);
+    if (!ops->crew) {
+      return FailedPrecondition("departure refused: the crew has not checked in (报班); record "
+                                "the vehicle and driver first (POST /runs/{run_id}/crew)");
+    }
+    if (!ops->crew->documents_ok) {
+      return FailedPrecondition("departure refused: the driver or vehicle documents are not in "
+                                "order (unqualified driver); check the crew in again when they "
+                                "are");
+    }
+    if (!ops->safety) {
+      return FailedPrecondition("departure refused: no safety check (例检) recorded; record one "
+                                "(POST /runs/{run_id}/safety-check)");
+    }
+    if (!ops->safety->passed) {
+      return FailedPrecondition("departure refused: the safety check (例检) by " +
+                                ops->safety->inspector +
+                                " failed; record a passed check after the repair");
+    }
+    if (ops->boarded > ops->licensed_seats) {
+      return FailedPrecondition(fmt::format(
+          "departure refused: overloaded, {} seated passengers checked in for {} licensed seats",
+          ops->boarded, ops->licensed_seats));
+    }
+    core::Instant now = clock_.Now();
+    // Freeze what the manifest says now; check-ins still open become no-shows.
+    auto check_ins = manifest->checked_in;
+    std::vector<ManifestEntry> missing = manifest->booked;
+    missing.insert(missing.end(), manifest->no_show.begin(), manifest->no_show.end());
+    // Re-read check-ins inside this transaction so a check-in that raced the manifest counts.
+    std::vector<ManifestEntry> no_shows;
+    for (auto& e : missing) {
+      auto c = LoadCheckin(tx, e.ticket_number);
+      if (!c) return Propagate(c);
+      if (*c) {
+        e.checkin = **c;
+        check_ins.push_back(std::move(e));
+      } else {
+        no_shows.push_back(std::move(e));
+      }
+    }
+    auto updated = tx.Execute(
+        "UPDATE run_operations SET departed_at = $3, departed_vehicle = vehicle_plate, "
+        "departed_driver = driver_name, departed_operator = $4, boarded = $5, no_shows = $6 "
+        "WHERE run_id = $1 AND station = $2 AND departed_at IS NULL",
+        {Value{run_id}, Value{station.str()}, Value{now.unix_micros()}, Value{operator_id},
+         Value{static_cast<std::int64_t>(check_ins.size())},
+         Value{static_cast<std::int64_t>(no_shows.size())}});
+    if (!updated) return Propagate(updated);
+    if (*updated != 1) return Aborted("run " + run_id + " departed concurrently");
+    for (const auto* list : {&check_ins, &no_shows}) {
+      for (const auto& e : *list) {
+        auto inserted = tx.Execute(
+            "INSERT INTO frozen_manifests (run_id, station, ticket_number, seat, fare_type, "
+            "passenger_name, status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            {Value{run_id}, Value{station.str()}, Value{e.ticket_number},
+             Value{static_cast<std::int64_t>(e.seat)}, Value{e.fare_type}, Value{e.passenger_name},
+             Value{std::string(list == &check_ins ? "boarded" : "no_show")}});
+        if (!inserted) return Propagate(inserted);
+      }
+    }
+    auto run = LoadRun(tx, run_id, station);
+    if (!run) return Propagate(run);
+    if (run->stop_index == 0) {
+      auto status = tx.Execute("UPDATE runs SET status = 'departed' WHERE run_id = $1",
+                               {Value{run_id}});
+      if (!status) return Propagate(status);
+    }
+    return LoadOperations(tx, run_id, station);
+  });
+}
+
+Result<std::vector<Revocation>> CheckinService::Revocations(std::int64_t since, int limit) {
+  if (since < 0) return InvalidArgument("since must be 0 or a sequence number", "since");
+  return store_.Transact<std::vector<Revocation>>(
+      [&](store::Transaction& tx) -> Result<std::vector<Revocation>> {
+        auto rows = tx.Query(
+            "SELECT sequence, ticket_number, reason FROM revocations WHERE sequence > $1 "
+            "ORDER BY sequence LIMIT $2",
+            {Value{since}, Value{static_cast<std::int64_t>(limit)}});
+        if (!rows) return Propagate(rows);
+        std::vector<Revocation> out;
+        for (const auto& r : *rows) {
+          auto number = core::TicketNumber::Parse(r.Text(1));
+          auto reason = ParseRevocationReason(r.Text(2));
+          if (!number || !reason) return Internal("revocation " + r.Text(1) + " is corrupt");
+          out.push_back({.sequence = r.Int(0), .ticket_number = *number, .reason = *reason});
+        }
+        return out;
+      },
+      {.read_only = true});
+}
+
+Result<std::int64_t> CheckinService::Revoke(store::Transaction& tx,
+                                            const core::TicketNumber& ticket,
+                                            RevocationReason reason, core::Instant at) {
+  auto existing = tx.Query("SELECT sequence FROM revocations WHERE ticket_number = $1",
+                           {Value{ticket.str()}});
+  if (!existing) return Propagate(existing);
+  if (!existing->empty()) return existing->front().Int(0);
+  auto sequence = store::NextSequence(tx, "revocation");
+  if (!sequence) return Propagate(sequence);
+  auto inserted = tx.Execute(
+      "INSERT INTO revocations (sequence, ticket_number, reason, at) VALUES ($1, $2, $3, $4)",
+      {Value{*sequence}, Value{ticket.str()}, Value{std::string(RevocationReasonName(reason))},
+       Value{at.unix_micros()}});
+  if (!inserted) return Propagate(inserted);
+  return *sequence;
+}
+
+Result<void> CheckinService::RegisterGateDevice(const std::string& device_id,
+                                                const core::StationCode& station,
+                                                const std::string& public_key_hex,
+                                                const std::string& registered_by) {
+  if (device_id.empty() || device_id.size() > 64) {
+    return InvalidArgument("device_id must be 1 to 64 characters", "device_id");
+  }
+  if (public_key_hex.size() != 64 ||
+      !std::all_of(public_key_hex.begin(), public_key_hex.end(),
+                   [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
+    return InvalidArgument("public_key must be the terminal's Ed25519 public key as 64 hex "
+                           "characters",
+                           "public_key");
+  }
+  return store_.RunTransaction([&](store::Transaction& tx) -> Result<void> {
+    auto rows = tx.Query("SELECT station FROM gate_devices WHERE device_id = $1",
+                         {Value{device_id}});
+    if (!rows) return Propagate(rows);
+    if (!rows->empty() && rows->front().Text(0) != station.str()) {
+      return FailedPrecondition("device " + device_id + " is registered to station " +
+                                    rows->front().Text(0) + "; choose another device_id",
+                                "device_id");
+    }
+    auto written = tx.Execute(
+        "INSERT INTO gate_devices (device_id, station, public_key, active, registered_at, "
+        "registered_by) VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT (device_id) DO UPDATE SET "
+        "public_key = excluded.public_key, active = 1, registered_at = excluded.registered_at, "
+        "registered_by = excluded.registered_by",
+        {Value{device_id}, Value{station.str()}, Value{public_key_hex},
+         Value{clock_.Now().unix_micros()}, Value{registered_by}});
+    if (!written) return Propagate(written);
+    return {};
+  });
+}
+
+Result<void> CheckinService::DeactivateGateDevice(const std::string& device_id) {
+  return store_.RunTransaction([&](store::Transaction& tx) -> Result<void> {
+    auto updated = tx.Execute("UPDATE gate_devices SET active = 0 WHERE device_id = $1",
+                              {Value{device_id}});
+    if (!updated) return Propagate(updated);
+    if (*updated == 0) return NotFound("no gate device " + device_id, "device_id");
+    return {};
+  });
+}
+
+}  // namespace keyun::checkin

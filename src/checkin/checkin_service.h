@@ -1,0 +1,203 @@
+// CheckinService: the node's online check-in (检票) and station operations — crew check-in
+// (报班), safety check (例检), departure (发车) — with the database as the truth
+// (DESIGN.md §3 "Station operations", docs/checkin.md, migration 0006_checkins.sql).
+//
+//   CheckinService checkins(store, issuer_keys, hasher, clock, CheckinPolicy{});
+//   Result<GateDecision> d = checkins.CheckIn(CheckinRequest{
+//       .station = here, .gate = "3", .operator_id = "li.na",
+//       .method = CheckinMethod::kQrCode, .voucher_text = scanned});
+//   // d->accepted(): seat, masked name, free children; else d->refusal(): reason and words.
+//   checkins.CrewCheckIn(run, here, {.vehicle_plate = "鲁A12345", .driver_name = "王强", …});
+//   checkins.RecordSafetyCheck(run, here, {.passed = true, .inspector = "zhao.lei"});
+//   Result<Departure> left = checkins.Depart(run, here, "li.na");   // freezes the manifest
+//
+// Online a check-in is decided by the same rules and with the same reason codes and words as an
+// offline gate: the service loads the ticket (and the free children attached to it, or to its
+// adult) from the store with its check-ins and revocations, builds a one-family
+// BoardingManifest and asks a GateVerifier. An admission is inserted in the same transaction;
+// the checkins table's primary key makes a ticket check in once even when two nodes or gates
+// race: the loser is refused as already checked in, with when and where.
+//
+// Errors (Result): kInvalidArgument (a malformed field, named), kNotFound (run, device),
+// kPermissionDenied (a face message from an unknown, inactive or foreign device, or with a bad
+// signature), kFailedPrecondition (face not verified: go to the manual lane; a departure rule
+// failing; the run already departed), kAlreadyExists (a replayed face message), store errors.
+// A refusal by the gate rules is not an error: it is a GateDecision with a refusal.
+//
+// Thread-safety: safe from many threads; every method is one or two store transactions.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkin/gate_decision.h"
+#include "checkin/gate_verifier.h"
+#include "checkin/revocation_list.h"
+#include "core/ids.h"
+#include "core/personal_data.h"
+#include "core/result.h"
+#include "core/time.h"
+#include "eticket/issuer_keys.h"
+#include "store/store.h"
+
+namespace keyun::checkin {
+
+// Policy settings (DESIGN.md §3), per station in time; the node passes its province's.
+struct CheckinPolicy {
+  CheckinWindow window = {};
+  // A face verification admits only with a similarity score at or above this (0..1) and a
+  // liveness pass; below it the passenger goes to the manual lane (人工通道).
+  double face_threshold = 0.80;
+  // A face message whose timestamp is further than this from the node's clock is refused, so
+  // that an old message cannot be replayed after its nonce record is gone.
+  std::chrono::seconds face_max_skew{300};
+  // Swipes and face look at tickets of runs departing in [now - lookback, now + lookahead].
+  std::chrono::hours id_lookback{6};
+  std::chrono::hours id_lookahead{24};
+};
+
+// What a face terminal (人脸核验终端) reports: the ID document it read and the passenger's face
+// compared, signed with the terminal's registered Ed25519 key over FaceMessageText(*this).
+struct FaceVerification {
+  std::string device_id;
+  std::string id_type = "resident_id";  // core::IdTypeName
+  std::string id_number;
+  double score = 0;       // similarity 0..1, sent with at most 3 decimals
+  bool liveness = false;  // the terminal's liveness (活体) check passed
+  std::string nonce;      // unique per message, 8..64 characters
+  core::Instant timestamp = {};
+  std::string signature;  // 128 hex characters
+};
+// The exact text a terminal signs:
+//   "keyun-face-v1\ndevice_id=T1\nid_type=resident_id\nid_number=…\nscore=0.912\n"
+//   "liveness=1\nnonce=…\ntimestamp=1795400000"   (score with 3 decimals, Unix seconds)
+[[nodiscard]] std::string FaceMessageText(const FaceVerification& face);
+
+struct CheckinRequest {
+  core::StationCode station;  // where the gate stands (the operator's station)
+  std::string gate;           // the gate as its sign shows it, "3"
+  std::string operator_id;    // the staff member's username
+  CheckinMethod method = CheckinMethod::kQrCode;
+  std::string voucher_text = {};             // kQrCode: the scanned text
+  std::string id_type = "resident_id";       // kIdCard: the card read
+  std::string id_number = {};                // kIdCard
+  std::optional<FaceVerification> face = {};  // kFace
+};
+
+// One ticket on a run's manifest at a station.
+struct ManifestEntry {
+  std::string ticket_number;
+  int seat = 0;  // 0: a free child
+  std::string fare_type;        // sales::FareTypeKey
+  std::string passenger_name;   // masked
+  std::string attached_to = {};  // a free child's adult ticket number
+  std::optional<CheckinRecord> checkin = {};
+};
+struct RunManifest {
+  std::string run_id;
+  core::StationCode station;
+  core::Instant departs_at = {};
+  std::optional<core::Instant> departed_at = {};  // set: frozen
+  std::vector<ManifestEntry> booked = {};      // not checked in, check-in still possible
+  std::vector<ManifestEntry> checked_in = {};  // boarded
+  std::vector<ManifestEntry> no_show = {};     // not checked in, window closed or departed
+};
+
+struct CrewCheckin {
+  std::string vehicle_plate;
+  std::string driver_name;
+  std::string driver_licence;
+  bool documents_ok = false;  // licence, permit, qualification certificate in order
+};
+struct SafetyCheck {
+  bool passed = false;
+  std::string inspector;
+};
+
+struct RunOperations {
+  std::string run_id;
+  core::StationCode station;
+  std::optional<CrewCheckin> crew = {};
+  std::optional<core::Instant> crew_checked_in_at = {};
+  std::optional<SafetyCheck> safety = {};
+  std::optional<core::Instant> safety_checked_at = {};
+  std::optional<core::Instant> departed_at = {};
+  int licensed_seats = 0;  // the crew's vehicle's, or the run's while no crew checked in
+  int boarded = 0;         // seated passengers checked in for the leg leaving here
+  int no_shows = 0;        // at departure
+};
+
+class CheckinService final {
+ public:
+  // All references must outlive the service. `hasher` is the node's keyed hash of ID documents
+  // (the one sales used), `keys` gives the trust list of this node's issuer keys.
+  CheckinService(store::Store& store, const eticket::IssuerKeyStore& keys,
+                 const core::KeyedHasher& hasher, const core::Clock& clock,
+                 CheckinPolicy policy = {});
+
+  // Decides one check-in attempt at request.station and records it when admitted. A free
+  // child attached to the ticket checks in with it. kInvalidArgument if the gate or operator is
+  // empty, the method's input is missing, or the policy's window is invalid.
+  [[nodiscard]] Result<GateDecision> CheckIn(const CheckinRequest& request);
+
+  // The run's tickets boarding at `station`: booked, checked in, no-shows. After departure the
+  // frozen manifest. kNotFound if the run does not exist.
+  [[nodiscard]] Result<RunManifest> Manifest(const std::string& run_id,
+                                             const core::StationCode& station);
+
+  // 报班: records (or replaces, before departure) the crew. kInvalidArgument for a missing
+  // field; kNotFound for an unknown vehicle; kFailedPrecondition if the vehicle belongs to
+  // another carrier, has fewer seats than the run sells, or the run departed.
+  [[nodiscard]] Result<RunOperations> CrewCheckIn(const std::string& run_id,
+                                                  const core::StationCode& station,
+                                                  const CrewCheckin& crew,
+                                                  const std::string& operator_id);
+  // 例检: records the safety check (a failed one too: it blocks departure until a pass).
+  [[nodiscard]] Result<RunOperations> RecordSafetyCheck(const std::string& run_id,
+                                                        const core::StationCode& station,
+                                                        const SafetyCheck& check);
+  // 发车: refused (kFailedPrecondition, naming the rule and what to do) without a crew
+  // check-in, with the crew's documents not in order, without a passed safety check, or with
+  // more seated passengers checked in than the vehicle's licensed seats. Freezes the manifest
+  // and records the departure; at the run's origin the run's status becomes 'departed'.
+  // Departing twice is kFailedPrecondition.
+  [[nodiscard]] Result<RunOperations> Depart(const std::string& run_id,
+                                             const core::StationCode& station,
+                                             const std::string& operator_id);
+  [[nodiscard]] Result<RunOperations> Operations(const std::string& run_id,
+                                                 const core::StationCode& station);
+
+  // The revocations after sequence `since`, in order, at most `limit`.
+  [[nodiscard]] Result<std::vector<Revocation>> Revocations(std::int64_t since,
+                                                            int limit = 10000);
+  // Adds a ticket to the revocation list (refunds and changes call it inside their own
+  // transaction; issue 5). A ticket revoked before keeps its first entry. Returns the sequence.
+  [[nodiscard]] static Result<std::int64_t> Revoke(store::Transaction& tx,
+                                                   const core::TicketNumber& ticket,
+                                                   RevocationReason reason, core::Instant at);
+
+  // Registers (or re-keys and reactivates) a face terminal of `station`. kInvalidArgument for
+  // a bad id or key; kFailedPrecondition if the device is registered to another station.
+  [[nodiscard]] Result<void> RegisterGateDevice(const std::string& device_id,
+                                                const core::StationCode& station,
+                                                const std::string& public_key_hex,
+                                                const std::string& registered_by);
+  [[nodiscard]] Result<void> DeactivateGateDevice(const std::string& device_id);
+
+  [[nodiscard]] const CheckinPolicy& policy() const { return policy_; }
+
+ private:
+  Result<std::string> VerifyFace(const CheckinRequest& request);
+
+  // Constant after construction.
+  store::Store& store_;
+  const eticket::IssuerKeyStore& keys_;
+  const core::KeyedHasher& hasher_;
+  const core::Clock& clock_;
+  const CheckinPolicy policy_;
+};
+
+}  // namespace keyun::checkin

@@ -1,0 +1,23 @@
+// The HTTP handlers of gate check-in and station operations (checkin/). Bodies and examples:
+// docs/api.md, "Check-in (检票)".
+#pragma once
+
+#include "checkin/checkin_service.h"
+#include "http/server.h"
+#include "http/sessions.h"
+
+namespace keyun::http {
+
+// Gate staff only: a session of a gate_operator or station_manager, acting at their station.
+//   POST /api/v1/checkins                   {gate, method, voucher? | id_type?, id_number? | face?}
+//                                           → 200 admitted, or 409 refused with a reason code
+//   GET  /api/v1/runs/{run_id}/manifest     booked, checked in, no-shows at the staff's station
+//   POST /api/v1/runs/{run_id}/crew         报班 {vehicle_plate, driver_name, driver_licence,
+//                                           documents_ok}
+//   POST /api/v1/runs/{run_id}/safety-check 例检 {passed, inspector}
+//   POST /api/v1/runs/{run_id}/depart       发车 → the operations record, or 409 with the rule
+//   GET  /api/v1/revocations?since=N        revocations after sequence N
+//   POST /api/v1/gate-devices               station manager only: {device_id, public_key}
+void AddCheckinApi(Router& router, checkin::CheckinService& checkins, Sessions& sessions);
+
+}  // namespace keyun::http
