@@ -807,4 +807,118 @@ Result<void> CheckinService::DeactivateGateDevice(const std::string& device_id) 
   });
 }
 
+Result<CheckinService::GateSnapshot> CheckinService::GateSnapshotFor(
+    const core::StationCode& station, std::chrono::hours hours, std::int64_t revocations_since) {
+  if (hours.count() < 1 || hours.count() > 48) {
+    return InvalidArgument("hours must be 1 to 48", "hours");
+  }
+  core::Instant now = clock_.Now();
+  const std::int64_t from = (now - std::chrono::hours(1)).unix_micros();
+  const std::int64_t to = (now + hours).unix_micros();
+  return store_.Transact<GateSnapshot>(
+      [&](store::Transaction& tx) -> Result<GateSnapshot> {
+        GateSnapshot snapshot;
+        auto found = QueryTickets(tx, "t.from_station = $1 AND r.departs_at BETWEEN $2 AND $3",
+                                  {Value{station.str()}, Value{from}, Value{to}});
+        if (!found) return Propagate(found);
+        std::map<std::string, std::size_t> by_id;
+        for (std::size_t i = 0; i < found->size(); ++i) by_id[(*found)[i].ticket_id] = i;
+        for (auto& t : *found) {
+          if (!t.attached_to) continue;
+          auto adult = by_id.find(*t.attached_to);
+          if (adult != by_id.end()) {
+            (*found)[adult->second].ticket.free_children.push_back(t.ticket.ticket_number);
+          }
+        }
+        auto revoked = tx.Query(
+            "SELECT v.ticket_number, v.reason FROM revocations v JOIN tickets t ON "
+            "t.ticket_number = v.ticket_number JOIN runs r ON r.run_id = t.run_id WHERE "
+            "t.from_station = $1 AND r.departs_at BETWEEN $2 AND $3",
+            {Value{station.str()}, Value{from}, Value{to}});
+        if (!revoked) return Propagate(revoked);
+        std::map<std::string, TicketStatus> status;
+        for (const auto& row : *revoked) {
+          status[row.Text(0)] =
+              row.Text(1) == "refunded" ? TicketStatus::kRefunded : TicketStatus::kChanged;
+        }
+        for (auto& t : *found) {
+          if (auto it = status.find(t.ticket.ticket_number.str()); it != status.end()) {
+            t.ticket.status = it->second;
+          }
+          snapshot.tickets.push_back(std::move(t.ticket));
+        }
+        auto checked = tx.Query(
+            "SELECT c.ticket_number FROM checkins c JOIN runs r ON r.run_id = c.run_id WHERE "
+            "c.station = $1 AND r.departs_at BETWEEN $2 AND $3 ORDER BY c.at",
+            {Value{station.str()}, Value{from}, Value{to}});
+        if (!checked) return Propagate(checked);
+        for (const auto& row : *checked) {
+          auto record = LoadCheckin(tx, row.Text(0));
+          if (!record) return Propagate(record);
+          if (*record) snapshot.checkins.push_back(**record);
+        }
+        auto revocations = tx.Query(
+            "SELECT sequence, ticket_number, reason FROM revocations WHERE sequence > $1 "
+            "ORDER BY sequence LIMIT 100000",
+            {Value{revocations_since}});
+        if (!revocations) return Propagate(revocations);
+        for (const auto& row : *revocations) {
+          auto number = core::TicketNumber::Parse(row.Text(1));
+          auto reason = ParseRevocationReason(row.Text(2));
+          if (!number || !reason) return Internal("revocation " + row.Text(0) + " is corrupt");
+          snapshot.revocations.push_back(
+              {.sequence = row.Int(0), .ticket_number = *number, .reason = *reason});
+        }
+        return snapshot;
+      },
+      {.read_only = true});
+}
+
+Result<CheckinService::JournalOutcome> CheckinService::ApplyJournal(
+    const core::StationCode& station, std::span<const CheckinRecord> records) {
+  if (records.size() > 10000) {
+    return InvalidArgument("push at most 10,000 journal records at a time", "records");
+  }
+  return store_.Transact<JournalOutcome>([&](store::Transaction& tx) -> Result<JournalOutcome> {
+    JournalOutcome outcome;
+    for (const CheckinRecord& record : records) {
+      const std::string number = record.ticket_number.str();
+      auto ticket = tx.Query(
+          "SELECT run_id, from_station FROM tickets WHERE ticket_number = $1 AND status = "
+          "'issued'",
+          {Value{number}});
+      if (!ticket) return Propagate(ticket);
+      if (ticket->empty()) {
+        outcome.rejected.push_back("ticket " + number + ": no such issued ticket");
+        continue;
+      }
+      if (ticket->front().Text(1) != station.str() ||
+          ticket->front().Text(0) != record.run_id.str()) {
+        outcome.rejected.push_back("ticket " + number + ": does not board here on run " +
+                                   record.run_id.str());
+        continue;
+      }
+      auto existing = LoadCheckin(tx, number);
+      if (!existing) return Propagate(existing);
+      if (*existing) {
+        if (**existing == record) {
+          ++outcome.duplicates;
+        } else {
+          outcome.conflicts.emplace_back(**existing, record);
+        }
+        continue;
+      }
+      auto inserted = tx.Execute(
+          "INSERT INTO checkins (ticket_number, run_id, station, gate, operator, method, at, "
+          "source) VALUES ($1, $2, $3, $4, $5, $6, $7, 'offline-journal')",
+          {Value{number}, Value{record.run_id.str()}, Value{station.str()}, Value{record.gate_id},
+           Value{record.operator_id}, Value{std::string(CheckinMethodName(record.method))},
+           Value{record.at.unix_micros()}});
+      if (!inserted) return Propagate(inserted);
+      ++outcome.applied;
+    }
+    return outcome;
+  });
+}
+
 }  // namespace keyun::checkin

@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -178,6 +179,33 @@ class CheckinService final {
   [[nodiscard]] static Result<std::int64_t> Revoke(store::Transaction& tx,
                                                    const core::TicketNumber& ticket,
                                                    RevocationReason reason, core::Instant at);
+
+  // What an offline-capable gate of `station` syncs (`keyun gate`, http/gate_feed.h): every
+  // issued ticket boarding here on a run leaving in [now - 1 h, now + hours], revoked ones
+  // marked, free children linked to their adults; the check-ins made on those runs here; and
+  // the revocations after `revocations_since`.
+  struct GateSnapshot {
+    std::vector<ManifestTicket> tickets;
+    std::vector<CheckinRecord> checkins;
+    std::vector<Revocation> revocations;
+  };
+  [[nodiscard]] Result<GateSnapshot> GateSnapshotFor(const core::StationCode& station,
+                                                     std::chrono::hours hours,
+                                                     std::int64_t revocations_since);
+
+  // Check-ins an offline gate of `station` journaled, pushed when the network is back. Each is
+  // recorded (source 'offline-journal') unless its ticket checked in already: the very same
+  // check-in (a retried push) is a duplicate; another one means two gates admitted the ticket
+  // while apart — a conflict, reported with both, the first kept. A record for a ticket that
+  // does not board here is rejected with the reason. One transaction for the whole push.
+  struct JournalOutcome {
+    int applied = 0;
+    int duplicates = 0;
+    std::vector<std::pair<CheckinRecord, CheckinRecord>> conflicts;  // (kept, the other)
+    std::vector<std::string> rejected;  // "ticket …: reason"
+  };
+  [[nodiscard]] Result<JournalOutcome> ApplyJournal(const core::StationCode& station,
+                                                    std::span<const CheckinRecord> records);
 
   // Registers (or re-keys and reactivates) a face terminal of `station`. kInvalidArgument for
   // a bad id or key; kFailedPrecondition if the device is registered to another station.

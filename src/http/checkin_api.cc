@@ -1,5 +1,7 @@
 #include "http/checkin_api.h"
 
+#include "http/gate_feed_json.h"
+
 #include <nlohmann/json.hpp>
 
 #include "http/json_body.h"
@@ -33,15 +35,6 @@ Result<GateStaff> Authorize(const Request& request, Sessions& sessions, bool man
   return GateStaff{.username = who->username, .station = *station, .manager = manager};
 }
 
-json RecordJson(const checkin::CheckinRecord& r) {
-  return {{"ticket_number", r.ticket_number.str()},
-          {"run_id", r.run_id.str()},
-          {"gate", r.gate_id},
-          {"operator", r.operator_id},
-          {"method", std::string(checkin::CheckinMethodName(r.method))},
-          {"at", r.at.ToIso8601()}};
-}
-
 Response DecisionResponse(const checkin::GateDecision& d) {
   if (d.accepted()) {
     const checkin::Admission& a = d.admission();
@@ -57,7 +50,7 @@ Response DecisionResponse(const checkin::GateDecision& d) {
                  {"passenger_name", a.passenger_name_masked},
                  {"departs_at", a.departs_at.ToIso8601()},
                  {"free_children", children},
-                 {"checkin", RecordJson(a.record)}});
+                 {"checkin", ToJson(a.record)}});
   }
   const checkin::Refusal& r = d.refusal();
   json refusal = {{"reason", std::string(checkin::RefusalKey(r.reason))},
@@ -65,7 +58,7 @@ Response DecisionResponse(const checkin::GateDecision& d) {
                   {"message_en", r.message_en},
                   {"ticket_number", r.ticket_number ? json(r.ticket_number->str()) : json(nullptr)},
                   {"earlier_checkin",
-                   r.earlier_checkin ? RecordJson(*r.earlier_checkin) : json(nullptr)}};
+                   r.earlier_checkin ? ToJson(*r.earlier_checkin) : json(nullptr)}};
   // A refusal is the gate's decision, and also a 409 in the error shape of DESIGN.md §10.
   return Json({{"accepted", false},
                {"refusal", refusal},
@@ -82,7 +75,7 @@ json EntryJson(const checkin::ManifestEntry& e) {
           {"fare_type", e.fare_type},
           {"passenger_name", e.passenger_name},
           {"attached_to", e.attached_to.empty() ? json(nullptr) : json(e.attached_to)},
-          {"checkin", e.checkin ? RecordJson(*e.checkin) : json(nullptr)}};
+          {"checkin", e.checkin ? ToJson(*e.checkin) : json(nullptr)}};
 }
 
 json OperationsJson(const checkin::RunOperations& o) {
@@ -304,6 +297,68 @@ void AddCheckinApi(Router& router, checkin::CheckinService& checkins, Sessions& 
     if (!registered) return ErrorResponse(registered.error());
     return Json({{"device_id", **device}, {"station", staff->station.str()}, {"active", true}},
                 201);
+  });
+}
+
+void AddGateFeedApi(Router& router, checkin::CheckinService& checkins, Sessions& sessions,
+                    const eticket::IssuerKeyStore& keys,
+                    const std::array<std::uint8_t, 32>& id_hash_key) {
+  router.Add(Method::kGet, "/api/v1/gate-feed",
+             [&checkins, &sessions, &keys, id_hash_key](Request& request) {
+               auto staff = Authorize(request, sessions, false);
+               if (!staff) return ErrorResponse(staff.error());
+               if (auto asked = request.QueryParam("station");
+                   asked && *asked != staff->station.str()) {
+                 return ErrorResponse(PermissionDenied("your account acts for station " +
+                                                       staff->station.str() + " only")
+                                          .value());
+               }
+               auto hours = IntQuery(request, "hours", 6, 1, 48);
+               if (!hours) return ErrorResponse(hours.error());
+               auto since = IntQuery(request, "revocations_since", 0, 0, INT64_MAX);
+               if (!since) return ErrorResponse(since.error());
+               auto snapshot =
+                   checkins.GateSnapshotFor(staff->station, std::chrono::hours(*hours), *since);
+               if (!snapshot) return ErrorResponse(snapshot.error());
+               GateFeed feed{.station = staff->station.str(),
+                             .generated_at = core::SystemClock().Now().ToIso8601(),
+                             .id_hash_key = id_hash_key,
+                             .keys = {},
+                             .tickets = std::move(snapshot->tickets),
+                             .revocations = std::move(snapshot->revocations),
+                             .checkins = std::move(snapshot->checkins)};
+               for (const auto& key : keys.PublicKeys()) {
+                 feed.keys.emplace_back(key.key_id, key.public_key_hex);
+               }
+               Response response = Json(ToJson(feed));
+               response.headers.emplace_back("Cache-Control", "no-store");
+               return response;
+             });
+
+  router.Add(Method::kPost, "/api/v1/checkins/journal", [&checkins, &sessions](Request& request) {
+    auto staff = Authorize(request, sessions, false);
+    if (!staff) return ErrorResponse(staff.error());
+    auto body = ParseJsonObject(request.body, {"records"});
+    if (!body) return ErrorResponse(body.error());
+    auto list = body->find("records");
+    if (list == body->end() || !list->is_array()) {
+      return ErrorResponse(InvalidArgument("records must be an array", "records").value());
+    }
+    std::vector<checkin::CheckinRecord> records;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto record = CheckinRecordFromJson((*list)[i], "records[" + std::to_string(i) + "]");
+      if (!record) return ErrorResponse(record.error());
+      records.push_back(std::move(*record));
+    }
+    auto outcome = checkins.ApplyJournal(staff->station, records);
+    if (!outcome) return ErrorResponse(outcome.error());
+    JournalPushResult result{.applied = outcome->applied,
+                             .duplicates = outcome->duplicates,
+                             .conflicts = {}};
+    for (const auto& [kept, other] : outcome->conflicts) result.conflicts.push_back({kept, other});
+    json reply = ToJson(result);
+    reply["rejected"] = outcome->rejected;
+    return Json(reply);
   });
 }
 

@@ -2,7 +2,11 @@
 // docs/api.md, "Check-in (检票)".
 #pragma once
 
+#include <array>
+#include <cstdint>
+
 #include "checkin/checkin_service.h"
+#include "eticket/issuer_keys.h"
 #include "http/server.h"
 #include "http/sessions.h"
 
@@ -19,5 +23,14 @@ namespace keyun::http {
 //   GET  /api/v1/revocations?since=N        revocations after sequence N
 //   POST /api/v1/gate-devices               station manager only: {device_id, public_key}
 void AddCheckinApi(Router& router, checkin::CheckinService& checkins, Sessions& sessions);
+
+// What offline-capable gates (`keyun gate`) sync, gate staff only (http/gate_feed.h):
+//   GET  /api/v1/gate-feed?station=&hours=6&revocations_since=N
+//   POST /api/v1/checkins/journal   {records: [...]} → applied, duplicates, conflicts, rejected
+// The feed carries `id_hash_key`, the node's key for hashing ID numbers, so that a gate can
+// match swiped ID cards offline: personal-data key material, for authenticated gates only.
+void AddGateFeedApi(Router& router, checkin::CheckinService& checkins, Sessions& sessions,
+                    const eticket::IssuerKeyStore& keys,
+                    const std::array<std::uint8_t, 32>& id_hash_key);
 
 }  // namespace keyun::http

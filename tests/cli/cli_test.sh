@@ -58,5 +58,33 @@ check "nothing half-imported" 0 "" -- cmp "$WORK/stations.csv" "$WORK/after.csv"
 check "unknown table" 2 "table" -- "$KEYUN" export --db "$WORK/d.db" --table nope
 check "re-import of an export changes nothing" 0 "0 inserted" -- "$KEYUN" import --db "$WORK/d.db" --table stations "$WORK/stations.csv"
 
+# keyun gate: a scanner's lines on stdin. Offline (nothing listens on port 1) it still answers
+# every line, garbage included, and exits cleanly at the end of input.
+check "gate help" 0 "stdin" -- "$KEYUN" gate --help
+check "gate needs its password in the environment" 2 "KEYUN_GATE_PASSWORD" -- \
+  env -u KEYUN_GATE_PASSWORD "$KEYUN" gate --station 370102001 --gate 3 --journal "$WORK/g0.journal"
+printf 'hello\nKY1:NOT-A-VOUCHER\n\n\x01\x02garbage\n' >"$WORK/scans.txt"
+check "offline gate says so" 0 "OFFLINE" -- env KEYUN_GATE_PASSWORD=x "$KEYUN" gate \
+  --node http://127.0.0.1:1 --station 370102001 --gate 3 --journal "$WORK/g1.journal" <"$WORK/scans.txt"
+check "garbage is refused, not fatal" 0 "damaged" -- env KEYUN_GATE_PASSWORD=x "$KEYUN" gate --json \
+  --node http://127.0.0.1:1 --station 370102001 --gate 3 --journal "$WORK/g1.journal" <"$WORK/scans.txt"
+check "nothing journaled" 0 "^0 " -- wc -c "$WORK/g1.journal"
+
+# Online against a demo node: it syncs, and an ID card with no ticket is refused as such.
+"$KEYUN" serve --port 0 --db "$WORK/d.db" >"$WORK/d.log" 2>&1 &
+for _ in $(seq 100); do grep -q "listening on" "$WORK/d.log" && break; sleep 0.1; done
+dport=$(grep -oE "listening on http://127.0.0.1:[0-9]+" "$WORK/d.log" | grep -oE "[0-9]+$")
+if [[ -n "$dport" ]]; then
+  printf '11010519491231002X\n' >"$WORK/id.txt"
+  check "online gate syncs" 0 "ONLINE" -- env KEYUN_GATE_PASSWORD=keyun-demo "$KEYUN" gate \
+    --node "http://127.0.0.1:$dport" --station 370102001 --gate 3 --journal "$WORK/g2.journal" <"$WORK/id.txt"
+  check "an ID without a ticket" 0 '"reason":"no_ticket"' -- env KEYUN_GATE_PASSWORD=keyun-demo "$KEYUN" gate \
+    --json --node "http://127.0.0.1:$dport" --station 370102001 --gate 3 --journal "$WORK/g2.journal" <"$WORK/id.txt"
+  check "a wrong password is reported" 0 "OFFLINE.*401" -- env KEYUN_GATE_PASSWORD=wrong "$KEYUN" gate \
+    --node "http://127.0.0.1:$dport" --station 370102001 --gate 3 --journal "$WORK/g3.journal" </dev/null
+else
+  failed=$((failed + 1)); echo "FAIL demo node did not start:"; cat "$WORK/d.log"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,0 +1,199 @@
+// Offline gates (`keyun gate`'s parts, issue 4 item 4): two gates sync from a real node (fake
+// clock; SQLite and PostgreSQL), lose the network, admit vouchers from their own data and
+// journal them; a refund made meanwhile reaches a gate at its next sync; the journals pushed
+// back are applied once, and a ticket admitted at both gates is reported as a conflict.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "checkin/gate_journal.h"
+#include "checkin/gate_verifier.h"
+#include "http/gate_client.h"
+#include "http/node.h"
+#include "support/test_data.h"
+
+namespace keyun::http {
+namespace {
+
+using nlohmann::json;
+using testing::TestEngine;
+
+class GateSyncTest : public ::testing::TestWithParam<TestEngine> {
+ protected:
+  void SetUp() override {
+    clock_.Set(core::Instant::FromShanghai(*core::LocalDate::Parse("2026-11-23"),
+                                           *core::TimeOfDay::Parse("05:00")));
+    auto db = testing::FreshDatabase(GetParam());
+    ASSERT_TRUE(db) << db.error().message;
+    NodeOptions options;
+    options.db = *db;
+    options.server = {.port = 0};
+    options.demo = true;
+    options.demo_options.days = 2;
+    options.presale_days = 2;
+    options.password_cost = core::PasswordCost::kFastForTests;
+    options.expiry_interval = std::chrono::milliseconds(0);
+    options.clock = &clock_;
+    auto node = Node::Open(options);
+    ASSERT_TRUE(node) << node.error().ToString();
+    node_ = std::move(*node);
+    auto port = node_->Start();
+    ASSERT_TRUE(port) << port.error().ToString();
+    port_ = *port;
+    char tmpl[] = "/tmp/keyun-gate-sync-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // Two tickets on a run of tomorrow leaving the demo gate account's station (370102001).
+  void SellTwo() {
+    auto runs = node_->network().ListRuns(clock_.Now().ShanghaiDate().AddDays(1));
+    ASSERT_TRUE(runs);
+    for (const auto& r : *runs) {
+      if (r.run.station().str() != "370102001") continue;
+      auto route = node_->network().GetRoute(r.run.route_code);
+      ASSERT_TRUE(route);
+      for (int i = 0; i < 2; ++i) {
+        auto order = node_->sales().CreateOrder(sales::OrderRequest{
+            .run_id = r.run.id.str(),
+            .from = route->stops.front().station.str(),
+            .to = route->stops.back().station.str(),
+            .channel = sales::Channel::kMobile,
+            .passengers = {{.name = i == 0 ? "王芳" : "李雷", .id_type = "resident_id",
+                            .id_number = testing::TestResidentId(50 + i),
+                            .fare_type = sales::FareType::kAdult, .seat = std::nullopt}},
+            .idempotency_key = "gate-sync-" + std::to_string(i),
+            .seller = {}});
+        ASSERT_TRUE(order) << order.error().ToString();
+        auto paid = node_->sales().Pay(order->order_id, sales::PaymentMethod::kCash);
+        ASSERT_TRUE(paid) << paid.error().ToString();
+        tickets_.push_back(paid->tickets.at(0).ticket_number);
+        httplib::Client client("127.0.0.1", port_);
+        auto voucher = client.Get(("/api/v1/tickets/" + tickets_.back() + "/voucher").c_str());
+        ASSERT_TRUE(voucher);
+        ASSERT_EQ(voucher->status, 200);
+        vouchers_.push_back(voucher->body);
+      }
+      run_ = r;
+      return;
+    }
+    FAIL() << "no run of tomorrow leaves 370102001";
+  }
+
+  // A gate as `keyun gate` builds one from a feed.
+  std::unique_ptr<checkin::GateVerifier> GateFrom(const GateFeed& feed) {
+    eticket::VoucherVerifier trust;
+    for (const auto& [id, key] : feed.keys) EXPECT_TRUE(trust.AddKeyHex(id, key));
+    auto gate = checkin::GateVerifier::Create(
+        {.station = *core::StationCode::Parse(feed.station)}, std::move(trust));
+    EXPECT_TRUE(gate);
+    auto manifest = checkin::BoardingManifest::Build(*core::StationCode::Parse(feed.station),
+                                                     feed.tickets);
+    EXPECT_TRUE(manifest) << manifest.error().ToString();
+    EXPECT_TRUE((*gate)->ReplaceManifest(std::move(*manifest)));
+    EXPECT_TRUE((*gate)->ApplyRevocations(feed.revocations));
+    (*gate)->ApplyCheckins(feed.checkins);
+    return std::move(*gate);
+  }
+
+  core::FakeClock clock_;
+  std::unique_ptr<Node> node_;
+  std::uint16_t port_ = 0;
+  std::string dir_;
+  std::optional<network::RunSummary> run_;
+  std::vector<std::string> tickets_, vouchers_;
+};
+
+TEST_P(GateSyncTest, OfflineGatesJournalSyncRevocationsAndReportConflicts) {
+  SellTwo();
+  ASSERT_EQ(vouchers_.size(), 2u);
+  clock_.Set(run_->run.departs_at - std::chrono::minutes(30));
+
+  GateClient node("127.0.0.1", port_);
+  auto wrong = node.Login("gate", "not-the-password");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, ErrorCode::kUnauthenticated);
+  ASSERT_TRUE(node.Login("gate", "keyun-demo"));
+  auto feed = node.FetchFeed("370102001", std::chrono::hours(6), 0);
+  ASSERT_TRUE(feed) << feed.error().ToString();
+  EXPECT_EQ(feed->tickets.size(), 2u);
+  EXPECT_FALSE(feed->keys.empty());
+  auto foreign = node.FetchFeed("370103001", std::chrono::hours(6), 0);
+  ASSERT_FALSE(foreign) << "a gate account syncs its own station only";
+
+  // The network goes down. Each gate works from what it synced and journals what it admits.
+  auto gate3 = GateFrom(*feed);
+  auto gate5 = GateFrom(*feed);
+  auto journal3 = checkin::GateJournal::Open(dir_ + "/gate3.journal");
+  auto journal5 = checkin::GateJournal::Open(dir_ + "/gate5.journal");
+  ASSERT_TRUE(journal3 && journal5);
+  checkin::GateContext at3{.gate_id = "3", .operator_id = "gate", .now = clock_.Now()};
+  checkin::GateContext at5{.gate_id = "5", .operator_id = "gate",
+                           .now = clock_.Now() + std::chrono::minutes(1)};
+  auto admitted3 = gate3->CheckVoucher(vouchers_[0], at3);
+  ASSERT_TRUE(admitted3.accepted());
+  ASSERT_TRUE((*journal3)->Append(admitted3.admission().record));
+  auto admitted5 = gate5->CheckVoucher(vouchers_[0], at5);  // apart, gate 5 cannot know
+  ASSERT_TRUE(admitted5.accepted());
+  ASSERT_TRUE((*journal5)->Append(admitted5.admission().record));
+  EXPECT_FALSE(gate3->CheckVoucher(vouchers_[0], at3).accepted()) << "once per gate, offline";
+
+  // Meanwhile the second ticket is refunded at the node (issue 5 will do this by its API).
+  auto number = core::TicketNumber::Parse(tickets_[1]);
+  ASSERT_TRUE(node_->store().RunTransaction([&](store::Transaction& tx) -> Result<void> {
+    auto revoked = checkin::CheckinService::Revoke(tx, *number,
+                                                   checkin::RevocationReason::kRefunded,
+                                                   clock_.Now());
+    if (!revoked) return Propagate(revoked);
+    return {};
+  }));
+
+  // The network is back: gate 3 syncs and refuses the refunded voucher.
+  auto update = node.FetchFeed("370102001", std::chrono::hours(6), gate3->revocation_sequence());
+  ASSERT_TRUE(update) << update.error().ToString();
+  ASSERT_EQ(update->revocations.size(), 1u);
+  ASSERT_TRUE(gate3->ApplyRevocations(update->revocations));
+  auto refused = gate3->CheckVoucher(vouchers_[1], at5);
+  ASSERT_FALSE(refused.accepted());
+  EXPECT_EQ(refused.refusal().reason, checkin::RefusalReason::kRefunded);
+
+  // Journals pushed: gate 3's applies; a retried push is a duplicate; gate 5's is a conflict.
+  auto pushed3 = node.PushJournal((*journal3)->records());
+  ASSERT_TRUE(pushed3) << pushed3.error().ToString();
+  EXPECT_EQ(pushed3->applied, 1);
+  EXPECT_TRUE(pushed3->conflicts.empty());
+  auto again = node.PushJournal((*journal3)->records());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->applied, 0);
+  EXPECT_EQ(again->duplicates, 1);
+  auto pushed5 = node.PushJournal((*journal5)->records());
+  ASSERT_TRUE(pushed5);
+  EXPECT_EQ(pushed5->applied, 0);
+  ASSERT_EQ(pushed5->conflicts.size(), 1u);
+  EXPECT_EQ(pushed5->conflicts[0].first.gate_id, "3");
+  EXPECT_EQ(pushed5->conflicts[0].again.gate_id, "5");
+  ASSERT_TRUE((*journal3)->MarkPushed((*journal3)->records().size()));
+
+  // The node knows: gate 5's next sync carries gate 3's check-in; online check-in refuses.
+  auto later = node.FetchFeed("370102001", std::chrono::hours(6), 0);
+  ASSERT_TRUE(later);
+  ASSERT_EQ(later->checkins.size(), 1u);
+  EXPECT_EQ(later->checkins[0].gate_id, "3");
+  auto manifest = node_->checkins().Manifest(run_->run.id.str(),
+                                             *core::StationCode::Parse("370102001"));
+  ASSERT_TRUE(manifest) << manifest.error().ToString();
+  EXPECT_EQ(manifest->checked_in.size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, GateSyncTest,
+                         ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
+                         [](const auto& info) { return testing::TestEngineName(info.param); });
+
+}  // namespace
+}  // namespace keyun::http
