@@ -8,6 +8,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error.code;
     this.field = error.field;
+    this.body = body;  // the whole answer, e.g. a check-in refusal's `refusal` beside `error`
   }
 }
 

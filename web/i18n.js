@@ -102,3 +102,31 @@ export const salesWords = {
 export const onlineIdTypes = ["resident_id", "hmt_residence_permit", "foreign_permanent_residence",
   "passport", "hk_macao_permit", "taiwan_permit"];
 export const fareTypes = ["adult", "child", "free_child", "discount"];
+
+// Words of station operations shared by the gate (检票口) and manifest (发车/旅客清单) pages; a
+// page passes { ...salesWords, ...stationWords, ...its own } to setupI18n.
+export const stationWords = {
+  home: { zh: "首页", en: "Home" },
+  logout: { zh: "退出", en: "Log out" },
+  username: { zh: "用户名", en: "Username" },
+  password: { zh: "密码", en: "Password" },
+  login_button: { zh: "登录", en: "Log in" },
+  session_expired: { zh: "登录已过期，请重新登录", en: "Your session has ended; log in again" },
+  station_network_error: { zh: "网络连接失败，请重试", en: "Network error; try again" },
+  gate: { zh: "检票口", en: "Gate" },
+  gate_n: { zh: "{0} 号检票口", en: "Gate {0}" },
+  checked_in: { zh: "已检票", en: "Checked in" },
+  booked: { zh: "待检票", en: "Not yet checked in" },
+  no_show: { zh: "未乘车", en: "No-show" },
+  checkin_time: { zh: "检票时间", en: "Checked in at" },
+  checkin_method: { zh: "检票方式", en: "Method" },
+  method_qr_code: { zh: "扫码", en: "QR code" },
+  method_id_card: { zh: "刷身份证", en: "ID card" },
+  method_face: { zh: "人脸识别", en: "Face" },
+  free_children: { zh: "携童", en: "Free children" },
+  no_seat: { zh: "无座", en: "no seat" },
+  run_status_open: { zh: "开班", en: "open" },
+  run_status_stopped: { zh: "停班", en: "stopped" },
+  run_status_stopped_sold: { zh: "停班有售", en: "stopped, tickets sold" },
+  run_status_departed: { zh: "已发车", en: "departed" },
+};
