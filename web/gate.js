@@ -204,8 +204,14 @@ function showGateLabel() {
   $("gate-label").textContent = gate ? t("gate_n", gate) : "";
 }
 
+// Gate operators and station managers of a station; the tab's session may be a clerk's.
+function allowed(who) {
+  return who && (who.role === "gate_operator" || who.role === "station_manager") && who.station;
+}
+
 function showApp() {
   const who = session();
+  if (!allowed(who)) { showLogin(who ? t("wrong_role", who.role_name || who.role) : ""); return; }
   $("who").textContent = `${who.display_name} (${who.username}) · ${who.station || ""}`;
   $("logout").hidden = false;
   if (!localStorage.getItem(GATE_KEY)) { showGateForm(); return; }
@@ -224,7 +230,7 @@ $("login-form").addEventListener("submit", async (event) => {
   $("login-error").textContent = "";
   try {
     const who = await login(f.username.value.trim(), f.password.value);
-    if (who.role !== "gate_operator" && who.role !== "station_manager") {
+    if (!allowed(who)) {
       await logout();
       $("login-error").textContent = t("wrong_role", who.role_name || who.role);
       return;
