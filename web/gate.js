@@ -108,7 +108,10 @@ function onScan(text) {
 
 // ---- Showing ----------------------------------------------------------------------------------
 
-function clock(date) { return date.toTimeString().slice(0, 8); }
+// The station's wall clock (Asia/Shanghai), whatever zone the gate's computer is set to.
+function clock(date) {
+  return date.toLocaleTimeString("en-GB", { timeZone: "Asia/Shanghai", hour12: false });
+}
 
 function show(outcome) {
   shown = outcome;
