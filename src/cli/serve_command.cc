@@ -24,6 +24,7 @@ struct ServeFlags {
   std::string province = "37";
   int presale_days = 15;
   std::string log_level = "info";
+  std::string clock;  // ISO 8601 start of a shifted clock; empty = the real time
 };
 
 void PrintBanner(const http::NodeInfo& info, const std::string& base) {
@@ -74,6 +75,14 @@ int Serve(const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   http::NodeOptions options;
+  std::unique_ptr<core::ShiftedClock> shifted;
+  if (!flags.clock.empty()) {
+    auto start = core::Instant::ParseIso8601(flags.clock);
+    if (!start) return Fail(WithField(start.error(), "clock"));
+    shifted = std::make_unique<core::ShiftedClock>(*start);
+    options.clock = shifted.get();
+    spdlog::warn("the node's clock starts at {}, not the real time (--clock)", start->ToIso8601());
+  }
   options.db = flags.db;
   options.server = {
       .host = flags.host, .port = static_cast<std::uint16_t>(flags.port), .threads = flags.threads,
@@ -132,6 +141,10 @@ void AddServeCommand(CLI::App& app, RunFn& run) {
                   "days of runs kept generated ahead of today")
       ->check(CLI::Range(0, 60))
       ->capture_default_str();
+  cmd->add_option("--clock", flags->clock,
+                  "start the node's clock at this time and let it run on, e.g. "
+                  "2026-11-24T07:10:00+08:00 (training, demonstrations and tests; sales, "
+                  "holds and check-in windows follow it)");
   cmd->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

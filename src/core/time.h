@@ -177,6 +177,18 @@ class SystemClock final : public Clock {
   [[nodiscard]] Instant Now() const override;
 };
 
+// The real clock shifted to start at a chosen instant and run on in real time: for training
+// and demonstrations at a station ("it is 07:10 on the 24th"), and for end-to-end tests of
+// time-bound rules (the check-in window) against a real `keyun serve`.
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(Instant start) : offset_(start - SystemClock().Now()) {}
+  [[nodiscard]] Instant Now() const override { return SystemClock().Now() + offset_; }
+
+ private:
+  const std::chrono::microseconds offset_;
+};
+
 // A clock that moves only when told to. Thread-safe: Set and Advance may race with Now.
 class FakeClock final : public Clock {
  public:
