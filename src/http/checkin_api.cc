@@ -47,6 +47,7 @@ Response DecisionResponse(const checkin::GateDecision& d) {
                  {"ticket_number", a.ticket_number.str()},
                  {"run_id", a.run_id.str()},
                  {"seat", a.seat == 0 ? json(nullptr) : json(a.seat)},
+                 {"fare_type", std::string(eticket::FareTypeName(a.fare_type))},
                  {"passenger_name", a.passenger_name_masked},
                  {"departs_at", a.departs_at.ToIso8601()},
                  {"free_children", children},
@@ -238,6 +239,15 @@ void AddCheckinApi(Router& router, checkin::CheckinService& checkins, Sessions& 
     if (!ops) return ErrorResponse(ops.error());
     return Json(OperationsJson(*ops));
   });
+
+  router.Add(Method::kGet, "/api/v1/runs/{run_id}/operations",
+             [&checkins, &sessions](Request& request) {
+               auto staff = Authorize(request, sessions, false);
+               if (!staff) return ErrorResponse(staff.error());
+               auto ops = checkins.Operations(request.PathParam("run_id"), staff->station);
+               if (!ops) return ErrorResponse(ops.error());
+               return Json(OperationsJson(*ops));
+             });
 
   router.Add(Method::kPost, "/api/v1/runs/{run_id}/safety-check",
              [&checkins, &sessions](Request& request) {

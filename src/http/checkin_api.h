@@ -16,6 +16,7 @@ namespace keyun::http {
 //   POST /api/v1/checkins                   {gate, method, voucher? | id_type?, id_number? | face?}
 //                                           → 200 admitted, or 409 refused with a reason code
 //   GET  /api/v1/runs/{run_id}/manifest     booked, checked in, no-shows at the staff's station
+//   GET  /api/v1/runs/{run_id}/operations  the crew, safety check and departure recorded here
 //   POST /api/v1/runs/{run_id}/crew         报班 {vehicle_plate, driver_name, driver_licence,
 //                                           documents_ok}
 //   POST /api/v1/runs/{run_id}/safety-check 例检 {passed, inspector}

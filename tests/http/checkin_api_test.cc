@@ -110,6 +110,7 @@ TEST_P(CheckinApiTest, QrCheckInManifestAndDeparture) {
   EXPECT_EQ(Body(first)["accepted"], true);
   EXPECT_EQ(Body(first)["ticket_number"], ticket_);
   EXPECT_EQ(Body(first)["checkin"]["gate"], "3");
+  EXPECT_EQ(Body(first)["fare_type"], "adult");
 
   scan["gate"] = "5";
   auto second = client_->Post("/api/v1/checkins", Bearer(gate), scan.dump(), "application/json");
@@ -169,6 +170,11 @@ TEST_P(CheckinApiTest, QrCheckInManifestAndDeparture) {
                               R"({"passed": true, "inspector": "zhao.lei"})", "application/json");
   ASSERT_TRUE(safety);
   ASSERT_EQ(safety->status, 200) << safety->body;
+  auto recorded = client_->Get(("/api/v1/runs/" + run + "/operations").c_str(), Bearer(gate));
+  ASSERT_TRUE(recorded);
+  ASSERT_EQ(recorded->status, 200) << recorded->body;
+  EXPECT_EQ(Body(recorded)["safety_check"]["inspector"], "zhao.lei");
+  EXPECT_TRUE(Body(recorded)["departed_at"].is_null());
   auto left = client_->Post(("/api/v1/runs/" + run + "/depart").c_str(), Bearer(gate), "",
                             "application/json");
   ASSERT_TRUE(left);
