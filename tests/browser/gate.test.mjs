@@ -8,8 +8,8 @@
 // first departure from the station, so it does not depend on the time of day.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { startNode, launchBrowser } from "./harness.mjs";
+import { residentId, staffToken, runsOf, sell } from "./demo_api.mjs";
 
 let node;
 let chrome;
@@ -21,67 +21,6 @@ before(async () => {
 });
 after(async () => { await chrome?.close(); await node?.stop(); });
 
-const STATION = "370102001";  // the demo staff's station, 济南长途汽车总站
-
-// A valid resident ID (GB 11643: 历下区, the birth date given, MOD 11-2 check character), one
-// per `serial`: one ID holds one seat per run.
-function residentId(birth, serial) {
-  const body = "370102" + birth + String(100 + (serial % 900)).padStart(3, "0");
-  const sum = [...body].reduce((s, digit, i) => s + Number(digit) * (2 ** (17 - i) % 11), 0);
-  return body + "10X98765432"[sum % 11];
-}
-
-function shanghaiDate(days) {
-  return new Date(Date.now() + 8 * 3600 * 1000 + days * 86400 * 1000).toISOString().slice(0, 10);
-}
-
-async function call(node, token, method, path, body, headers = {}) {
-  const response = await fetch(`${node.url}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  const type = response.headers.get("content-type") || "";
-  return { status: response.status, body: type.includes("json") && text ? JSON.parse(text) : text };
-}
-
-async function staffToken(node, username) {
-  const r = await call(node, null, "POST", "/session", { username, password: "keyun-demo" });
-  assert.equal(r.status, 201, `login ${username}: ${JSON.stringify(r.body)}`);
-  return r.body.token;
-}
-
-// The open runs leaving the demo station on the Shanghai day `days` from today.
-async function runsOf(node, token, days) {
-  const r = await call(node, token, "GET", `/departures?date=${shanghaiDate(days)}&station=${STATION}`);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  return r.body.items.filter((run) => run.status === "open");
-}
-
-// Sells one issued ticket per passenger on `run` (origin to last stop) for cash at the window;
-// resolves to the issued tickets, each with its Base45 voucher text added.
-async function sell(node, clerkToken, run, passengers) {
-  const order = await call(node, clerkToken, "POST", "/orders", {
-    run_id: run.run_id, from: run.from, to: run.to, channel: "window",
-    passengers: passengers.map((p) => ({ id_type: "resident_id", fare_type: "adult", ...p })),
-  }, { "Idempotency-Key": randomUUID() });
-  assert.equal(order.status < 300, true, `hold on ${run.run_id}: ${JSON.stringify(order.body)}`);
-  const paid = await call(node, clerkToken, "POST", `/orders/${order.body.order_id}/pay`, { method: "cash" },
-    { "Idempotency-Key": randomUUID() });
-  assert.equal(paid.body.status, "issued", JSON.stringify(paid.body));
-  for (const ticket of paid.body.tickets) {
-    const voucher = await call(node, clerkToken, "GET", `/tickets/${ticket.ticket_number}/voucher`);
-    assert.equal(voucher.status, 200);
-    ticket.voucher = voucher.body.replace(/\r?\n$/, "");  // Base45 may end in a space: no trim
-    assert.match(ticket.voucher, /^KY1:/);
-  }
-  return paid.body.tickets;
-}
 
 async function gatePage(at = node) {
   const page = await chrome.newPage();
