@@ -68,14 +68,7 @@ Result<SalesService::PaymentStart> SalesService::StartPayment(const std::string&
     auto order = ReadOrder(tx, order_id);
     if (!order) return Propagate(order);
     if (order->status == OrderStatus::kIssued) return PaymentStart{*order, std::nullopt};
-    if (order->status != OrderStatus::kHeld) {
-      return FailedPrecondition("order " + order_id + " is " +
-                                std::string(OrderStatusKey(order->status)) + " and cannot be paid");
-    }
-    if (order->expires_at <= now) {
-      return FailedPrecondition("the hold on order " + order_id + " expired at " +
-                                order->expires_at.ToIso8601() + "; its seats were released");
-    }
+    if (auto payable = CheckPayable(*order, now); !payable) return Propagate(payable);
     auto pending = tx.Query(std::string("SELECT ") + kPaymentColumns +
                                 " FROM payments WHERE order_id = $1 AND status = 'pending'",
                             {Value{order_id}});

@@ -644,6 +644,18 @@ Result<Ticket> SalesService::GetTicket(const std::string& ticket_number) {
       {.read_only = true});
 }
 
+Result<void> SalesService::CheckPayable(const Order& order, core::Instant now) {
+  if (order.status != OrderStatus::kHeld) {
+    return FailedPrecondition("order " + order.order_id + " is " +
+                              std::string(OrderStatusKey(order.status)) + " and cannot be paid");
+  }
+  if (order.expires_at <= now) {
+    return FailedPrecondition("the hold on order " + order.order_id + " expired at " +
+                              order.expires_at.ToIso8601() + "; its seats were released");
+  }
+  return {};
+}
+
 Result<void> SalesService::IssueTickets(store::Transaction& tx, Order& order,
                                         std::string_view method, core::Instant now) {
   auto run_id = core::RunId::Parse(order.run_id);
@@ -686,14 +698,7 @@ Result<Order> SalesService::Pay(const std::string& order_id, PaymentMethod metho
     auto order = ReadOrder(tx, order_id);
     if (!order) return Propagate(order);
     if (order->status == OrderStatus::kIssued) return order;  // paid before: same answer
-    if (order->status != OrderStatus::kHeld) {
-      return FailedPrecondition("order " + order_id + " is " +
-                                std::string(OrderStatusKey(order->status)) + " and cannot be paid");
-    }
-    if (order->expires_at <= now) {
-      return FailedPrecondition("the hold on order " + order_id + " expired at " +
-                                order->expires_at.ToIso8601() + "; its seats were released");
-    }
+    if (auto payable = CheckPayable(*order, now); !payable) return Propagate(payable);
     if (auto issued = IssueTickets(tx, *order, PaymentMethodKey(method), now); !issued) {
       return Propagate(issued);
     }

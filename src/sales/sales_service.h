@@ -243,6 +243,9 @@ class SalesService final {
   // CreateOrder without the idempotency look-up: checks, seats, and the durable write.
   Result<Order> CreateOrderOnce(const OrderRequest& request, const std::string& fingerprint);
   Result<Order> ReadOrder(store::Transaction& tx, const std::string& order_id);
+  // Ok if `order` is held and its hold has not lapsed at `now`; kFailedPrecondition saying
+  // which otherwise. (An issued order is the caller's case: paying it again is no error.)
+  static Result<void> CheckPayable(const Order& order, core::Instant now);
   // Numbers and issues every ticket of a held order, inside `tx`.
   Result<void> IssueTickets(store::Transaction& tx, Order& order, std::string_view method,
                             core::Instant now);
