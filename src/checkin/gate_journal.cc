@@ -109,7 +109,8 @@ bool SyncDirectory(const std::string& path) {
 }  // namespace
 
 Result<std::unique_ptr<GateJournal>> GateJournal::Open(const std::string& path) {
-  bool existed = std::filesystem::exists(path);
+  std::error_code ignored;  // the overloads that report, not throw: open() says what is wrong
+  bool existed = std::filesystem::exists(path, ignored);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return tl::unexpected(Io("cannot open the gate journal", path));
   std::unique_ptr<GateJournal> journal(new GateJournal(path, fd));
@@ -159,7 +160,7 @@ Result<std::unique_ptr<GateJournal>> GateJournal::Open(const std::string& path) 
   }
 
   std::string pushed_path = path + ".pushed";
-  if (std::filesystem::exists(pushed_path)) {
+  if (std::filesystem::exists(pushed_path, ignored)) {
     int pfd = ::open(pushed_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (pfd < 0) return tl::unexpected(Io("cannot open", pushed_path));
     char text[32] = {};
