@@ -52,6 +52,10 @@ Result<std::pair<std::string, std::uint16_t>> ParseNode(const std::string& url) 
   return std::make_pair(rest.substr(0, colon), static_cast<std::uint16_t>(port));
 }
 
+std::string journal_path_of(const GateFlags& flags) {
+  return flags.journal.empty() ? "gate-" + flags.gate + ".journal" : flags.journal;
+}
+
 class Gate {
  public:
   Gate(const GateFlags& flags, std::unique_ptr<checkin::GateJournal> journal,
@@ -61,7 +65,8 @@ class Gate {
         journal_(std::move(journal)),
         verifier_(std::move(verifier)),
         client_(std::move(host), port),
-        password_(std::move(password)) {}
+        password_(std::move(password)),
+        feed_path_(journal_path_of(flags) + ".feed") {}
 
   // One sync round: pull the feed, push the journal. Offline is not an error: it says so.
   void Sync() {
@@ -80,25 +85,9 @@ class Gate {
       Offline(feed.error());
       return;
     }
-    eticket::VoucherVerifier trust;
-    for (const auto& [id, key] : feed->keys) {
-      if (auto ok = trust.AddKeyHex(id, key); !ok) spdlog::warn("gate: key {}: {}", id, ok.error().message);
-    }
-    verifier_->ReplaceTrustList(std::move(trust));
-    auto station = core::StationCode::Parse(flags_.station);
-    auto manifest = checkin::BoardingManifest::Build(*station, std::move(feed->tickets));
-    if (!manifest) {
-      spdlog::error("gate: the node's manifest is unusable: {}", manifest.error().message);
-    } else if (auto ok = verifier_->ReplaceManifest(std::move(*manifest)); !ok) {
-      spdlog::error("gate: {}", ok.error().message);
-    }
-    if (auto ok = verifier_->ApplyRevocations(feed->revocations); !ok) {
-      spdlog::error("gate: revocations: {}", ok.error().message);
-    }
-    verifier_->ApplyCheckins(feed->checkins);
-    {
-      std::lock_guard lock(mu_);
-      hasher_.emplace(std::span<const std::uint8_t, 32>(feed->id_hash_key));
+    Apply(*feed);
+    if (auto saved = http::SaveGateFeed(*feed, feed_path_); !saved) {
+      spdlog::warn("gate: {}", saved.error().message);  // still synced; only a restart loses it
     }
     std::vector<checkin::CheckinRecord> unpushed;
     std::size_t upto = 0;
@@ -125,6 +114,20 @@ class Gate {
     if (!online_) Say("联网 / ONLINE: synced with " + flags_.node);
     online_ = true;
     ++syncs_;
+  }
+
+  // Takes the feed saved at the last sync, if any: keys, manifests and check-ins, so that a
+  // gate restarted while the node is out of reach checks vouchers at once.
+  void LoadSaved() {
+    auto saved = http::LoadGateFeed(feed_path_);
+    if (!saved) {
+      Say("保存的同步数据不可用 / saved feed unusable: " + saved.error().message);
+      return;
+    }
+    if (!*saved) return;
+    Apply(**saved);
+    Say(fmt::format("离线数据 / using the feed saved at {} ({} tickets); ID cards after the next sync",
+                    (*saved)->generated_at, (*saved)->tickets.size()));
   }
 
   // Checks one scanned line and prints the decision.
@@ -193,6 +196,32 @@ class Gate {
   int syncs() const { return syncs_; }
 
  private:
+  // Installs a feed: trust list, manifest, revocations, other gates' check-ins, ID hash key.
+  void Apply(const http::GateFeed& feed) {
+    eticket::VoucherVerifier trust;
+    for (const auto& [id, key] : feed.keys) {
+      if (auto ok = trust.AddKeyHex(id, key); !ok) {
+        spdlog::warn("gate: key {}: {}", id, ok.error().message);
+      }
+    }
+    verifier_->ReplaceTrustList(std::move(trust));
+    auto station = core::StationCode::Parse(flags_.station);
+    auto manifest = checkin::BoardingManifest::Build(*station, feed.tickets);
+    if (!manifest) {
+      spdlog::error("gate: the node's manifest is unusable: {}", manifest.error().message);
+    } else if (auto ok = verifier_->ReplaceManifest(std::move(*manifest)); !ok) {
+      spdlog::error("gate: {}", ok.error().message);
+    }
+    if (auto ok = verifier_->ApplyRevocations(feed.revocations); !ok) {
+      spdlog::error("gate: revocations: {}", ok.error().message);
+    }
+    verifier_->ApplyCheckins(feed.checkins);
+    if (feed.id_hash_key_known) {
+      std::lock_guard lock(mu_);
+      hasher_.emplace(std::span<const std::uint8_t, 32>(feed.id_hash_key));
+    }
+  }
+
   void Offline(const Error& error) {
     if (online_ || syncs_ == 0) {
       Say("离线 / OFFLINE: " + error.message + " — checking on with the last synced data");
@@ -227,6 +256,7 @@ class Gate {
   std::unique_ptr<checkin::GateVerifier> verifier_;  // thread-safe itself
   http::GateClient client_;                          // guarded by sync_mu_
   const std::string password_;
+  const std::string feed_path_;  // the last sync, kept for a restart without the network
   core::SystemClock clock_;
   std::mutex mu_;
   std::optional<core::KeyedHasher> hasher_;  // guarded by mu_; from the first sync
@@ -250,7 +280,7 @@ int RunGate(const GateFlags& flags) {
                                 "password-env")
                     .value());
   }
-  std::string journal_path = flags.journal.empty() ? "gate-" + flags.gate + ".journal" : flags.journal;
+  std::string journal_path = journal_path_of(flags);
   auto journal = checkin::GateJournal::Open(journal_path);
   if (!journal) return Fail(journal.error());
   auto verifier = checkin::GateVerifier::Create({.station = *station}, eticket::VoucherVerifier());
@@ -261,6 +291,7 @@ int RunGate(const GateFlags& flags) {
                (*journal)->records().size(), (*journal)->pushed(),
                (*journal)->dropped_torn_lines() ? ", a torn last line dropped" : "");
   Gate gate(flags, std::move(*journal), std::move(*verifier), node->first, node->second, password);
+  gate.LoadSaved();
   gate.Sync();
 
   std::mutex mu;

@@ -333,6 +333,7 @@ void AddGateFeedApi(Router& router, checkin::CheckinService& checkins, Sessions&
                GateFeed feed{.station = staff->station.str(),
                              .generated_at = core::SystemClock().Now().ToIso8601(),
                              .id_hash_key = id_hash_key,
+                             .id_hash_key_known = true,
                              .keys = {},
                              .tickets = std::move(snapshot->tickets),
                              .revocations = std::move(snapshot->revocations),

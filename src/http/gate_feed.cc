@@ -1,5 +1,13 @@
 #include "http/gate_feed_json.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
 #include "core/hex.h"
 
 namespace keyun::http {
@@ -159,27 +167,33 @@ json ToJson(const GateFeed& feed) {
                            {"reason", std::string(checkin::RevocationReasonName(r.reason))}});
   }
   for (const auto& c : feed.checkins) checkins.push_back(ToJson(c));
-  return {{"station", feed.station},
-          {"generated_at", feed.generated_at},
-          {"id_hash_key", core::ToHex(feed.id_hash_key)},
-          {"keys", keys},
-          {"tickets", tickets},
-          {"revocations", revocations},
-          {"checkins", checkins}};
+  json out = {{"station", feed.station},
+              {"generated_at", feed.generated_at},
+              {"keys", keys},
+              {"tickets", tickets},
+              {"revocations", revocations},
+              {"checkins", checkins}};
+  if (feed.id_hash_key_known) out["id_hash_key"] = core::ToHex(feed.id_hash_key);
+  return out;
 }
 
 Result<GateFeed> GateFeedFromJson(const json& j) {
   if (!j.is_object()) return tl::unexpected(Bad("feed", "an object is required"));
   GateFeed feed;
   auto station = Text(j, "station", "feed");
-  auto key_hex = Text(j, "id_hash_key", "feed");
   if (!station) return Propagate(station);
-  if (!key_hex) return Propagate(key_hex);
   feed.station = *station;
   feed.generated_at = j.value("generated_at", "");
-  auto key = core::FromHex(*key_hex);
-  if (!key || key->size() != 32) return tl::unexpected(Bad("feed.id_hash_key", "32 bytes of hex"));
-  std::copy(key->begin(), key->end(), feed.id_hash_key.begin());
+  feed.id_hash_key_known = j.contains("id_hash_key");
+  if (feed.id_hash_key_known) {
+    auto key_hex = Text(j, "id_hash_key", "feed");
+    if (!key_hex) return Propagate(key_hex);
+    auto key = core::FromHex(*key_hex);
+    if (!key || key->size() != 32) {
+      return tl::unexpected(Bad("feed.id_hash_key", "32 bytes of hex"));
+    }
+    std::copy(key->begin(), key->end(), feed.id_hash_key.begin());
+  }
   for (const char* list : {"keys", "tickets", "revocations", "checkins"}) {
     if (!j.contains(list) || !j.at(list).is_array()) {
       return tl::unexpected(Bad(std::string("feed.") + list, "an array is required"));
@@ -259,6 +273,44 @@ Result<JournalPushResult> JournalPushResultFromJson(const json& j) {
     }
   }
   return result;
+}
+
+Result<void> SaveGateFeed(const GateFeed& feed, const std::string& path) {
+  GateFeed kept = feed;
+  kept.id_hash_key = {};
+  kept.id_hash_key_known = false;
+  std::string text = ToJson(kept).dump();
+  std::string temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  for (std::size_t done = 0; ok && done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0) {
+    return Unavailable("cannot save the gate feed to " + path + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+Result<std::optional<GateFeed>> LoadGateFeed(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::optional<GateFeed>();
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) {
+    return Internal("the saved gate feed " + path + " is not JSON; delete it and sync");
+  }
+  auto feed = GateFeedFromJson(parsed);
+  if (!feed) {
+    return Internal("the saved gate feed " + path + " is damaged (" + feed.error().message +
+                    "); delete it and sync");
+  }
+  return std::optional<GateFeed>(std::move(*feed));
 }
 
 }  // namespace keyun::http

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ struct GateFeed {
   std::string station;
   std::string generated_at;
   std::array<std::uint8_t, 32> id_hash_key{};
+  bool id_hash_key_known = true;  // false for a feed read back from disk (SaveGateFeed)
   std::vector<std::pair<std::string, std::string>> keys;  // key id, public key (hex)
   std::vector<checkin::ManifestTicket> tickets;
   std::vector<checkin::Revocation> revocations;
@@ -48,5 +50,15 @@ struct JournalPushResult {
   int duplicates = 0;  // the same check-in pushed before (a retried push)
   std::vector<JournalConflict> conflicts;
 };
+
+// Keeps the last feed on the gate's disk, so that a gate restarted while its node is out of
+// reach still has the keys, manifests and check-ins of its last sync. The ID hash key is left
+// out (personal-data key material stays in memory only): after such a restart vouchers are
+// checked, ID cards only after the next sync. Written atomically (temporary file, fsync,
+// rename). kUnavailable on a disk error, naming the file.
+[[nodiscard]] Result<void> SaveGateFeed(const GateFeed& feed, const std::string& path);
+// The saved feed (id_hash_key_known false), or nullopt if there is none. kInternal, naming the
+// file, if it is damaged.
+[[nodiscard]] Result<std::optional<GateFeed>> LoadGateFeed(const std::string& path);
 
 }  // namespace keyun::http

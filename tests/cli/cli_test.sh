@@ -80,6 +80,9 @@ if [[ -n "$dport" ]]; then
     --node "http://127.0.0.1:$dport" --station 370102001 --gate 3 --journal "$WORK/g2.journal" <"$WORK/id.txt"
   check "an ID without a ticket" 0 '"reason":"no_ticket"' -- env KEYUN_GATE_PASSWORD=keyun-demo "$KEYUN" gate \
     --json --node "http://127.0.0.1:$dport" --station 370102001 --gate 3 --journal "$WORK/g2.journal" <"$WORK/id.txt"
+  check "the last feed is kept, without the ID hash key" 1 "^0$" -- grep -c id_hash_key "$WORK/g2.journal.feed"
+  check "restarted offline, the gate uses its saved feed" 0 "using the feed saved" -- env KEYUN_GATE_PASSWORD=keyun-demo \
+    "$KEYUN" gate --node http://127.0.0.1:1 --station 370102001 --gate 3 --journal "$WORK/g2.journal" </dev/null
   check "a wrong password is reported" 0 "OFFLINE.*401" -- env KEYUN_GATE_PASSWORD=wrong "$KEYUN" gate \
     --node "http://127.0.0.1:$dport" --station 370102001 --gate 3 --journal "$WORK/g3.journal" </dev/null
 else

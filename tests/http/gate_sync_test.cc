@@ -127,8 +127,21 @@ TEST_P(GateSyncTest, OfflineGatesJournalSyncRevocationsAndReportConflicts) {
   auto foreign = node.FetchFeed("370103001", std::chrono::hours(6), 0);
   ASSERT_FALSE(foreign) << "a gate account syncs its own station only";
 
-  // The network goes down. Each gate works from what it synced and journals what it admits.
-  auto gate3 = GateFrom(*feed);
+  // Kept on the gate's disk for a restart without the network, minus the ID hash key.
+  ASSERT_TRUE(SaveGateFeed(*feed, dir_ + "/gate3.feed"));
+  auto saved = LoadGateFeed(dir_ + "/gate3.feed");
+  ASSERT_TRUE(saved) << saved.error().ToString();
+  ASSERT_TRUE(*saved);
+  EXPECT_FALSE((*saved)->id_hash_key_known) << "personal-data key material stays in memory";
+  EXPECT_EQ((*saved)->tickets, feed->tickets);
+  EXPECT_EQ((*saved)->keys, feed->keys);
+  auto none = LoadGateFeed(dir_ + "/no-such.feed");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+
+  // The network goes down. Each gate works from what it synced and journals what it admits;
+  // gate 3 restarted meanwhile, from its saved feed.
+  auto gate3 = GateFrom(**saved);
   auto gate5 = GateFrom(*feed);
   auto journal3 = checkin::GateJournal::Open(dir_ + "/gate3.journal");
   auto journal5 = checkin::GateJournal::Open(dir_ + "/gate5.journal");
