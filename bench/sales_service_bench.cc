@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 
+#include "core/id_document.h"
 #include "core/ids.h"
 #include "network/demo_province.h"
 #include "sales/sales_service.h"
@@ -53,12 +54,6 @@ struct World {
 
 World* world = nullptr;
 
-std::string ResidentId(std::int64_t serial) {
-  core::LocalDate birth = core::LocalDate::FromDays(-3650 + static_cast<int>((serial / 900) % 20000));
-  std::string body = "370102" + birth.Compact() + std::to_string(100 + serial % 900);
-  return body + *core::Mod11_2CheckChar(body);
-}
-
 void BM_DurableCreateOrder(benchmark::State& state) {
   if (state.thread_index() == 0 && world == nullptr) world = new World();
   std::mt19937_64 rng(static_cast<std::uint64_t>(state.thread_index()) * 7919 + 1);
@@ -75,7 +70,7 @@ void BM_DurableCreateOrder(benchmark::State& state) {
                                 .to = stops[to],
                                 .channel = sales::Channel::kMobile,
                                 .passengers = {{.name = "压测乘客", .id_type = "resident_id",
-                                                .id_number = ResidentId(id),
+                                                .id_number = core::SyntheticResidentId(id),
                                                 .fare_type = sales::FareType::kAdult,
                                                 .seat = std::nullopt}},
                                 .idempotency_key = "bench-" + std::to_string(id),

@@ -111,3 +111,33 @@ export async function findStation(text) {
   const data = await api("GET", `/stations?limit=20&q=${encodeURIComponent(value)}`);
   return data.items.find((s) => s.name === value) || (data.items.length === 1 ? data.items[0] : null);
 }
+
+// Gate operators and station managers of a station: who may use the gate and manifest pages
+// (a tab's session may be a clerk's).
+export function isGateStaff(who) {
+  return Boolean(who && (who.role === "gate_operator" || who.role === "station_manager") && who.station);
+}
+
+// Wires a staff page's login form (#login-form, its #login-error) and #logout button. An
+// account `allowed` refuses is logged out again with `wrongRole(who)`; a network failure shows
+// `networkError()`; `onLogin(who)` shows the page, `onLogout()` the login form.
+export function wireStaffLogin({ allowed = () => true, wrongRole, networkError, onLogin, onLogout }) {
+  const form = document.getElementById("login-form");
+  const error = document.getElementById("login-error");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    try {
+      const who = await login(form.username.value.trim(), form.password.value);
+      if (!allowed(who)) {
+        await logout();
+        error.textContent = wrongRole(who);
+        return;
+      }
+      await onLogin(who);
+    } catch (e) {
+      error.textContent = e instanceof TypeError ? networkError() : e.message;
+    }
+  });
+  document.getElementById("logout").addEventListener("click", async () => { await logout(); onLogout(); });
+}

@@ -4,7 +4,7 @@
 // node decides (POST /checkins) and the page shows a big green 通过 or red 拒绝 panel.
 // #result carries data-result (idle|accepted|refused|error), data-reason (the refusal's key or
 // the error's code) and data-seq (one more per shown result) for tests.
-import { api, login, logout, session, escapeHtml, ApiError } from "/api.js";
+import { api, session, escapeHtml, ApiError, isGateStaff, wireStaffLogin } from "/api.js";
 import { setupI18n, t, salesWords, stationWords } from "/i18n.js";
 
 const dict = {
@@ -207,14 +207,10 @@ function showGateLabel() {
   $("gate-label").textContent = gate ? t("gate_n", gate) : "";
 }
 
-// Gate operators and station managers of a station; the tab's session may be a clerk's.
-function allowed(who) {
-  return who && (who.role === "gate_operator" || who.role === "station_manager") && who.station;
-}
 
 function showApp() {
   const who = session();
-  if (!allowed(who)) { showLogin(who ? t("wrong_role", who.role_name || who.role) : ""); return; }
+  if (!isGateStaff(who)) { showLogin(who ? t("wrong_role", who.role_name || who.role) : ""); return; }
   $("who").textContent = `${who.display_name} (${who.username}) · ${who.station || ""}`;
   $("logout").hidden = false;
   if (!localStorage.getItem(GATE_KEY)) { showGateForm(); return; }
@@ -227,23 +223,13 @@ function showApp() {
   scan.focus();
 }
 
-$("login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const f = event.target;
-  $("login-error").textContent = "";
-  try {
-    const who = await login(f.username.value.trim(), f.password.value);
-    if (!allowed(who)) {
-      await logout();
-      $("login-error").textContent = t("wrong_role", who.role_name || who.role);
-      return;
-    }
-    showApp();
-  } catch (e) {
-    $("login-error").textContent = e instanceof TypeError ? t("station_network_error") : e.message;
-  }
+wireStaffLogin({
+  allowed: isGateStaff,
+  wrongRole: (who) => t("wrong_role", who.role_name || who.role),
+  networkError: () => t("station_network_error"),
+  onLogin: showApp,
+  onLogout: showLogin,
 });
-$("logout").addEventListener("click", async () => { await logout(); showLogin(); });
 
 $("gate-form").addEventListener("submit", (event) => {
   event.preventDefault();

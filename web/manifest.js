@@ -5,7 +5,7 @@
 // afterwards the manifest shows frozen. Markers for tests: #runs[data-loaded] (number of runs),
 // #manifest[data-loaded] (the run shown) and [data-frozen], #ops-error[data-code],
 // #crew-status / #safety-status / #depart-status [data-done].
-import { api, login, logout, session, escapeHtml, ApiError, dateInShanghai } from "/api.js";
+import { api, session, escapeHtml, ApiError, dateInShanghai, isGateStaff, wireStaffLogin } from "/api.js";
 import { setupI18n, t, applyTranslations, salesWords, stationWords } from "/i18n.js";
 
 const dict = {
@@ -235,14 +235,10 @@ function showLogin(message = "") {
   $("login-form").username.focus();
 }
 
-// Gate operators and station managers of a station; the tab's session may be a clerk's.
-function allowed(who) {
-  return who && (who.role === "gate_operator" || who.role === "station_manager") && who.station;
-}
 
 function showApp() {
   const who = session();
-  if (!allowed(who)) { showLogin(who ? t("wrong_role", who.role_name || who.role) : ""); return; }
+  if (!isGateStaff(who)) { showLogin(who ? t("wrong_role", who.role_name || who.role) : ""); return; }
   $("login-panel").hidden = true;
   $("logout").hidden = false;
   $("who").textContent = `${who.display_name} (${who.username}) · ${who.station || ""}`;
@@ -252,23 +248,13 @@ function showApp() {
 
 // ---- Wiring -----------------------------------------------------------------------------------
 
-$("login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const f = event.target;
-  $("login-error").textContent = "";
-  try {
-    const who = await login(f.username.value.trim(), f.password.value);
-    if (!allowed(who)) {
-      await logout();
-      $("login-error").textContent = t("wrong_role", who.role_name || who.role);
-      return;
-    }
-    showApp();
-  } catch (e) {
-    $("login-error").textContent = e instanceof TypeError ? t("station_network_error") : e.message;
-  }
+wireStaffLogin({
+  allowed: isGateStaff,
+  wrongRole: (who) => t("wrong_role", who.role_name || who.role),
+  networkError: () => t("station_network_error"),
+  onLogin: showApp,
+  onLogout: showLogin,
 });
-$("logout").addEventListener("click", async () => { await logout(); showLogin(); });
 
 $("date-form").addEventListener("submit", (event) => { event.preventDefault(); loadRuns(); });
 $("date").addEventListener("change", loadRuns);

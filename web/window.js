@@ -3,7 +3,7 @@
 // F4 adds a passenger, Enter confirms each step, Esc goes back one, ↑↓ move through the runs.
 // #app's data-state says which step shows: search → sale → held → issued (tests wait on it).
 import {
-  api, login, logout, session, escapeHtml, yuan, todayInShanghai, newIdempotencyKey,
+  api, session, wireStaffLogin, escapeHtml, yuan, todayInShanghai, newIdempotencyKey,
   passengerField, suggestStations, findStation,
 } from "/api.js";
 import { setupI18n, t, applyTranslations, salesWords, onlineIdTypes, fareTypes } from "/i18n.js";
@@ -391,18 +391,7 @@ async function showApp() {
 
 // ---- Wiring -----------------------------------------------------------------------------------
 
-$("login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const f = event.target;
-  $("login-error").textContent = "";
-  try {
-    await login(f.username.value.trim(), f.password.value);
-    await showApp();
-  } catch (e) {
-    $("login-error").textContent = e instanceof TypeError ? t("network_error") : e.message;
-  }
-});
-$("logout").addEventListener("click", async () => { await logout(); showLogin(); });
+wireStaffLogin({ networkError: () => t("network_error"), onLogin: showApp, onLogout: showLogin });
 
 suggestStations(searchForm.from);
 suggestStations(searchForm.to);

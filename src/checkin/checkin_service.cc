@@ -18,13 +18,6 @@ namespace {
 
 using store::Value;
 
-eticket::FareType VoucherFareType(std::string_view key) {
-  if (key == "child") return eticket::FareType::kChild;
-  if (key == "free_child") return eticket::FareType::kFreeChild;
-  if (key == "discount") return eticket::FareType::kDiscount;
-  return eticket::FareType::kAdult;
-}
-
 // The columns every ticket query selects, in this order (see ReadTicketRow).
 constexpr std::string_view kTicketColumns =
     "t.ticket_id, t.ticket_number, t.run_id, t.from_index, t.from_station, t.seat, "
@@ -42,7 +35,8 @@ Result<StoredTicket> ReadTicketRow(const store::Row& row) {
   auto run = core::RunId::Parse(row.Text(2));
   auto station = core::StationCode::Parse(row.Text(4));
   auto hash = eticket::ParseIdHashHex(row.Text(8));
-  if (!number || !run || !station || !hash) {
+  auto fare_type = eticket::ParseFareType(row.Text(6));  // sales' keys are the voucher's names
+  if (!number || !run || !station || !hash || !fare_type) {
     return Internal("ticket " + row.Text(1) + " is corrupt in the store");
   }
   return StoredTicket{
@@ -52,7 +46,7 @@ Result<StoredTicket> ReadTicketRow(const store::Row& row) {
                                .boarding_stop = static_cast<int>(row.Int(3)),
                                .boarding_station = *station,
                                .seat = static_cast<int>(row.Int(5)),
-                               .fare_type = VoucherFareType(row.Text(6)),
+                               .fare_type = *fare_type,
                                .passenger_name_masked = core::MaskName(row.Text(7)),
                                .id_hash = *hash,
                                .departs_at = core::Instant::FromUnixMicros(row.Int(10)),
@@ -79,24 +73,40 @@ Result<std::vector<StoredTicket>> QueryTickets(store::Transaction& tx, std::stri
   return out;
 }
 
+// The columns every check-in query selects, in this order (see CheckinFromRow).
+constexpr std::string_view kCheckinColumns = "ticket_number, run_id, gate, operator, method, at";
+
+// The check-in in columns first..first+5 of `r` (kCheckinColumns' order).
+Result<CheckinRecord> CheckinFromRow(const store::Row& r, std::size_t first = 0) {
+  auto number = core::TicketNumber::Parse(r.Text(first));
+  auto run = core::RunId::Parse(r.Text(first + 1));
+  auto method = ParseCheckinMethod(r.Text(first + 4));
+  if (!method || !run || !number) {
+    return Internal("check-in of " + r.Text(first) + " is corrupt in the store");
+  }
+  return CheckinRecord{.ticket_number = *number,
+                       .run_id = *run,
+                       .gate_id = r.Text(first + 2),
+                       .operator_id = r.Text(first + 3),
+                       .method = *method,
+                       .at = core::Instant::FromUnixMicros(r.Int(first + 5))};
+}
+
 Result<std::optional<CheckinRecord>> LoadCheckin(store::Transaction& tx,
                                                  const std::string& ticket_number) {
-  auto rows = tx.Query(
-      "SELECT run_id, gate, operator, method, at FROM checkins WHERE ticket_number = $1",
-      {Value{ticket_number}});
+  auto rows = tx.Query(fmt::format("SELECT {} FROM checkins WHERE ticket_number = $1",
+                                   kCheckinColumns),
+                       {Value{ticket_number}});
   if (!rows) return Propagate(rows);
   if (rows->empty()) return std::optional<CheckinRecord>();
-  const auto& r = rows->front();
-  auto method = ParseCheckinMethod(r.Text(3));
-  auto run = core::RunId::Parse(r.Text(0));
-  auto number = core::TicketNumber::Parse(ticket_number);
-  if (!method || !run || !number) return Internal("check-in of " + ticket_number + " is corrupt");
-  return std::optional<CheckinRecord>(CheckinRecord{.ticket_number = *number,
-                                                    .run_id = *run,
-                                                    .gate_id = r.Text(1),
-                                                    .operator_id = r.Text(2),
-                                                    .method = *method,
-                                                    .at = core::Instant::FromUnixMicros(r.Int(4))});
+  auto record = CheckinFromRow(rows->front());
+  if (!record) return Propagate(record);
+  return std::optional<CheckinRecord>(std::move(*record));
+}
+
+// How a revoked ticket stands on a manifest.
+TicketStatus StatusOf(RevocationReason reason) {
+  return reason == RevocationReason::kRefunded ? TicketStatus::kRefunded : TicketStatus::kChanged;
 }
 
 Result<std::optional<RevocationReason>> LoadRevocation(store::Transaction& tx,
@@ -145,8 +155,7 @@ Result<void> AddFamilies(store::Transaction& tx, const std::vector<StoredTicket>
     auto revoked = LoadRevocation(tx, t.ticket.ticket_number.str());
     if (!revoked) return Propagate(revoked);
     if (*revoked) {
-      t.ticket.status = **revoked == RevocationReason::kRefunded ? TicketStatus::kRefunded
-                                                                  : TicketStatus::kChanged;
+      t.ticket.status = StatusOf(**revoked);
     }
     auto checkin = LoadCheckin(tx, t.ticket.ticket_number.str());
     if (!checkin) return Propagate(checkin);
@@ -520,7 +529,7 @@ Result<RunManifest> CheckinService::Manifest(const std::string& run_id,
                         .departed_at = ops->departed_at};
         auto rows = tx.Query(
             "SELECT t.ticket_number, t.seat, t.fare_type, t.passenger_name, a.ticket_number, "
-            "c.run_id, c.gate, c.operator, c.method, c.at FROM tickets t "
+            "c.ticket_number, c.run_id, c.gate, c.operator, c.method, c.at FROM tickets t "
             "LEFT JOIN tickets a ON a.ticket_id = t.attached_to "
             "LEFT JOIN checkins c ON c.ticket_number = t.ticket_number "
             "WHERE t.run_id = $1 AND t.from_station = $2 AND t.status = 'issued' "
@@ -538,16 +547,9 @@ Result<RunManifest> CheckinService::Manifest(const std::string& run_id,
                           .passenger_name = core::MaskName(r.Text(3)),
                           .attached_to = r.OptionalText(4).value_or("")};
           if (!r.IsNull(5)) {
-            auto method = ParseCheckinMethod(r.Text(8));
-            auto run_id_parsed = core::RunId::Parse(r.Text(5));
-            auto number = core::TicketNumber::Parse(e.ticket_number);
-            if (!method || !run_id_parsed || !number) return Internal("corrupt check-in");
-            e.checkin = CheckinRecord{.ticket_number = *number,
-                                      .run_id = *run_id_parsed,
-                                      .gate_id = r.Text(6),
-                                      .operator_id = r.Text(7),
-                                      .method = *method,
-                                      .at = core::Instant::FromUnixMicros(r.Int(9))};
+            auto checkin = CheckinFromRow(r, 5);
+            if (!checkin) return Propagate(checkin);
+            e.checkin = std::move(*checkin);
           }
           if (e.checkin) {
             out.checked_in.push_back(std::move(e));
@@ -817,7 +819,7 @@ Result<CheckinService::GateSnapshot> CheckinService::GateSnapshotFor(
   const std::int64_t to = (now + hours).unix_micros();
   return store_.Transact<GateSnapshot>(
       [&](store::Transaction& tx) -> Result<GateSnapshot> {
-        GateSnapshot snapshot;
+        GateSnapshot snapshot{.generated_at = now, .tickets = {}, .checkins = {}, .revocations = {}};
         auto found = QueryTickets(tx, "t.from_station = $1 AND r.departs_at BETWEEN $2 AND $3",
                                   {Value{station.str()}, Value{from}, Value{to}});
         if (!found) return Propagate(found);
@@ -838,8 +840,9 @@ Result<CheckinService::GateSnapshot> CheckinService::GateSnapshotFor(
         if (!revoked) return Propagate(revoked);
         std::map<std::string, TicketStatus> status;
         for (const auto& row : *revoked) {
-          status[row.Text(0)] =
-              row.Text(1) == "refunded" ? TicketStatus::kRefunded : TicketStatus::kChanged;
+          auto reason = ParseRevocationReason(row.Text(1));
+          if (!reason) return Propagate(reason);
+          status[row.Text(0)] = StatusOf(*reason);
         }
         for (auto& t : *found) {
           if (auto it = status.find(t.ticket.ticket_number.str()); it != status.end()) {
@@ -848,14 +851,15 @@ Result<CheckinService::GateSnapshot> CheckinService::GateSnapshotFor(
           snapshot.tickets.push_back(std::move(t.ticket));
         }
         auto checked = tx.Query(
-            "SELECT c.ticket_number FROM checkins c JOIN runs r ON r.run_id = c.run_id WHERE "
-            "c.station = $1 AND r.departs_at BETWEEN $2 AND $3 ORDER BY c.at",
+            fmt::format("SELECT {} FROM checkins WHERE station = $1 AND run_id IN (SELECT "
+                        "run_id FROM runs WHERE departs_at BETWEEN $2 AND $3) ORDER BY at",
+                        kCheckinColumns),
             {Value{station.str()}, Value{from}, Value{to}});
         if (!checked) return Propagate(checked);
         for (const auto& row : *checked) {
-          auto record = LoadCheckin(tx, row.Text(0));
+          auto record = CheckinFromRow(row);
           if (!record) return Propagate(record);
-          if (*record) snapshot.checkins.push_back(**record);
+          snapshot.checkins.push_back(std::move(*record));
         }
         auto revocations = tx.Query(
             "SELECT sequence, ticket_number, reason FROM revocations WHERE sequence > $1 "

@@ -185,6 +185,7 @@ class CheckinService final {
   // marked, free children linked to their adults; the check-ins made on those runs here; and
   // the revocations after `revocations_since`.
   struct GateSnapshot {
+    core::Instant generated_at;  // by the node's clock
     std::vector<ManifestTicket> tickets;
     std::vector<CheckinRecord> checkins;
     std::vector<Revocation> revocations;

@@ -132,13 +132,18 @@ class Gate {
 
   // Checks one scanned line and prints the decision.
   void Check(std::string line) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    while (!line.empty() && line.front() == ' ') line.erase(0, 1);
+    while (!line.empty() && line.back() == '\r') line.pop_back();
+    // Spaces are Base45 characters, so a voucher is taken as typed; an ID number is trimmed.
+    const bool voucher = line.rfind("KY1:", 0) == 0 || line.size() > 40;
+    if (!voucher) {
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      while (!line.empty() && line.front() == ' ') line.erase(0, 1);
+    }
     if (line.empty()) return;
     checkin::GateContext ctx{.gate_id = flags_.gate, .operator_id = flags_.user,
                              .now = clock_.Now()};
     std::optional<checkin::GateDecision> decision;
-    if (line.rfind("KY1:", 0) == 0 || line.size() > 40) {
+    if (voucher) {
       decision = verifier_->CheckVoucher(line, ctx);
     } else {
       auto document = core::IdDocument::Parse(core::IdType::kResidentId, line, ctx.now.ShanghaiDate());
@@ -192,8 +197,6 @@ class Gate {
                       eticket::FareTypeName(a.fare_type), a.ticket_number.str(), a.run_id.str()),
           "accepted");
   }
-
-  int syncs() const { return syncs_; }
 
  private:
   // Installs a feed: trust list, manifest, revocations, other gates' check-ins, ID hash key.

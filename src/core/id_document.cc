@@ -233,4 +233,10 @@ Result<IdDocument> IdDocument::Parse(IdType type, std::string_view raw, LocalDat
 
 std::string IdDocument::Masked() const { return MaskIdNumber(number_); }
 
+std::string SyntheticResidentId(std::int64_t serial) {
+  LocalDate birth = LocalDate::FromDays((serial / 900) % 20000);
+  std::string body = "370102" + birth.Compact() + std::to_string(100 + serial % 900);
+  return body + *Mod11_2CheckChar(body);
+}
+
 }  // namespace keyun::core

@@ -101,4 +101,9 @@ class IdDocument {
   std::optional<LocalDate> birth_date_;
 };
 
+// A valid resident ID number for a synthetic passenger (load generators, benchmarks, tests):
+// area 370102 (济南市历下区), born 1970-01-01 plus (serial / 900) % 20000 days, sequence
+// 100 + serial % 900, and its check character. Distinct for serials below 18,000,000.
+[[nodiscard]] std::string SyntheticResidentId(std::int64_t serial);
+
 }  // namespace keyun::core

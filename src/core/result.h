@@ -15,6 +15,7 @@
 // Internal detail for operators goes to the log, never into an Error shown to a client.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tl/expected.hpp>
@@ -37,6 +38,9 @@ enum class ErrorCode {
 
 // Stable lower_snake name of a code, as sent to clients ("invalid_argument").
 [[nodiscard]] std::string_view ErrorCodeName(ErrorCode code);
+// The code named `name` (ErrorCodeName's inverse), e.g. from a node's JSON error; nullopt for
+// a name this build does not know.
+[[nodiscard]] std::optional<ErrorCode> ErrorCodeFromName(std::string_view name);
 
 struct Error {
   ErrorCode code = ErrorCode::kInternal;

@@ -284,11 +284,7 @@ void AddCheckinApi(Router& router, checkin::CheckinService& checkins, Sessions& 
     auto list = checkins.Revocations(*since);
     if (!list) return ErrorResponse(list.error());
     json items = json::array();
-    for (const auto& r : *list) {
-      items.push_back({{"sequence", r.sequence},
-                       {"ticket_number", r.ticket_number.str()},
-                       {"reason", std::string(checkin::RevocationReasonName(r.reason))}});
-    }
+    for (const auto& r : *list) items.push_back(ToJson(r));
     std::int64_t last = list->empty() ? *since : list->back().sequence;
     return Json({{"items", items}, {"sequence", last}});
   });
@@ -331,7 +327,7 @@ void AddGateFeedApi(Router& router, checkin::CheckinService& checkins, Sessions&
                    checkins.GateSnapshotFor(staff->station, std::chrono::hours(*hours), *since);
                if (!snapshot) return ErrorResponse(snapshot.error());
                GateFeed feed{.station = staff->station.str(),
-                             .generated_at = core::SystemClock().Now().ToIso8601(),
+                             .generated_at = snapshot->generated_at.ToIso8601(),
                              .id_hash_key = id_hash_key,
                              .id_hash_key_known = true,
                              .keys = {},

@@ -25,17 +25,18 @@ Result<std::string> GateClient::Call(std::string_view method, const std::string&
   if (!reply) return Propagate(reply);
   if (reply->status / 100 == 2) return std::move(reply->body);
   json parsed = json::parse(reply->body, nullptr, false);
-  ErrorCode code = reply->status == 401   ? ErrorCode::kUnauthenticated
-                   : reply->status == 403 ? ErrorCode::kPermissionDenied
-                   : reply->status == 404 ? ErrorCode::kNotFound
-                   : reply->status == 400 ? ErrorCode::kInvalidArgument
-                   : reply->status / 100 == 4 ? ErrorCode::kFailedPrecondition
-                                              : ErrorCode::kUnavailable;
+  // The node's own error (DESIGN.md §10: {"error": {"code", "message", "field"}}); a reply
+  // without one (a proxy, a crash) counts as the node being unavailable.
   std::string message = "the node answered " + std::to_string(reply->status);
+  ErrorCode code = ErrorCode::kUnavailable;
+  std::string field;
   if (!parsed.is_discarded() && parsed.contains("error") && parsed["error"].is_object()) {
-    message += ": " + parsed["error"].value("message", "");
+    const json& error = parsed["error"];
+    if (auto named = ErrorCodeFromName(error.value("code", ""))) code = *named;
+    message += ": " + error.value("message", "");
+    if (error.contains("field") && error["field"].is_string()) field = error["field"];
   }
-  return tl::unexpected(Error{code, message, {}});
+  return tl::unexpected(Error{code, message, field});
 }
 
 Result<void> GateClient::Login(const std::string& username, const std::string& password) {

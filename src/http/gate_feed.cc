@@ -81,14 +81,8 @@ Result<checkin::ManifestTicket> TicketFromJson(const json& j, const std::string&
   if (!boarding) return Propagate(boarding);
   if (!fare_type) return Propagate(fare_type);
   if (!departs_at) return Propagate(departs_at);
-  checkin::TicketStatus ticket_status = checkin::TicketStatus::kActive;
-  if (*status == "refunded") {
-    ticket_status = checkin::TicketStatus::kRefunded;
-  } else if (*status == "changed") {
-    ticket_status = checkin::TicketStatus::kChanged;
-  } else if (*status != "active") {
-    return tl::unexpected(Bad(at + ".status", "must be active, refunded or changed"));
-  }
+  auto ticket_status = Parsed(checkin::ParseTicketStatus(*status), at + ".status");
+  if (!ticket_status) return Propagate(ticket_status);
   std::optional<eticket::IdHash> id_hash;
   if (auto hash = j.find("id_hash"); hash != j.end() && !hash->is_null()) {
     if (!hash->is_string()) return tl::unexpected(Bad(at + ".id_hash", "must be hex text"));
@@ -114,7 +108,7 @@ Result<checkin::ManifestTicket> TicketFromJson(const json& j, const std::string&
                                  .passenger_name_masked = *name,
                                  .id_hash = id_hash,
                                  .departs_at = *departs_at,
-                                 .status = ticket_status,
+                                 .status = *ticket_status,
                                  .free_children = std::move(children)};
 }
 
@@ -156,16 +150,18 @@ Result<checkin::CheckinRecord> CheckinRecordFromJson(const json& j, const std::s
                                 .at = *instant};
 }
 
+json ToJson(const checkin::Revocation& r) {
+  return {{"sequence", r.sequence},
+          {"ticket_number", r.ticket_number.str()},
+          {"reason", std::string(checkin::RevocationReasonName(r.reason))}};
+}
+
 json ToJson(const GateFeed& feed) {
   json keys = json::array(), tickets = json::array(), revocations = json::array(),
        checkins = json::array();
   for (const auto& [id, key] : feed.keys) keys.push_back({{"key_id", id}, {"public_key", key}});
   for (const auto& t : feed.tickets) tickets.push_back(ToJson(t));
-  for (const auto& r : feed.revocations) {
-    revocations.push_back({{"sequence", r.sequence},
-                           {"ticket_number", r.ticket_number.str()},
-                           {"reason", std::string(checkin::RevocationReasonName(r.reason))}});
-  }
+  for (const auto& r : feed.revocations) revocations.push_back(ToJson(r));
   for (const auto& c : feed.checkins) checkins.push_back(ToJson(c));
   json out = {{"station", feed.station},
               {"generated_at", feed.generated_at},
@@ -223,14 +219,9 @@ Result<GateFeed> GateFeedFromJson(const json& j) {
     if (!reason) return Propagate(reason);
     auto ticket = Parsed(core::TicketNumber::Parse(*number), at + ".ticket_number");
     if (!ticket) return Propagate(ticket);
-    if (*reason != "refunded" && *reason != "changed") {
-      return tl::unexpected(Bad(at + ".reason", "must be refunded or changed"));
-    }
-    feed.revocations.push_back({.sequence = *seq,
-                                .ticket_number = *ticket,
-                                .reason = *reason == "refunded"
-                                              ? checkin::RevocationReason::kRefunded
-                                              : checkin::RevocationReason::kChanged});
+    auto why = Parsed(checkin::ParseRevocationReason(*reason), at + ".reason");
+    if (!why) return Propagate(why);
+    feed.revocations.push_back({.sequence = *seq, .ticket_number = *ticket, .reason = *why});
   }
   for (std::size_t i = 0; i < j.at("checkins").size(); ++i) {
     auto c = CheckinRecordFromJson(j.at("checkins")[i], "feed.checkins[" + std::to_string(i) + "]");

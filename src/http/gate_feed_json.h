@@ -1,5 +1,5 @@
-// JSON of the gate feed (gate_feed.h), shared by the node's handlers and GateClient. Private
-// to http/.
+// JSON of check-in records, revocations and the gate feed (gate_feed.h), shared by the node's
+// handlers (checkin_api) and GateClient. Private to http/.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,6 +12,7 @@ namespace keyun::http {
 [[nodiscard]] nlohmann::json ToJson(const checkin::CheckinRecord& record);
 [[nodiscard]] Result<checkin::CheckinRecord> CheckinRecordFromJson(const nlohmann::json& j,
                                                                    const std::string& at);
+[[nodiscard]] nlohmann::json ToJson(const checkin::Revocation& revocation);
 [[nodiscard]] nlohmann::json ToJson(const GateFeed& feed);
 [[nodiscard]] Result<GateFeed> GateFeedFromJson(const nlohmann::json& j);
 [[nodiscard]] nlohmann::json ToJson(const JournalPushResult& result);

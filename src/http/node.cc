@@ -93,6 +93,9 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
                  keys->id_hash_key);
   AddStaticPages(*node->router_);
   node->server_ = std::make_unique<Server>(options.server, *node->router_);
+  // A node listening on every address is reached on the loopback one.
+  const std::string& host = options.server.host;
+  node->notify_host_ = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host;
   return node;
 }
 
@@ -102,7 +105,7 @@ Result<std::uint16_t> Node::Start() {
   Result<std::uint16_t> port = server_->Start();
   if (port) {
     // One connection, used only by the sandbox's notifier thread.
-    auto client = std::make_shared<HttpClient>("127.0.0.1", *port);
+    auto client = std::make_shared<HttpClient>(notify_host_, *port);
     sandbox_->SetDelivery([client](const std::string& body) -> Result<void> {
       auto reply = client->Send("POST", "/api/v1/payments/sandbox/notify", body, {},
                                 "application/x-www-form-urlencoded");

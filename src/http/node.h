@@ -97,6 +97,7 @@ class Node {
   std::unique_ptr<Router> router_;
   std::unique_ptr<Server> server_;
   std::chrono::milliseconds expiry_interval_{0};
+  std::string notify_host_;  // where the sandbox reaches this node: its listening address
   std::jthread expiry_;  // releases lapsed holds while serving
 };
 

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/id_document.h"
 #include "core/ids.h"
 #include "core/time.h"
 #include "http/http_client.h"
@@ -21,12 +22,6 @@ struct Trip {
   std::string run_id;
   std::vector<std::string> stops;  // station codes in order
 };
-
-std::string ResidentId(std::int64_t serial) {
-  core::LocalDate birth = core::LocalDate::FromDays(-3650 + static_cast<int>((serial / 900) % 20000));  // born 1960–2014
-  std::string body = "370102" + birth.Compact() + std::to_string(100 + serial % 900);
-  return body + *core::Mod11_2CheckChar(body);
-}
 
 }  // namespace
 
@@ -99,7 +94,7 @@ Result<SalesLoadReport> RunSalesLoad(
                      {"passengers",
                       {{{"name", "压测乘客"},
                         {"id_type", "resident_id"},
-                        {"id_number", ResidentId(id)},
+                        {"id_number", core::SyntheticResidentId(id)},
                         {"fare_type", "adult"}}}}};
         auto t0 = std::chrono::steady_clock::now();
         auto res = connection.Send("POST", "/api/v1/orders", body.dump(),

@@ -2,22 +2,14 @@
 // provider's signed notification exactly once.
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <random>
 
 #include "sales/sales_service.h"
+#include "sales/internal/record_id.h"
 
 namespace keyun::sales {
 namespace {
 
 using store::Value;
-
-std::string NewPaymentId(const core::Instant& now) {
-  static std::atomic<std::uint32_t> counter{0};
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  return fmt::format("P{}{:04x}{:06x}", now.ShanghaiDate().Compact(), ++counter & 0xffff,
-                     rng() & 0xffffff);
-}
 
 SalesService::Payment PaymentFrom(const store::Row& row) {
   return {.payment_id = row.Text(0),
@@ -28,7 +20,8 @@ SalesService::Payment PaymentFrom(const store::Row& row) {
 
 constexpr const char* kPaymentColumns = "payment_id, provider, status, amount_fen";
 
-// "济南—泰安 汽车票 ×2"-like text for the wallet, without personal data.
+// What the passenger's wallet shows for the payment: the run and the number of tickets, no
+// personal data.
 std::string Subject(const Order& order) {
   return "keyun " + order.run_id + " x" + std::to_string(order.tickets.size());
 }
@@ -74,7 +67,7 @@ Result<SalesService::PaymentStart> SalesService::StartPayment(const std::string&
                             {Value{order_id}});
     if (!pending) return Propagate(pending);
     if (!pending->empty()) return PaymentStart{*order, PaymentFrom(pending->at(0))};
-    Payment payment{.payment_id = NewPaymentId(now),
+    Payment payment{.payment_id = internal::NewRecordId('P', now),
                     .provider = std::string(provider_name),
                     .status = "pending",
                     .amount = order->amount};

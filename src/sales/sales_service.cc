@@ -3,13 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
-#include <random>
 #include <set>
 
 #include "core/hex.h"
 #include "core/id_document.h"
 #include "core/seat_inventory.h"
+#include "sales/internal/record_id.h"
 
 namespace keyun::sales {
 namespace {
@@ -224,13 +223,6 @@ std::string RequestFingerprint(const OrderRequest& r) {
   return out;
 }
 
-std::string NewOrderId(const core::Instant& now) {
-  static std::atomic<std::uint32_t> counter{0};
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  return fmt::format("O{}{:04x}{:06x}", now.ShanghaiDate().Compact(), ++counter & 0xffff,
-                     rng() & 0xffffff);
-}
-
 }  // namespace
 
 Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
@@ -418,7 +410,7 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
   }
 
   // The order and its tickets, durable before we answer.
-  Order order{.order_id = NewOrderId(now),
+  Order order{.order_id = internal::NewRecordId('O', now),
               .run_id = request.run_id,
               .channel = std::string(ChannelKey(request.channel)),
               .status = OrderStatus::kHeld,

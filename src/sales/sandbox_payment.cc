@@ -100,8 +100,7 @@ Result<void> SandboxPaymentProvider::Approve(const std::string& payment_id) {
     auto it = payments_.find(payment_id);
     if (it == payments_.end()) return NotFound("the sandbox has no payment " + payment_id);
     Payment& payment = it->second;
-    if (payment.state == "pending" && payment.request.expires_at <= now) payment.state = "closed";
-    if (payment.state == "closed") {
+    if (payment.StateAt(now) == "closed") {
       return FailedPrecondition("payment " + payment_id + " closed at " +
                                 payment.request.expires_at.ToIso8601() +
                                 " when the order's hold ended; start a new order");
@@ -123,10 +122,7 @@ Result<std::string> SandboxPaymentProvider::Status(const std::string& payment_id
   std::lock_guard lock(mu_);
   auto it = payments_.find(payment_id);
   if (it == payments_.end()) return NotFound("the sandbox has no payment " + payment_id);
-  if (it->second.state == "pending" && it->second.request.expires_at <= clock_.Now()) {
-    return std::string("closed");
-  }
-  return it->second.state;
+  return std::string(it->second.StateAt(clock_.Now()));
 }
 
 std::string SandboxPaymentProvider::SignedBody(std::map<std::string, std::string> fields) const {

@@ -80,8 +80,13 @@ class SandboxPaymentProvider final : public PaymentProvider {
 
  private:
   struct Payment {
+    // The state as the wallet shows it at `now`: a pending payment is closed once its order's
+    // hold has ended (derived, never stored).
+    std::string_view StateAt(core::Instant now) const {
+      return state == "pending" && request.expires_at <= now ? "closed" : std::string_view(state);
+    }
     PaymentRequest request;
-    std::string state = "pending";
+    std::string state = "pending";  // "pending", "approved", "notified"
     std::string trade_no;
     std::string notify_id;
     core::Instant paid_at;

@@ -36,3 +36,18 @@ TEST(ResultTest, CodeNamesAndContext) {
 
 }  // namespace
 }  // namespace keyun
+
+namespace keyun {
+namespace {
+
+TEST(ErrorCodeTest, NamesRoundTripAndUnknownNamesAreNone) {
+  for (int i = 0; i <= static_cast<int>(ErrorCode::kInternal); ++i) {
+    auto code = static_cast<ErrorCode>(i);
+    EXPECT_EQ(ErrorCodeFromName(ErrorCodeName(code)), code);
+  }
+  EXPECT_FALSE(ErrorCodeFromName("teapot"));
+  EXPECT_FALSE(ErrorCodeFromName(""));
+}
+
+}  // namespace
+}  // namespace keyun

@@ -11,6 +11,7 @@
 
 #include "core/ids.h"
 #include "eticket/voucher_codec.h"
+#include "demo_node_test.h"
 #include "http/node.h"
 #include "support/test_data.h"
 
@@ -21,40 +22,9 @@ using nlohmann::json;
 
 using testing::TestEngine;
 
-class ApiTest : public ::testing::TestWithParam<TestEngine> {
+class ApiTest : public DemoNodeTest {
  protected:
-  void SetUp() override {
-    auto db = testing::FreshDatabase(GetParam());
-    ASSERT_TRUE(db) << db.error().message;
-    NodeOptions options;
-    options.db = *db;
-    options.server = {.port = 0};
-    options.demo = true;
-    options.demo_options.days = 2;
-    options.presale_days = 2;
-    options.password_cost = core::PasswordCost::kFastForTests;
-    auto node = Node::Open(options);
-    ASSERT_TRUE(node) << node.error().ToString();
-    node_ = std::move(*node);
-    auto port = node_->Start();
-    ASSERT_TRUE(port) << port.error().ToString();
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", *port);
-  }
-
-  std::string Login(const std::string& username) {
-    auto res = client_->Post("/api/v1/session",
-                             json{{"username", username}, {"password", "keyun-demo"}}.dump(),
-                             "application/json");
-    EXPECT_TRUE(res);
-    EXPECT_EQ(res->status, 201) << res->body;
-    return json::parse(res->body)["token"];
-  }
-
-  httplib::Headers Bearer(const std::string& token) {
-    return {{"Authorization", "Bearer " + token}};
-  }
-
-  static json Body(const httplib::Result& res) { return json::parse(res->body); }
+  void SetUp() override { StartNode(); }
 
   // Pays a held order the way a phone does: start a sandbox payment, approve it in the
   // wallet, then wait for the provider's notification to issue the order. Returns the order.
@@ -81,9 +51,6 @@ class ApiTest : public ::testing::TestWithParam<TestEngine> {
     }
     return order;
   }
-
-  std::unique_ptr<Node> node_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 TEST_P(ApiTest, HealthzReportsEngineAndSchema) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/signing_key.h"
+#include "demo_node_test.h"
 #include "http/node.h"
 #include "support/test_data.h"
 
@@ -19,42 +20,13 @@ namespace {
 using nlohmann::json;
 using testing::TestEngine;
 
-class CheckinApiTest : public ::testing::TestWithParam<TestEngine> {
+class CheckinApiTest : public DemoNodeTest {
  protected:
   void SetUp() override {
     clock_.Set(core::Instant::FromShanghai(*core::LocalDate::Parse("2026-11-23"),
                                            *core::TimeOfDay::Parse("05:00")));
-    auto db = testing::FreshDatabase(GetParam());
-    ASSERT_TRUE(db) << db.error().message;
-    NodeOptions options;
-    options.db = *db;
-    options.server = {.port = 0};
-    options.demo = true;
-    options.demo_options.days = 2;
-    options.presale_days = 2;
-    options.password_cost = core::PasswordCost::kFastForTests;
-    options.expiry_interval = std::chrono::milliseconds(0);
-    options.clock = &clock_;
-    auto node = Node::Open(options);
-    ASSERT_TRUE(node) << node.error().ToString();
-    node_ = std::move(*node);
-    auto port = node_->Start();
-    ASSERT_TRUE(port) << port.error().ToString();
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", *port);
+    StartNode(/*fake_clock=*/true);
   }
-
-  std::string Login(const std::string& username) {
-    auto res = client_->Post("/api/v1/session",
-                             json{{"username", username}, {"password", "keyun-demo"}}.dump(),
-                             "application/json");
-    EXPECT_TRUE(res);
-    EXPECT_EQ(res->status, 201) << res->body;
-    return json::parse(res->body)["token"];
-  }
-  static httplib::Headers Bearer(const std::string& token) {
-    return {{"Authorization", "Bearer " + token}};
-  }
-  static json Body(const httplib::Result& res) { return json::parse(res->body); }
 
   // A run of tomorrow leaving the gate's station, a ticket on it sold and paid in cash.
   void SellTicket(const std::string& station) {
@@ -84,9 +56,6 @@ class CheckinApiTest : public ::testing::TestWithParam<TestEngine> {
     FAIL() << "no run of tomorrow leaves " << station;
   }
 
-  core::FakeClock clock_;
-  std::unique_ptr<Node> node_;
-  std::unique_ptr<httplib::Client> client_;
   std::optional<network::RunSummary> run_;
   std::string ticket_;
 };

@@ -13,6 +13,7 @@
 #include "checkin/gate_journal.h"
 #include "checkin/gate_verifier.h"
 #include "http/gate_client.h"
+#include "demo_node_test.h"
 #include "http/node.h"
 #include "support/test_data.h"
 
@@ -22,28 +23,13 @@ namespace {
 using nlohmann::json;
 using testing::TestEngine;
 
-class GateSyncTest : public ::testing::TestWithParam<TestEngine> {
+class GateSyncTest : public DemoNodeTest {
  protected:
   void SetUp() override {
     clock_.Set(core::Instant::FromShanghai(*core::LocalDate::Parse("2026-11-23"),
                                            *core::TimeOfDay::Parse("05:00")));
-    auto db = testing::FreshDatabase(GetParam());
-    ASSERT_TRUE(db) << db.error().message;
-    NodeOptions options;
-    options.db = *db;
-    options.server = {.port = 0};
-    options.demo = true;
-    options.demo_options.days = 2;
-    options.presale_days = 2;
-    options.password_cost = core::PasswordCost::kFastForTests;
-    options.expiry_interval = std::chrono::milliseconds(0);
-    options.clock = &clock_;
-    auto node = Node::Open(options);
-    ASSERT_TRUE(node) << node.error().ToString();
-    node_ = std::move(*node);
-    auto port = node_->Start();
-    ASSERT_TRUE(port) << port.error().ToString();
-    port_ = *port;
+    StartNode(/*fake_clock=*/true);
+    if (HasFatalFailure()) return;
     char tmpl[] = "/tmp/keyun-gate-sync-XXXXXX";
     dir_ = mkdtemp(tmpl);
   }
@@ -102,9 +88,6 @@ class GateSyncTest : public ::testing::TestWithParam<TestEngine> {
     return std::move(*gate);
   }
 
-  core::FakeClock clock_;
-  std::unique_ptr<Node> node_;
-  std::uint16_t port_ = 0;
   std::string dir_;
   std::optional<network::RunSummary> run_;
   std::vector<std::string> tickets_, vouchers_;

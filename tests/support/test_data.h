@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/id_document.h"
 #include "core/ids.h"
 #include "core/result.h"
 #include "core/time.h"
@@ -30,9 +31,7 @@ inline std::string TestEngineName(TestEngine engine) {
 // A valid 18-character resident ID, different for every serial ≥ 0: 历下区 (370102), birth
 // dates from 1970-01-01 on, sequence 100–999, check character computed (MOD 11-2).
 [[nodiscard]] inline std::string TestResidentId(std::int64_t serial) {
-  core::LocalDate birth = core::LocalDate::FromDays(serial / 900);
-  std::string body = "370102" + birth.Compact() + std::to_string(100 + serial % 900);
-  return body + *core::Mod11_2CheckChar(body);
+  return core::SyntheticResidentId(serial);
 }
 
 }  // namespace keyun::testing

@@ -1,0 +1,67 @@
+// The fixture of the HTTP tests: a real Node with the demo province (2 days of runs) on SQLite
+// or a real PostgreSQL server, serving on a free port, and an HTTP client for it.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "http/node.h"
+#include "support/test_data.h"
+
+namespace keyun::http {
+
+class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
+ protected:
+  // Opens and starts the node. With `fake_clock` it runs on clock_ (set it first) and nothing
+  // runs by itself: the test moves time and expires holds; otherwise on the system clock.
+  void StartNode(bool fake_clock = false) {
+    auto db = testing::FreshDatabase(GetParam());
+    ASSERT_TRUE(db) << db.error().message;
+    NodeOptions options;
+    options.db = *db;
+    options.server = {.port = 0};
+    options.demo = true;
+    options.demo_options.days = 2;
+    options.presale_days = 2;
+    options.password_cost = core::PasswordCost::kFastForTests;
+    if (fake_clock) {
+      options.clock = &clock_;
+      options.expiry_interval = std::chrono::milliseconds(0);
+    }
+    auto node = Node::Open(options);
+    ASSERT_TRUE(node) << node.error().ToString();
+    node_ = std::move(*node);
+    auto port = node_->Start();
+    ASSERT_TRUE(port) << port.error().ToString();
+    port_ = *port;
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  }
+
+  // A staff session token of a demo login (password keyun-demo).
+  std::string Login(const std::string& username) {
+    auto res = client_->Post(
+        "/api/v1/session",
+        nlohmann::json{{"username", username}, {"password", "keyun-demo"}}.dump(),
+        "application/json");
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 201) << res->body;
+    return nlohmann::json::parse(res->body)["token"];
+  }
+  static httplib::Headers Bearer(const std::string& token) {
+    return {{"Authorization", "Bearer " + token}};
+  }
+  static nlohmann::json Body(const httplib::Result& res) {
+    return nlohmann::json::parse(res->body);
+  }
+
+  core::FakeClock clock_;  // before node_, which uses it until it is destroyed
+  std::unique_ptr<Node> node_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+}  // namespace keyun::http
