@@ -223,7 +223,7 @@ CheckinService::CheckinService(store::Store& store, const eticket::IssuerKeyStor
                                CheckinPolicy policy)
     : store_(store), keys_(keys), hasher_(hasher), clock_(clock), policy_(policy) {}
 
-Result<std::string> CheckinService::VerifyFace(const CheckinRequest& request) {
+Result<CheckinService::FaceOutcome> CheckinService::VerifyFace(const CheckinRequest& request) {
   if (!request.face) return InvalidArgument("a face check-in needs the terminal's message", "face");
   const FaceVerification& face = *request.face;
   if (face.device_id.empty()) return InvalidArgument("face.device_id is required", "face.device_id");
@@ -278,26 +278,25 @@ Result<std::string> CheckinService::VerifyFace(const CheckinRequest& request) {
                              ") was used before: a replay is refused; verify again",
                          "face.nonce");
   }
-  if (!face.liveness) {
-    return FailedPrecondition("人脸核验未通过（活体检测失败），请走人工通道 / face not verified: the "
-                              "liveness check failed; go to the manual lane",
-                              "face.liveness");
-  }
-  if (face.score < policy_.face_threshold) {
-    return FailedPrecondition(fmt::format("人脸核验未通过（相似度 {} 低于 {}），请走人工通道 / face "
-                                          "not verified: score {} is below {}; go to the manual "
-                                          "lane",
-                                          FormatScore(face.score),
-                                          FormatScore(policy_.face_threshold),
-                                          FormatScore(face.score),
-                                          FormatScore(policy_.face_threshold)),
-                              "face.score");
+  // A face that does not match (or is not alive) is the gate's decision, not an error: the
+  // operator sends the passenger to the manual lane.
+  if (!face.liveness || face.score < policy_.face_threshold) {
+    const std::string score = face.liveness ? FormatScore(face.score) : std::string();
+    const std::string threshold = FormatScore(policy_.face_threshold);
+    return FaceOutcome{.refusal = internal::MakeRefusal(
+                           RefusalReason::kFaceNotVerified,
+                           {.method = CheckinMethod::kFace, .face_score = score,
+                            .face_threshold = threshold,
+                            .detail = "device " + face.device_id +
+                                      (face.liveness ? ", score " + FormatScore(face.score)
+                                                     : ", liveness failed")},
+                           now)};
   }
   auto type = core::ParseIdType(face.id_type);
   if (!type) return InvalidArgument(type.error().message, "face.id_type");
   auto document = core::IdDocument::Parse(*type, face.id_number, now.ShanghaiDate());
   if (!document) return InvalidArgument(document.error().message, "face.id_number");
-  return hasher_.HashIdDocument(*document);
+  return FaceOutcome{.id_hash = hasher_.HashIdDocument(*document)};
 }
 
 Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
@@ -322,9 +321,10 @@ Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
     if (!document) return InvalidArgument(document.error().message, "id_number");
     id_hash = hasher_.HashIdDocument(*document);
   } else {
-    auto hash = VerifyFace(request);
-    if (!hash) return Propagate(hash);
-    id_hash = std::move(*hash);
+    auto face = VerifyFace(request);
+    if (!face) return Propagate(face);
+    if (face->refusal) return GateDecision(std::move(*face->refusal));
+    id_hash = std::move(face->id_hash);
   }
 
   std::shared_ptr<const eticket::VoucherVerifier> trust = keys_.Verifier();

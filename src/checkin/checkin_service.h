@@ -20,7 +20,7 @@
 //
 // Errors (Result): kInvalidArgument (a malformed field, named), kNotFound (run, device),
 // kPermissionDenied (a face message from an unknown, inactive or foreign device, or with a bad
-// signature), kFailedPrecondition (face not verified: go to the manual lane; a departure rule
+// signature), kFailedPrecondition (a face message's clock too far off; a departure rule
 // failing; the run already departed), kAlreadyExists (a replayed face message), store errors.
 // A refusal by the gate rules is not an error: it is a GateDecision with a refusal.
 //
@@ -50,7 +50,8 @@ namespace keyun::checkin {
 struct CheckinPolicy {
   CheckinWindow window = {};
   // A face verification admits only with a similarity score at or above this (0..1) and a
-  // liveness pass; below it the passenger goes to the manual lane (人工通道).
+  // liveness pass; otherwise it is refused as face_not_verified and the passenger goes to the
+  // manual lane (人工通道).
   double face_threshold = 0.80;
   // A face message whose timestamp is further than this from the node's clock is refused, so
   // that an old message cannot be replayed after its nonce record is gone.
@@ -219,7 +220,13 @@ class CheckinService final {
   [[nodiscard]] const CheckinPolicy& policy() const { return policy_; }
 
  private:
-  Result<std::string> VerifyFace(const CheckinRequest& request);
+  // The face message checked and its nonce used up: the ID's keyed hash, or the refusal for a
+  // face that did not match.
+  struct FaceOutcome {
+    std::string id_hash = {};
+    std::optional<Refusal> refusal = {};
+  };
+  Result<FaceOutcome> VerifyFace(const CheckinRequest& request);
 
   // Constant after construction.
   store::Store& store_;

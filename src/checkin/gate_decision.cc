@@ -14,9 +14,9 @@ constexpr std::array<std::string_view, kRefusalReasonCount> kRefusalKeys = {
     "damaged",          "unknown_key",        "forged",    "not_yet_valid",  "expired",
     "wrong_station",    "refunded",           "changed",   "unknown_run",    "not_in_manifest",
     "wrong_run",        "already_checked_in", "too_early", "checkin_closed", "departed",
-    "free_child_alone", "no_ticket",
+    "free_child_alone", "no_ticket",          "face_not_verified",
 };
-static_assert(static_cast<int>(RefusalReason::kNoTicket) + 1 == kRefusalReasonCount);
+static_assert(static_cast<int>(RefusalReason::kFaceNotVerified) + 1 == kRefusalReasonCount);
 
 }  // namespace
 

@@ -75,8 +75,10 @@ enum class RefusalReason : std::uint8_t {
   kDeparted,          // "departed": the run's departure time has passed
   kFreeChildAlone,    // "free_child_alone": a free child (携童) checks in with the adult
   kNoTicket,          // "no_ticket": a swiped ID has no ticket boarding at this station
+  kFaceNotVerified,   // "face_not_verified": the face terminal's score is below the threshold
+                      // or its liveness check failed: the passenger goes to the manual lane
 };
-inline constexpr int kRefusalReasonCount = 17;
+inline constexpr int kRefusalReasonCount = 18;
 
 // "already_checked_in", …: lower_snake, stable.
 [[nodiscard]] std::string_view RefusalKey(RefusalReason reason);

@@ -236,17 +236,18 @@ TEST_P(CheckinServiceTest, FaceTerminalsAreVerified) {
 
   // Below the threshold: the manual lane.
   auto low = checkins_->CheckIn(FaceRequest(Face(key, 7, 0.62, "nonce-low-0001")));
-  ASSERT_FALSE(low);
-  EXPECT_EQ(low.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(low.error().field, "face.score");
-  EXPECT_NE(low.error().message.find("manual lane"), std::string::npos);
+  ASSERT_TRUE(low) << low.error().ToString();
+  ASSERT_EQ(low->reason(), RefusalReason::kFaceNotVerified);
+  EXPECT_EQ(low->refusal().message_zh, "人脸核验未通过（相似度 0.620 低于 0.800），请走人工通道");
+  EXPECT_NE(low->refusal().message_en.find("manual lane"), std::string::npos);
 
   FaceVerification no_liveness = Face(key, 7, 0.95, "nonce-live-0001");
   no_liveness.liveness = false;
   no_liveness.signature = key.SignHex(FaceMessageText(no_liveness));
   auto dead = checkins_->CheckIn(FaceRequest(no_liveness));
-  ASSERT_FALSE(dead);
-  EXPECT_EQ(dead.error().field, "face.liveness");
+  ASSERT_TRUE(dead) << dead.error().ToString();
+  ASSERT_EQ(dead->reason(), RefusalReason::kFaceNotVerified);
+  EXPECT_NE(dead->refusal().message_zh.find("活体检测失败"), std::string::npos);
 
   FaceVerification good = Face(key, 7, 0.912, "nonce-good-0001");
   auto accepted = checkins_->CheckIn(FaceRequest(good));

@@ -196,7 +196,7 @@ TEST_P(CheckinApiTest, FaceTerminalMessagesAndSwipes) {
   auto low = post(face);
   ASSERT_TRUE(low);
   EXPECT_EQ(low->status, 409) << low->body;
-  EXPECT_EQ(Body(low)["error"]["field"], "face.score");
+  EXPECT_EQ(Body(low)["refusal"]["reason"], "face_not_verified");
 
   face.score = 0.93;
   face.nonce = "nonce-http-good";

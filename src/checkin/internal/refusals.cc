@@ -132,6 +132,17 @@ Refusal MakeRefusal(RefusalReason reason, RefusalFacts f, core::Instant now) {
       r.message_zh = "未找到该证件在本站上车的车票";
       r.message_en = "no ticket for this ID boards at this station";
       break;
+    case RefusalReason::kFaceNotVerified:
+      if (f.face_score.empty()) {
+        r.message_zh = "人脸核验未通过（活体检测失败），请走人工通道";
+        r.message_en = "face not verified: the liveness check failed; go to the manual lane";
+      } else {
+        r.message_zh = fmt::format("人脸核验未通过（相似度 {} 低于 {}），请走人工通道",
+                                   f.face_score, f.face_threshold);
+        r.message_en = fmt::format("face not verified: score {} is below {}; go to the manual lane",
+                                   f.face_score, f.face_threshold);
+      }
+      break;
   }
   return r;
 }

@@ -23,6 +23,8 @@ struct RefusalFacts {
   int closes_minutes = 0;  // kCheckinClosed: minutes before departure the window closes
   const CheckinRecord* earlier = nullptr;     // kAlreadyCheckedIn
   const core::TicketNumber* adult = nullptr;  // kFreeChildAlone
+  std::string_view face_score = {};      // kFaceNotVerified: "0.620"; empty: liveness failed
+  std::string_view face_threshold = {};  // kFaceNotVerified: "0.800"
   std::string detail = {};
 };
 
