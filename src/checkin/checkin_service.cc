@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "checkin/internal/checkin_rows.h"
 #include "checkin/internal/refusals.h"
 
 #include "core/id_document.h"
@@ -16,6 +17,9 @@
 namespace keyun::checkin {
 namespace {
 
+using internal::CheckinFromRow;
+using internal::kCheckinColumns;
+using internal::LoadCheckin;
 using store::Value;
 
 // The columns every ticket query selects, in this order (see ReadTicketRow).
@@ -73,36 +77,6 @@ Result<std::vector<StoredTicket>> QueryTickets(store::Transaction& tx, std::stri
   return out;
 }
 
-// The columns every check-in query selects, in this order (see CheckinFromRow).
-constexpr std::string_view kCheckinColumns = "ticket_number, run_id, gate, operator, method, at";
-
-// The check-in in columns first..first+5 of `r` (kCheckinColumns' order).
-Result<CheckinRecord> CheckinFromRow(const store::Row& r, std::size_t first = 0) {
-  auto number = core::TicketNumber::Parse(r.Text(first));
-  auto run = core::RunId::Parse(r.Text(first + 1));
-  auto method = ParseCheckinMethod(r.Text(first + 4));
-  if (!method || !run || !number) {
-    return Internal("check-in of " + r.Text(first) + " is corrupt in the store");
-  }
-  return CheckinRecord{.ticket_number = *number,
-                       .run_id = *run,
-                       .gate_id = r.Text(first + 2),
-                       .operator_id = r.Text(first + 3),
-                       .method = *method,
-                       .at = core::Instant::FromUnixMicros(r.Int(first + 5))};
-}
-
-Result<std::optional<CheckinRecord>> LoadCheckin(store::Transaction& tx,
-                                                 const std::string& ticket_number) {
-  auto rows = tx.Query(fmt::format("SELECT {} FROM checkins WHERE ticket_number = $1",
-                                   kCheckinColumns),
-                       {Value{ticket_number}});
-  if (!rows) return Propagate(rows);
-  if (rows->empty()) return std::optional<CheckinRecord>();
-  auto record = CheckinFromRow(rows->front());
-  if (!record) return Propagate(record);
-  return std::optional<CheckinRecord>(std::move(*record));
-}
 
 // How a revoked ticket stands on a manifest.
 TicketStatus StatusOf(RevocationReason reason) {
@@ -378,8 +352,10 @@ Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
     }
     auto manifest = BoardingManifest::Build(request.station, std::move(tickets));
     if (!manifest) return Internal("the store's tickets make no manifest: " + manifest.error().message);
+    auto window = internal::StationWindow(tx, request.station, policy_.window);
+    if (!window) return Propagate(window);
     auto gate = GateVerifier::Create(
-        GateSettings{.station = request.station, .window = policy_.window,
+        GateSettings{.station = request.station, .window = *window,
                      .verified_cache_entries = 0},
         *trust);
     if (!gate) return Propagate(gate);
@@ -423,308 +399,6 @@ Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
   });
 }
 
-// ---- Manifests and station operations ------------------------------------------------------
-
-namespace {
-
-struct RunFacts {
-  core::Instant departs_at;
-  int seats = 0;
-  std::string carrier;
-  std::string status;
-  int stop_index = -1;  // of the station on the run's route; -1 if the run does not stop there
-};
-
-Result<RunFacts> LoadRun(store::Transaction& tx, const std::string& run_id,
-                         const core::StationCode& station) {
-  auto rows = tx.Query(
-      "SELECT r.departs_at, r.seats, r.carrier_code, r.status, s.stop_index FROM runs r "
-      "LEFT JOIN route_stops s ON s.route_code = r.route_code AND s.station_code = $2 "
-      "WHERE r.run_id = $1",
-      {Value{run_id}, Value{station.str()}});
-  if (!rows) return Propagate(rows);
-  if (rows->empty()) return NotFound("no run " + run_id, "run_id");
-  const auto& r = rows->front();
-  return RunFacts{.departs_at = core::Instant::FromUnixMicros(r.Int(0)),
-                  .seats = static_cast<int>(r.Int(1)),
-                  .carrier = r.Text(2),
-                  .status = r.Text(3),
-                  .stop_index = r.IsNull(4) ? -1 : static_cast<int>(r.Int(4))};
-}
-
-Result<RunOperations> LoadOperations(store::Transaction& tx, const std::string& run_id,
-                                     const core::StationCode& station) {
-  auto run = LoadRun(tx, run_id, station);
-  if (!run) return Propagate(run);
-  if (run->stop_index < 0) {
-    return FailedPrecondition("run " + run_id + " does not stop at station " + station.str(),
-                              "run_id");
-  }
-  RunOperations ops{.run_id = run_id, .station = station, .licensed_seats = run->seats};
-  auto rows = tx.Query(
-      "SELECT o.vehicle_plate, o.driver_name, o.driver_licence, o.documents_ok, "
-      "o.crew_checked_in_at, o.safety_passed, o.safety_inspector, o.safety_checked_at, "
-      "o.departed_at, o.no_shows, v.seats FROM run_operations o "
-      "LEFT JOIN vehicles v ON v.plate = o.vehicle_plate WHERE o.run_id = $1 AND o.station = $2",
-      {Value{run_id}, Value{station.str()}});
-  if (!rows) return Propagate(rows);
-  if (!rows->empty()) {
-    const auto& r = rows->front();
-    if (!r.IsNull(4)) {
-      ops.crew = CrewCheckin{.vehicle_plate = r.OptionalText(0).value_or(""),
-                             .driver_name = r.OptionalText(1).value_or(""),
-                             .driver_licence = r.OptionalText(2).value_or(""),
-                             .documents_ok = r.OptionalInt(3).value_or(0) == 1};
-      ops.crew_checked_in_at = core::Instant::FromUnixMicros(r.Int(4));
-      if (!r.IsNull(10)) ops.licensed_seats = static_cast<int>(r.Int(10));
-    }
-    if (!r.IsNull(7)) {
-      ops.safety = SafetyCheck{.passed = r.OptionalInt(5).value_or(0) == 1,
-                               .inspector = r.OptionalText(6).value_or("")};
-      ops.safety_checked_at = core::Instant::FromUnixMicros(r.Int(7));
-    }
-    if (!r.IsNull(8)) ops.departed_at = core::Instant::FromUnixMicros(r.Int(8));
-    ops.no_shows = static_cast<int>(r.OptionalInt(9).value_or(0));
-  }
-  // Seated passengers checked in for the leg that leaves here: boarded here or before, and
-  // alighting after this stop.
-  auto boarded = tx.QueryOne(
-      "SELECT COUNT(*) FROM checkins c JOIN tickets t ON t.ticket_number = c.ticket_number "
-      "WHERE t.run_id = $1 AND t.seat > 0 AND t.from_index <= $2 AND t.to_index > $2",
-      {Value{run_id}, Value{static_cast<std::int64_t>(run->stop_index)}});
-  if (!boarded) return Propagate(boarded);
-  ops.boarded = static_cast<int>(boarded->Int(0));
-  return ops;
-}
-
-Result<void> EnsureOperationsRow(store::Transaction& tx, const std::string& run_id,
-                                 const core::StationCode& station) {
-  auto inserted = tx.Execute(
-      "INSERT INTO run_operations (run_id, station) VALUES ($1, $2) "
-      "ON CONFLICT (run_id, station) DO NOTHING",
-      {Value{run_id}, Value{station.str()}});
-  if (!inserted) return Propagate(inserted);
-  return {};
-}
-
-Result<void> RefuseIfDeparted(const RunOperations& ops) {
-  if (ops.departed_at) {
-    return FailedPrecondition("run " + ops.run_id + " departed from " + ops.station.str() +
-                              " at " + ops.departed_at->ToIso8601() + "; its records are closed");
-  }
-  return {};
-}
-
-}  // namespace
-
-Result<RunManifest> CheckinService::Manifest(const std::string& run_id,
-                                             const core::StationCode& station) {
-  return store_.Transact<RunManifest>(
-      [&](store::Transaction& tx) -> Result<RunManifest> {
-        auto run = LoadRun(tx, run_id, station);
-        if (!run) return Propagate(run);
-        auto ops = LoadOperations(tx, run_id, station);
-        if (!ops) return Propagate(ops);
-        RunManifest out{.run_id = run_id, .station = station, .departs_at = run->departs_at,
-                        .departed_at = ops->departed_at};
-        auto rows = tx.Query(
-            "SELECT t.ticket_number, t.seat, t.fare_type, t.passenger_name, a.ticket_number, "
-            "c.ticket_number, c.run_id, c.gate, c.operator, c.method, c.at FROM tickets t "
-            "LEFT JOIN tickets a ON a.ticket_id = t.attached_to "
-            "LEFT JOIN checkins c ON c.ticket_number = t.ticket_number "
-            "WHERE t.run_id = $1 AND t.from_station = $2 AND t.status = 'issued' "
-            "AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.ticket_number = t.ticket_number) "
-            "ORDER BY t.seat = 0, t.seat, t.ticket_number",
-            {Value{run_id}, Value{station.str()}});
-        if (!rows) return Propagate(rows);
-        core::Instant now = clock_.Now();
-        bool closed = ops->departed_at.has_value() ||
-                      now >= policy_.window.ClosesAt(run->departs_at);
-        for (const auto& r : *rows) {
-          ManifestEntry e{.ticket_number = r.Text(0),
-                          .seat = static_cast<int>(r.Int(1)),
-                          .fare_type = r.Text(2),
-                          .passenger_name = core::MaskName(r.Text(3)),
-                          .attached_to = r.OptionalText(4).value_or("")};
-          if (!r.IsNull(5)) {
-            auto checkin = CheckinFromRow(r, 5);
-            if (!checkin) return Propagate(checkin);
-            e.checkin = std::move(*checkin);
-          }
-          if (e.checkin) {
-            out.checked_in.push_back(std::move(e));
-          } else if (closed) {
-            out.no_show.push_back(std::move(e));
-          } else {
-            out.booked.push_back(std::move(e));
-          }
-        }
-        return out;
-      },
-      {.read_only = true});
-}
-
-Result<RunOperations> CheckinService::Operations(const std::string& run_id,
-                                                 const core::StationCode& station) {
-  return store_.Transact<RunOperations>(
-      [&](store::Transaction& tx) { return LoadOperations(tx, run_id, station); },
-      {.read_only = true});
-}
-
-Result<RunOperations> CheckinService::CrewCheckIn(const std::string& run_id,
-                                                  const core::StationCode& station,
-                                                  const CrewCheckin& crew,
-                                                  const std::string& operator_id) {
-  if (crew.vehicle_plate.empty()) {
-    return InvalidArgument("vehicle_plate is required (the bus presented, e.g. 鲁A12345)",
-                           "vehicle_plate");
-  }
-  if (crew.driver_name.empty()) return InvalidArgument("driver_name is required", "driver_name");
-  if (crew.driver_licence.empty()) {
-    return InvalidArgument("driver_licence is required (the driver's licence number)",
-                           "driver_licence");
-  }
-  return store_.Transact<RunOperations>([&](store::Transaction& tx) -> Result<RunOperations> {
-    auto ops = LoadOperations(tx, run_id, station);
-    if (!ops) return Propagate(ops);
-    if (auto open = RefuseIfDeparted(*ops); !open) return Propagate(open);
-    auto run = LoadRun(tx, run_id, station);
-    if (!run) return Propagate(run);
-    auto vehicle = tx.Query("SELECT carrier_code, seats, active FROM vehicles WHERE plate = $1",
-                            {Value{crew.vehicle_plate}});
-    if (!vehicle) return Propagate(vehicle);
-    if (vehicle->empty()) {
-      return NotFound("no vehicle " + crew.vehicle_plate + " in the master data", "vehicle_plate");
-    }
-    const auto& v = vehicle->front();
-    if (v.Text(0) != run->carrier) {
-      return FailedPrecondition("vehicle " + crew.vehicle_plate + " belongs to carrier " +
-                                    v.Text(0) + ", but run " + run_id + " is operated by " +
-                                    run->carrier,
-                                "vehicle_plate");
-    }
-    if (v.Int(2) == 0) {
-      return FailedPrecondition("vehicle " + crew.vehicle_plate + " is deactivated",
-                                "vehicle_plate");
-    }
-    if (v.Int(1) < run->seats) {
-      return FailedPrecondition(fmt::format("vehicle {} has {} licensed seats, but run {} sells {}",
-                                            crew.vehicle_plate, v.Int(1), run_id, run->seats),
-                                "vehicle_plate");
-    }
-    if (auto row = EnsureOperationsRow(tx, run_id, station); !row) return Propagate(row);
-    auto updated = tx.Execute(
-        "UPDATE run_operations SET vehicle_plate = $3, driver_name = $4, driver_licence = $5, "
-        "documents_ok = $6, crew_checked_in_at = $7, crew_operator = $8 "
-        "WHERE run_id = $1 AND station = $2",
-        {Value{run_id}, Value{station.str()}, Value{crew.vehicle_plate}, Value{crew.driver_name},
-         Value{crew.driver_licence}, Value{std::int64_t{crew.documents_ok ? 1 : 0}},
-         Value{clock_.Now().unix_micros()}, Value{operator_id}});
-    if (!updated) return Propagate(updated);
-    return LoadOperations(tx, run_id, station);
-  });
-}
-
-Result<RunOperations> CheckinService::RecordSafetyCheck(const std::string& run_id,
-                                                        const core::StationCode& station,
-                                                        const SafetyCheck& check) {
-  if (check.inspector.empty()) {
-    return InvalidArgument("inspector is required (who did the safety check)", "inspector");
-  }
-  return store_.Transact<RunOperations>([&](store::Transaction& tx) -> Result<RunOperations> {
-    auto ops = LoadOperations(tx, run_id, station);
-    if (!ops) return Propagate(ops);
-    if (auto open = RefuseIfDeparted(*ops); !open) return Propagate(open);
-    if (auto row = EnsureOperationsRow(tx, run_id, station); !row) return Propagate(row);
-    auto updated = tx.Execute(
-        "UPDATE run_operations SET safety_passed = $3, safety_inspector = $4, "
-        "safety_checked_at = $5 WHERE run_id = $1 AND station = $2",
-        {Value{run_id}, Value{station.str()}, Value{std::int64_t{check.passed ? 1 : 0}},
-         Value{check.inspector}, Value{clock_.Now().unix_micros()}});
-    if (!updated) return Propagate(updated);
-    return LoadOperations(tx, run_id, station);
-  });
-}
-
-Result<RunOperations> CheckinService::Depart(const std::string& run_id,
-                                             const core::StationCode& station,
-                                             const std::string& operator_id) {
-  auto manifest = Manifest(run_id, station);  // outside: its own read-only snapshot is enough
-  if (!manifest) return Propagate(manifest);
-  return store_.Transact<RunOperations>([&](store::Transaction& tx) -> Result<RunOperations> {
-    auto ops = LoadOperations(tx, run_id, station);
-    if (!ops) return Propagate(ops);
-    if (auto open = RefuseIfDeparted(*ops); !open) return Propagate(open);
-    if (!ops->crew) {
-      return FailedPrecondition("departure refused: the crew has not checked in (报班); record "
-                                "the vehicle and driver first (POST /runs/{run_id}/crew)");
-    }
-    if (!ops->crew->documents_ok) {
-      return FailedPrecondition("departure refused: the driver or vehicle documents are not in "
-                                "order (unqualified driver); check the crew in again when they "
-                                "are");
-    }
-    if (!ops->safety) {
-      return FailedPrecondition("departure refused: no safety check (例检) recorded; record one "
-                                "(POST /runs/{run_id}/safety-check)");
-    }
-    if (!ops->safety->passed) {
-      return FailedPrecondition("departure refused: the safety check (例检) by " +
-                                ops->safety->inspector +
-                                " failed; record a passed check after the repair");
-    }
-    if (ops->boarded > ops->licensed_seats) {
-      return FailedPrecondition(fmt::format(
-          "departure refused: overloaded, {} seated passengers checked in for {} licensed seats",
-          ops->boarded, ops->licensed_seats));
-    }
-    core::Instant now = clock_.Now();
-    // Freeze what the manifest says now; check-ins still open become no-shows.
-    auto check_ins = manifest->checked_in;
-    std::vector<ManifestEntry> missing = manifest->booked;
-    missing.insert(missing.end(), manifest->no_show.begin(), manifest->no_show.end());
-    // Re-read check-ins inside this transaction so a check-in that raced the manifest counts.
-    std::vector<ManifestEntry> no_shows;
-    for (auto& e : missing) {
-      auto c = LoadCheckin(tx, e.ticket_number);
-      if (!c) return Propagate(c);
-      if (*c) {
-        e.checkin = **c;
-        check_ins.push_back(std::move(e));
-      } else {
-        no_shows.push_back(std::move(e));
-      }
-    }
-    auto updated = tx.Execute(
-        "UPDATE run_operations SET departed_at = $3, departed_vehicle = vehicle_plate, "
-        "departed_driver = driver_name, departed_operator = $4, boarded = $5, no_shows = $6 "
-        "WHERE run_id = $1 AND station = $2 AND departed_at IS NULL",
-        {Value{run_id}, Value{station.str()}, Value{now.unix_micros()}, Value{operator_id},
-         Value{static_cast<std::int64_t>(check_ins.size())},
-         Value{static_cast<std::int64_t>(no_shows.size())}});
-    if (!updated) return Propagate(updated);
-    if (*updated != 1) return Aborted("run " + run_id + " departed concurrently");
-    for (const auto* list : {&check_ins, &no_shows}) {
-      for (const auto& e : *list) {
-        auto inserted = tx.Execute(
-            "INSERT INTO frozen_manifests (run_id, station, ticket_number, seat, fare_type, "
-            "passenger_name, status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            {Value{run_id}, Value{station.str()}, Value{e.ticket_number},
-             Value{static_cast<std::int64_t>(e.seat)}, Value{e.fare_type}, Value{e.passenger_name},
-             Value{std::string(list == &check_ins ? "boarded" : "no_show")}});
-        if (!inserted) return Propagate(inserted);
-      }
-    }
-    auto run = LoadRun(tx, run_id, station);
-    if (!run) return Propagate(run);
-    if (run->stop_index == 0) {
-      auto status = tx.Execute("UPDATE runs SET status = 'departed' WHERE run_id = $1",
-                               {Value{run_id}});
-      if (!status) return Propagate(status);
-    }
-    return LoadOperations(tx, run_id, station);
-  });
-}
 
 Result<std::vector<Revocation>> CheckinService::Revocations(std::int64_t since, int limit) {
   if (since < 0) return InvalidArgument("since must be 0 or a sequence number", "since");
@@ -819,7 +493,10 @@ Result<CheckinService::GateSnapshot> CheckinService::GateSnapshotFor(
   const std::int64_t to = (now + hours).unix_micros();
   return store_.Transact<GateSnapshot>(
       [&](store::Transaction& tx) -> Result<GateSnapshot> {
-        GateSnapshot snapshot{.generated_at = now, .tickets = {}, .checkins = {}, .revocations = {}};
+        auto window = internal::StationWindow(tx, station, policy_.window);
+        if (!window) return Propagate(window);
+        GateSnapshot snapshot{.generated_at = now, .window = *window, .tickets = {},
+                              .checkins = {}, .revocations = {}};
         auto found = QueryTickets(tx, "t.from_station = $1 AND r.departs_at BETWEEN $2 AND $3",
                                   {Value{station.str()}, Value{from}, Value{to}});
         if (!found) return Propagate(found);

@@ -164,13 +164,25 @@ class CheckinService final {
   // 发车: refused (kFailedPrecondition, naming the rule and what to do) without a crew
   // check-in, with the crew's documents not in order, without a passed safety check, or with
   // more seated passengers checked in than the vehicle's licensed seats. Freezes the manifest
-  // and records the departure; at the run's origin the run's status becomes 'departed'.
+  // and records the departure; at the run's origin the run's status becomes 'departed'. A
+  // "departed" event (run, station, time, vehicle, driver, operator, boarded, no-shows) goes
+  // to the outbox (store/outbox.h) in the same transaction, for the national hub.
   // Departing twice is kFailedPrecondition.
   [[nodiscard]] Result<RunOperations> Depart(const std::string& run_id,
                                              const core::StationCode& station,
                                              const std::string& operator_id);
   [[nodiscard]] Result<RunOperations> Operations(const std::string& run_id,
                                                  const core::StationCode& station);
+
+  // The check-in window at `station` (检票时间, a station setting): its own, or the province's
+  // (policy().window). Every check-in, manifest and gate feed of the station uses it.
+  [[nodiscard]] Result<CheckinWindow> StationCheckinWindow(const core::StationCode& station);
+  // Sets the station's window; nullopt returns it to the province's. Returns the window now in
+  // force. kInvalidArgument for an invalid window (CheckinWindow::Validate), kNotFound for an
+  // unknown station.
+  [[nodiscard]] Result<CheckinWindow> SetStationCheckinWindow(const core::StationCode& station,
+                                                              std::optional<CheckinWindow> window,
+                                                              const std::string& updated_by);
 
   // The revocations after sequence `since`, in order, at most `limit`.
   [[nodiscard]] Result<std::vector<Revocation>> Revocations(std::int64_t since,
@@ -184,9 +196,10 @@ class CheckinService final {
   // What an offline-capable gate of `station` syncs (`keyun gate`, http/gate_feed.h): every
   // issued ticket boarding here on a run leaving in [now - 1 h, now + hours], revoked ones
   // marked, free children linked to their adults; the check-ins made on those runs here; and
-  // the revocations after `revocations_since`.
+  // the revocations after `revocations_since`; the station's check-in window.
   struct GateSnapshot {
     core::Instant generated_at;  // by the node's clock
+    CheckinWindow window;        // the station's
     std::vector<ManifestTicket> tickets;
     std::vector<CheckinRecord> checkins;
     std::vector<Revocation> revocations;

@@ -272,6 +272,18 @@ Result<void> GateVerifier::ReplaceManifest(BoardingManifest manifest) {
   return {};
 }
 
+Result<void> GateVerifier::ReplaceWindow(CheckinWindow window) {
+  if (auto valid = window.Validate(); !valid) return valid;
+  std::lock_guard lock(mu_);
+  settings_.window = window;
+  return {};
+}
+
+GateSettings GateVerifier::settings() const {
+  std::lock_guard lock(mu_);
+  return settings_;
+}
+
 void GateVerifier::ReplaceTrustList(eticket::VoucherVerifier trust_list) {
   auto replacement = std::make_shared<const eticket::VoucherVerifier>(std::move(trust_list));
   std::lock_guard lock(mu_);

@@ -165,7 +165,10 @@ class GateVerifier final {
   // shipped, and tests and benchmarks that admit the same tickets again.
   void ClearCheckins();
 
-  [[nodiscard]] const GateSettings& settings() const { return settings_; }
+  // Replaces the check-in window (the station's setting, synced with the gate feed).
+  // InvalidArgument if it is invalid; the gate keeps its window then.
+  [[nodiscard]] Result<void> ReplaceWindow(CheckinWindow window);
+  [[nodiscard]] GateSettings settings() const;
 
  private:
   // What EvaluateLocked found for one manifest ticket.
@@ -186,10 +189,9 @@ class GateVerifier final {
   const CheckinRecord* CheckinLocked(const core::TicketNumber& ticket) const;
   void RecordLocked(CheckinRecord record, bool local);
 
-  // Constant after construction.
-  const GateSettings settings_;
-
   mutable std::mutex mu_;
+  // Guarded by mu_ (the station and cache size never change; the window may).
+  GateSettings settings_;
   // Guarded by mu_. The trust list is shared with verifications in flight outside the mutex
   // (shared_ptr: a replacement must not pull it from under them).
   std::shared_ptr<const eticket::VoucherVerifier> trust_list_;

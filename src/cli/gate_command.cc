@@ -199,7 +199,8 @@ class Gate {
   }
 
  private:
-  // Installs a feed: trust list, manifest, revocations, other gates' check-ins, ID hash key.
+  // Installs a feed: trust list, manifest, revocations, other gates' check-ins, the station's
+  // check-in window, ID hash key.
   void Apply(const http::GateFeed& feed) {
     eticket::VoucherVerifier trust;
     for (const auto& [id, key] : feed.keys) {
@@ -219,6 +220,9 @@ class Gate {
       spdlog::error("gate: revocations: {}", ok.error().message);
     }
     verifier_->ApplyCheckins(feed.checkins);
+    if (auto ok = verifier_->ReplaceWindow(feed.window); !ok) {
+      spdlog::error("gate: check-in window: {}", ok.error().message);
+    }
     if (feed.id_hash_key_known) {
       std::lock_guard lock(mu_);
       hasher_.emplace(std::span<const std::uint8_t, 32>(feed.id_hash_key));

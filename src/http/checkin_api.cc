@@ -306,6 +306,64 @@ void AddCheckinApi(Router& router, checkin::CheckinService& checkins, Sessions& 
   });
 }
 
+namespace {
+json WindowJson(const core::StationCode& station, const checkin::CheckinWindow& window) {
+  return {{"station", station.str()},
+          {"opens_before_minutes", window.opens_before.count()},
+          {"closes_before_minutes", window.closes_before.count()}};
+}
+}  // namespace
+
+void AddStationSettingsApi(Router& router, checkin::CheckinService& checkins,
+                           Sessions& sessions) {
+  // Any staff of the station reads its window; its manager sets it.
+  router.Add(Method::kGet, "/api/v1/stations/{code}/checkin-window",
+             [&checkins, &sessions](Request& request) {
+               auto staff = Authorize(request, sessions, false);
+               if (!staff) return ErrorResponse(staff.error());
+               auto station = core::StationCode::Parse(request.PathParam("code"));
+               if (!station) return ErrorResponse(station.error());
+               auto window = checkins.StationCheckinWindow(*station);
+               if (!window) return ErrorResponse(window.error());
+               return Json(WindowJson(*station, *window));
+             });
+  router.Add(Method::kPut, "/api/v1/stations/{code}/checkin-window",
+             [&checkins, &sessions](Request& request) {
+               auto staff = Authorize(request, sessions, true);
+               if (!staff) return ErrorResponse(staff.error());
+               auto station = core::StationCode::Parse(request.PathParam("code"));
+               if (!station) return ErrorResponse(station.error());
+               if (*station != staff->station) {
+                 return ErrorResponse(PermissionDenied("your account acts for station " +
+                                                       staff->station.str() + " only")
+                                          .value());
+               }
+               auto body =
+                   ParseJsonObject(request.body, {"opens_before_minutes", "closes_before_minutes"});
+               if (!body) return ErrorResponse(body.error());
+               auto opens = IntField(*body, "opens_before_minutes", false);
+               if (!opens) return ErrorResponse(opens.error());
+               auto closes = IntField(*body, "closes_before_minutes", false);
+               if (!closes) return ErrorResponse(closes.error());
+               if (opens->has_value() != closes->has_value()) {
+                 return ErrorResponse(
+                     InvalidArgument("give both opens_before_minutes and closes_before_minutes, "
+                                     "or neither to return to the province's window",
+                                     opens->has_value() ? "closes_before_minutes"
+                                                        : "opens_before_minutes")
+                         .value());
+               }
+               std::optional<checkin::CheckinWindow> window;
+               if (opens->has_value()) {
+                 window = checkin::CheckinWindow{.opens_before = std::chrono::minutes(**opens),
+                                                 .closes_before = std::chrono::minutes(**closes)};
+               }
+               auto set = checkins.SetStationCheckinWindow(*station, window, staff->username);
+               if (!set) return ErrorResponse(set.error());
+               return Json(WindowJson(*station, *set));
+             });
+}
+
 void AddGateFeedApi(Router& router, checkin::CheckinService& checkins, Sessions& sessions,
                     const eticket::IssuerKeyStore& keys,
                     const std::array<std::uint8_t, 32>& id_hash_key) {
@@ -330,6 +388,7 @@ void AddGateFeedApi(Router& router, checkin::CheckinService& checkins, Sessions&
                              .generated_at = snapshot->generated_at.ToIso8601(),
                              .id_hash_key = id_hash_key,
                              .id_hash_key_known = true,
+                             .window = snapshot->window,
                              .keys = {},
                              .tickets = std::move(snapshot->tickets),
                              .revocations = std::move(snapshot->revocations),

@@ -25,6 +25,10 @@ namespace keyun::http {
 //   POST /api/v1/gate-devices               station manager only: {device_id, public_key}
 void AddCheckinApi(Router& router, checkin::CheckinService& checkins, Sessions& sessions);
 
+// GET / PUT /api/v1/stations/{code}/checkin-window: the station's check-in window (检票时间);
+// staff of the station read it, its manager sets it (docs/api.md).
+void AddStationSettingsApi(Router& router, checkin::CheckinService& checkins, Sessions& sessions);
+
 // What offline-capable gates (`keyun gate`) sync, gate staff only (http/gate_feed.h):
 //   GET  /api/v1/gate-feed?station=&hours=6&revocations_since=N
 //   POST /api/v1/checkins/journal   {records: [...]} → applied, duplicates, conflicts, rejected

@@ -165,6 +165,9 @@ json ToJson(const GateFeed& feed) {
   for (const auto& c : feed.checkins) checkins.push_back(ToJson(c));
   json out = {{"station", feed.station},
               {"generated_at", feed.generated_at},
+              {"checkin_window",
+               {{"opens_before_minutes", feed.window.opens_before.count()},
+                {"closes_before_minutes", feed.window.closes_before.count()}}},
               {"keys", keys},
               {"tickets", tickets},
               {"revocations", revocations},
@@ -189,6 +192,22 @@ Result<GateFeed> GateFeedFromJson(const json& j) {
       return tl::unexpected(Bad("feed.id_hash_key", "32 bytes of hex"));
     }
     std::copy(key->begin(), key->end(), feed.id_hash_key.begin());
+  }
+  // A feed saved by an older gate has no window: the default's.
+  if (j.contains("checkin_window")) {
+    const json& w = j.at("checkin_window");
+    if (!w.is_object() || !w.contains("opens_before_minutes") ||
+        !w.at("opens_before_minutes").is_number_integer() ||
+        !w.contains("closes_before_minutes") ||
+        !w.at("closes_before_minutes").is_number_integer()) {
+      return tl::unexpected(Bad("feed.checkin_window",
+                                "{opens_before_minutes, closes_before_minutes} in whole minutes"));
+    }
+    feed.window = {.opens_before = std::chrono::minutes(w.at("opens_before_minutes").get<int>()),
+                   .closes_before = std::chrono::minutes(w.at("closes_before_minutes").get<int>())};
+    if (auto valid = feed.window.Validate(); !valid) {
+      return tl::unexpected(Bad("feed.checkin_window", valid.error().message));
+    }
   }
   for (const char* list : {"keys", "tickets", "revocations", "checkins"}) {
     if (!j.contains(list) || !j.at(list).is_array()) {

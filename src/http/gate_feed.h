@@ -23,6 +23,7 @@
 
 #include "checkin/boarding_manifest.h"
 #include "checkin/gate_decision.h"
+#include "checkin/gate_verifier.h"
 #include "checkin/revocation_list.h"
 #include "core/result.h"
 
@@ -33,6 +34,7 @@ struct GateFeed {
   std::string generated_at;
   std::array<std::uint8_t, 32> id_hash_key{};
   bool id_hash_key_known = true;  // false for a feed read back from disk (SaveGateFeed)
+  checkin::CheckinWindow window = {};  // the station's check-in window
   std::vector<std::pair<std::string, std::string>> keys;  // key id, public key (hex)
   std::vector<checkin::ManifestTicket> tickets;
   std::vector<checkin::Revocation> revocations;

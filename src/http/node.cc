@@ -89,6 +89,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   AddSandboxWalletApi(*node->router_, *node->sandbox_);
   AddVoucherApi(*node->router_, *node->vouchers_, *node->issuer_keys_);
   AddCheckinApi(*node->router_, *node->checkins_, node->api_->sessions);
+  AddStationSettingsApi(*node->router_, *node->checkins_, node->api_->sessions);
   AddGateFeedApi(*node->router_, *node->checkins_, node->api_->sessions, *node->issuer_keys_,
                  keys->id_hash_key);
   AddStaticPages(*node->router_);

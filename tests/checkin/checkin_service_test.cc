@@ -11,6 +11,7 @@
 #include "core/signing_key.h"
 #include "sales/sales_fixture.h"
 #include "sales/ticket_vouchers.h"
+#include "store/outbox.h"
 
 namespace keyun::checkin {
 namespace {
@@ -227,6 +228,65 @@ TEST_P(CheckinServiceTest, WindowBoundaries) {
   EXPECT_EQ(departed->reason(), RefusalReason::kDeparted);
 }
 
+TEST_P(CheckinServiceTest, StationWindowIsTheStationsSetting) {
+  std::string ticket = Sell(14), late = Sell(15);
+  auto defaults = checkins_->StationCheckinWindow(station_);
+  ASSERT_TRUE(defaults) << defaults.error().ToString();
+  EXPECT_EQ(defaults->opens_before, std::chrono::minutes(40));
+  EXPECT_EQ(defaults->closes_before, std::chrono::minutes(2));
+
+  clock_.Set(departs_ - std::chrono::minutes(55));
+  auto early = checkins_->CheckIn(Qr(ticket));
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->reason(), RefusalReason::kTooEarly);
+
+  // The station opens check-in an hour before and closes it 10 min before.
+  auto set = checkins_->SetStationCheckinWindow(
+      station_,
+      CheckinWindow{.opens_before = std::chrono::minutes(60),
+                    .closes_before = std::chrono::minutes(10)},
+      "manager");
+  ASSERT_TRUE(set) << set.error().ToString();
+  EXPECT_EQ(set->opens_before, std::chrono::minutes(60));
+  auto snapshot = checkins_->GateSnapshotFor(station_, std::chrono::hours(6), 0);
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(snapshot->window.opens_before, std::chrono::minutes(60));
+  EXPECT_EQ(snapshot->window.closes_before, std::chrono::minutes(10));
+
+  auto admitted = checkins_->CheckIn(Qr(ticket));
+  ASSERT_TRUE(admitted);
+  EXPECT_TRUE(admitted->accepted()) << admitted->refusal().message_en;
+
+  // Closed 10 min before: an unchecked passenger is a no-show on the manifest at 9 min.
+  clock_.Set(departs_ - std::chrono::minutes(9));
+  auto closed = checkins_->CheckIn(Qr(late));
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->reason(), RefusalReason::kCheckinClosed);
+  auto manifest = checkins_->Manifest(run_->run.id.str(), station_);
+  ASSERT_TRUE(manifest);
+  ASSERT_EQ(manifest->no_show.size(), 1u);
+  EXPECT_EQ(manifest->no_show[0].ticket_number, late);
+
+  // Invalid windows are refused and change nothing; nullopt returns to the province's.
+  auto inverted = checkins_->SetStationCheckinWindow(
+      station_,
+      CheckinWindow{.opens_before = std::chrono::minutes(5),
+                    .closes_before = std::chrono::minutes(10)},
+      "manager");
+  ASSERT_FALSE(inverted);
+  EXPECT_EQ(inverted.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(checkins_->StationCheckinWindow(station_)->closes_before, std::chrono::minutes(10));
+  auto reset = checkins_->SetStationCheckinWindow(station_, std::nullopt, "manager");
+  ASSERT_TRUE(reset) << reset.error().ToString();
+  EXPECT_EQ(reset->opens_before, std::chrono::minutes(40));
+  EXPECT_EQ(reset->closes_before, std::chrono::minutes(2));
+
+  auto unknown = checkins_->SetStationCheckinWindow(*core::StationCode::Parse("370102999"),
+                                                    CheckinWindow{}, "manager");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+}
+
 TEST_P(CheckinServiceTest, FaceTerminalsAreVerified) {
   std::string ticket = Sell(7);
   Sell(8);
@@ -323,11 +383,35 @@ TEST_P(CheckinServiceTest, DepartureRulesFreezeTheManifestWithNoShows) {
   EXPECT_NE(failed_safety.error().message.find("failed"), std::string::npos);
 
   ASSERT_TRUE(checkins_->RecordSafetyCheck(run, station_, {.passed = true, .inspector = "zhao"}));
+  // The refused departures left nothing in the outbox.
+  auto before = store_->Transact<std::vector<store::OutboxEvent>>(
+      [](store::Transaction& tx) { return store::ReadEvents(tx, 0, 100); });
+  ASSERT_TRUE(before);
+  EXPECT_TRUE(before->empty());
+
   auto left = checkins_->Depart(run, station_, "li.na");
   ASSERT_TRUE(left) << left.error().ToString();
   EXPECT_TRUE(left->departed_at.has_value());
   EXPECT_EQ(left->boarded, 1);
   EXPECT_EQ(left->no_shows, 1);
+
+  // The departure event is kept for the hub, with what the hub needs to know.
+  auto events = store_->Transact<std::vector<store::OutboxEvent>>(
+      [](store::Transaction& tx) { return store::ReadEvents(tx, 0, 100); });
+  ASSERT_TRUE(events) << events.error().ToString();
+  ASSERT_EQ(events->size(), 1u);
+  const store::OutboxEvent& e = events->front();
+  EXPECT_EQ(e.sequence, 1);
+  EXPECT_EQ(e.kind, "departed");
+  EXPECT_EQ(e.subject, run);
+  EXPECT_EQ(e.at, *left->departed_at);
+  const std::vector<std::pair<std::string, std::string>> fields = {
+      {"run_id", run},          {"station", station_.str()},
+      {"departed_at", left->departed_at->ToIso8601()},
+      {"vehicle", plate},       {"driver", "王强"},
+      {"operator", "li.na"},    {"boarded", "1"},
+      {"no_shows", "1"}};
+  EXPECT_EQ(e.fields, fields);
 
   auto frozen = checkins_->Manifest(run, station_);
   ASSERT_TRUE(frozen);

@@ -140,6 +140,20 @@ TEST_F(GateVerifierTest, WindowIsTheStationsPolicy) {
   EXPECT_EQ(Outcome(gate->CheckVoucher(Voucher(Adult(2)), Gate(At("08:25")))), "checkin_closed");
 }
 
+TEST_F(GateVerifierTest, ASyncedWindowReplacesTheGatesWindow) {
+  auto gate = NewGate({.station = Station()});
+  Load({Adult(1)}, gate.get());
+  EXPECT_EQ(Outcome(gate->CheckVoucher(Voucher(Adult(1)), Gate(At("07:30")))), "too_early");
+  ASSERT_TRUE(gate->ReplaceWindow({.opens_before = minutes(60), .closes_before = minutes(5)}));
+  EXPECT_EQ(gate->settings().window.opens_before, minutes(60));
+  // An invalid window from a feed is refused and the gate keeps the one it had.
+  auto bad = gate->ReplaceWindow({.opens_before = minutes(2), .closes_before = minutes(2)});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "window");
+  EXPECT_EQ(gate->settings().window.opens_before, minutes(60));
+  EXPECT_EQ(Outcome(gate->CheckVoucher(Voucher(Adult(1)), Gate(At("07:30")))), "accepted");
+}
+
 TEST_F(GateVerifierTest, RefusesAnInvalidWindowPolicy) {
   for (CheckinWindow window :
        {CheckinWindow{.opens_before = minutes(2), .closes_before = minutes(2)},

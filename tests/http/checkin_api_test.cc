@@ -160,6 +160,52 @@ TEST_P(CheckinApiTest, QrCheckInManifestAndDeparture) {
   EXPECT_EQ(unauthenticated->status, 401);
 }
 
+TEST_P(CheckinApiTest, StationManagerSetsTheCheckinWindowAndGatesSyncIt) {
+  std::string gate = Login("gate");
+  std::string manager = Login("manager");
+  std::string station = Body(client_->Get("/api/v1/session", Bearer(gate)))["station"];
+  const std::string path = "/api/v1/stations/" + station + "/checkin-window";
+
+  auto initial = client_->Get(path.c_str(), Bearer(gate));
+  ASSERT_TRUE(initial);
+  ASSERT_EQ(initial->status, 200) << initial->body;
+  EXPECT_EQ(Body(initial)["opens_before_minutes"], 40);
+  EXPECT_EQ(Body(initial)["closes_before_minutes"], 2);
+
+  json hour = {{"opens_before_minutes", 60}, {"closes_before_minutes", 5}};
+  auto by_gate = client_->Put(path.c_str(), Bearer(gate), hour.dump(), "application/json");
+  ASSERT_TRUE(by_gate);
+  EXPECT_EQ(by_gate->status, 403) << by_gate->body;
+  json inverted = {{"opens_before_minutes", 5}, {"closes_before_minutes", 10}};
+  auto bad = client_->Put(path.c_str(), Bearer(manager), inverted.dump(), "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  auto half = client_->Put(path.c_str(), Bearer(manager), json{{"opens_before_minutes", 60}}.dump(),
+                           "application/json");
+  ASSERT_TRUE(half);
+  EXPECT_EQ(half->status, 400) << half->body;
+  EXPECT_EQ(Body(half)["error"]["field"], "closes_before_minutes");
+  auto other = client_->Put("/api/v1/stations/370102999/checkin-window", Bearer(manager),
+                            hour.dump(), "application/json");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403) << other->body;
+
+  auto set = client_->Put(path.c_str(), Bearer(manager), hour.dump(), "application/json");
+  ASSERT_TRUE(set);
+  ASSERT_EQ(set->status, 200) << set->body;
+  EXPECT_EQ(Body(set)["opens_before_minutes"], 60);
+  auto feed = client_->Get("/api/v1/gate-feed?hours=1", Bearer(gate));
+  ASSERT_TRUE(feed);
+  ASSERT_EQ(feed->status, 200) << feed->body;
+  EXPECT_EQ(Body(feed)["checkin_window"],
+            (json{{"opens_before_minutes", 60}, {"closes_before_minutes", 5}}));
+
+  auto reset = client_->Put(path.c_str(), Bearer(manager), "{}", "application/json");
+  ASSERT_TRUE(reset);
+  ASSERT_EQ(reset->status, 200) << reset->body;
+  EXPECT_EQ(Body(reset)["opens_before_minutes"], 40);
+}
+
 TEST_P(CheckinApiTest, FaceTerminalMessagesAndSwipes) {
   std::string gate = Login("gate");
   std::string station = Body(client_->Get("/api/v1/session", Bearer(gate)))["station"];
