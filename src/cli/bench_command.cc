@@ -1,7 +1,9 @@
-// keyun bench sales: durable ticket sales through a running node's HTTP API.
+// keyun bench sales | checkins: durable sales and check-ins through a running node's HTTP API.
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/commands.h"
+#include "http/checkin_load.h"
 #include "http/sales_load.h"
 
 namespace keyun::cli {
@@ -44,6 +46,52 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
           static_cast<long long>(report->errors), report->p50.count() / 1000.0,
           report->p90.count() / 1000.0, report->p99.count() / 1000.0, report->max.count() / 1000.0);
       return report->errors == 0 ? 0 : 1;
+    };
+  });
+
+  auto checkin_options = std::make_shared<http::CheckinLoadOptions>();
+  auto checkin_port = std::make_shared<int>(8080);
+  CLI::App* checkins = bench->add_subcommand(
+      "checkins",
+      "Concurrent gates check passengers in through the node's API (POST /api/v1/checkins with "
+      "QR vouchers); sells the tickets first, opens the station's check-in window for the run "
+      "and restores it; prints checks/s and latency percentiles. Staff password from "
+      "KEYUN_BENCH_PASSWORD (default: the demo's)");
+  checkins->add_option("--host", checkin_options->host, "node address")->capture_default_str();
+  checkins->add_option("--port", *checkin_port, "node port")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  checkins->add_option("--gates", checkin_options->gates, "concurrent gates")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  checkins->add_option("--tickets", checkin_options->tickets, "tickets to sell and check in")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  checkins->add_option("--clerk", checkin_options->clerk, "window clerk who sells them")
+      ->capture_default_str();
+  checkins->add_option("--manager", checkin_options->manager,
+                       "station manager who opens the check-in window")
+      ->capture_default_str();
+  checkins->add_option("--gate-user", checkin_options->gate, "gate staff account")
+      ->capture_default_str();
+  checkins->callback([checkin_options, checkin_port, &run] {
+    run = [checkin_options, checkin_port] {
+      checkin_options->port = static_cast<std::uint16_t>(*checkin_port);
+      if (const char* password = std::getenv("KEYUN_BENCH_PASSWORD")) {
+        checkin_options->password = password;
+      }
+      auto report = http::RunCheckinLoad(*checkin_options, PrintProgress);
+      if (!report) return Fail(report.error());
+      std::printf(
+          "bench checkins: station %s, %d gates, %d runs, set-up %.1f s; %lld check-ins in "
+          "%.2f s (%.0f checks/s), %lld refused, %lld errors; latency p50 %.2f ms, p90 %.2f ms, "
+          "p99 %.2f ms, max %.2f ms\n",
+          report->station.c_str(), checkin_options->gates, report->runs, report->setup_seconds,
+          static_cast<long long>(report->checkins), report->seconds, report->checkins_per_second,
+          static_cast<long long>(report->refused), static_cast<long long>(report->errors),
+          report->p50.count() / 1000.0, report->p90.count() / 1000.0,
+          report->p99.count() / 1000.0, report->max.count() / 1000.0);
+      return report->errors == 0 && report->refused == 0 ? 0 : 1;
     };
   });
 }

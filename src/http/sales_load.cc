@@ -12,6 +12,7 @@
 #include "core/ids.h"
 #include "core/time.h"
 #include "http/http_client.h"
+#include "http/internal/latency.h"
 
 namespace keyun::http {
 namespace {
@@ -128,17 +129,11 @@ Result<SalesLoadReport> RunSalesLoad(
   report.sold_out = sold_out;
   report.errors = errors;
   report.tickets_per_second = static_cast<double>(report.tickets) / report.seconds;
-  std::sort(latencies.begin(), latencies.end());
-  auto at = [&](double q) {
-    if (latencies.empty()) return std::chrono::microseconds(0);
-    return std::chrono::microseconds(
-        latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(q * latencies.size()))]);
-  };
-  report.p50 = at(0.50);
-  report.p90 = at(0.90);
-  report.p99 = at(0.99);
-  report.max = latencies.empty() ? std::chrono::microseconds(0)
-                                 : std::chrono::microseconds(latencies.back());
+  internal::LatencySummary summary = internal::Summarize(latencies);
+  report.p50 = summary.p50;
+  report.p90 = summary.p90;
+  report.p99 = summary.p99;
+  report.max = summary.max;
   return report;
 }
 

@@ -61,6 +61,7 @@ check "re-import of an export changes nothing" 0 "0 inserted" -- "$KEYUN" import
 # keyun gate: a scanner's lines on stdin. Offline (nothing listens on port 1) it still answers
 # every line, garbage included, and exits cleanly at the end of input.
 check "gate help" 0 "stdin" -- "$KEYUN" gate --help
+check "bench checkins help" 0 "--gates" -- "$KEYUN" bench checkins --help
 check "gate needs its password in the environment" 2 "KEYUN_GATE_PASSWORD" -- \
   env -u KEYUN_GATE_PASSWORD "$KEYUN" gate --station 370102001 --gate 3 --journal "$WORK/g0.journal"
 printf 'hello\nKY1:NOT-A-VOUCHER\n\n\x01\x02garbage\n' >"$WORK/scans.txt"
@@ -85,6 +86,13 @@ if [[ -n "$dport" ]]; then
     "$KEYUN" gate --node http://127.0.0.1:1 --station 370102001 --gate 3 --journal "$WORK/g2.journal" </dev/null
   check "a wrong password is reported" 0 "OFFLINE.*401" -- env KEYUN_GATE_PASSWORD=wrong "$KEYUN" gate \
     --node "http://127.0.0.1:$dport" --station 370102001 --gate 3 --journal "$WORK/g3.journal" </dev/null
+  # The check-in bench sells, checks every voucher in once, and puts the station's window back.
+  check "bench checkins" 0 "30 check-ins.*0 refused, 0 errors" -- env KEYUN_BENCH_PASSWORD=keyun-demo \
+    "$KEYUN" bench checkins --port "$dport" --gates 4 --tickets 30
+  check "the window is put back" 0 '"opens_before_minutes":40' -- curl -sf \
+    -H "Authorization: Bearer $(curl -sf -X POST -d '{"username":"gate","password":"keyun-demo"}' \
+      "http://127.0.0.1:$dport/api/v1/session" | grep -oE '"token":"[^"]+"' | cut -d'"' -f4)" \
+    "http://127.0.0.1:$dport/api/v1/stations/370102001/checkin-window"
 else
   failed=$((failed + 1)); echo "FAIL demo node did not start:"; cat "$WORK/d.log"
 fi
