@@ -8,6 +8,7 @@
 #include "http/checkin_api.h"
 #include "http/http_client.h"
 #include "http/network_api.h"
+#include "http/reimbursement_api.h"
 #include "http/sales_api.h"
 #include "http/sessions.h"
 #include "http/static_pages.h"
@@ -81,6 +82,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
       std::span<const std::uint8_t, core::KeyedHasher::kKeyBytes>(keys->id_hash_key));
   node->checkins_ = std::make_unique<checkin::CheckinService>(
       *node->store_, *node->issuer_keys_, *node->id_hasher_, *clock, options.checkin_policy);
+  node->reimbursements_ = std::make_unique<sales::ReimbursementTickets>(
+      *node->store_, *node->sales_, *node->vouchers_, *node->network_, *node->id_hasher_, *clock);
 
   node->api_ = std::make_unique<Api>(*clock);
   node->router_ = std::make_unique<Router>();
@@ -88,6 +91,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   AddSalesApi(*node->router_, *node->sales_, node->api_->sessions);
   AddSandboxWalletApi(*node->router_, *node->sandbox_);
   AddVoucherApi(*node->router_, *node->vouchers_, *node->issuer_keys_);
+  AddReimbursementApi(*node->router_, *node->reimbursements_, *node->network_,
+                      node->api_->sessions);
   AddCheckinApi(*node->router_, *node->checkins_, node->api_->sessions);
   AddStationSettingsApi(*node->router_, *node->checkins_, node->api_->sessions);
   AddGateFeedApi(*node->router_, *node->checkins_, node->api_->sessions, *node->issuer_keys_,

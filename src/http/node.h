@@ -26,6 +26,7 @@
 #include "eticket/issuer_keys.h"
 #include "sales/sales_service.h"
 #include "sales/sandbox_payment.h"
+#include "sales/reimbursement_tickets.h"
 #include "sales/ticket_vouchers.h"
 #include "store/store.h"
 
@@ -92,6 +93,7 @@ class Node {
   std::unique_ptr<sales::TicketVouchers> vouchers_;
   std::unique_ptr<core::KeyedHasher> id_hasher_;  // the sales service's key, for gates
   std::unique_ptr<checkin::CheckinService> checkins_;
+  std::unique_ptr<sales::ReimbursementTickets> reimbursements_;
   struct Api;
   std::unique_ptr<Api> api_;  // sessions and routes; private to node.cc
   std::unique_ptr<Router> router_;

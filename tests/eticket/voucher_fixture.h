@@ -1,4 +1,5 @@
-// Sample vouchers, temporary files and external tools shared by the eticket tests.
+// Sample vouchers shared by the eticket tests, with the temporary files and external tools of
+// tests/support.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 #include "core/money.h"
 #include "core/time.h"
 #include "eticket/voucher.h"
+#include "support/test_tools.h"
 
 namespace keyun::eticket::testing {
 
@@ -48,51 +50,10 @@ inline VoucherPayload SamplePayload(std::string key_id = "37-ed25519-0001") {
   };
 }
 
-// A directory removed with everything in it when the object goes away.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "keyun-eticket-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return;
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// What a shell command printed on stdout, and its wait status (0: exited with 0).
-struct CommandResult {
-  int status = -1;
-  std::string out;
-};
-
-inline CommandResult RunCommand(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
-  result.status = pclose(pipe);
-  return result;
-}
-
-// Whether `tool` is on the PATH. The tests that need one fail (never skip) without it.
-inline bool HaveTool(const std::string& tool) {
-  return RunCommand("command -v " + tool + " >/dev/null 2>&1").status == 0;
-}
+// Temporary directories and external tools (tests/support/test_tools.h).
+using keyun::testing::CommandResult;
+using keyun::testing::HaveTool;
+using keyun::testing::RunCommand;
+using keyun::testing::TempDir;
 
 }  // namespace keyun::eticket::testing

@@ -28,36 +28,6 @@ class CheckinApiTest : public DemoNodeTest {
     StartNode(/*fake_clock=*/true);
   }
 
-  // A run of tomorrow leaving the gate's station, a ticket on it sold and paid in cash.
-  void SellTicket(const std::string& station) {
-    auto runs = node_->network().ListRuns(clock_.Now().ShanghaiDate().AddDays(1));
-    ASSERT_TRUE(runs);
-    for (const auto& r : *runs) {
-      if (r.run.station().str() != station) continue;
-      auto route = node_->network().GetRoute(r.run.route_code);
-      ASSERT_TRUE(route);
-      auto order = node_->sales().CreateOrder(sales::OrderRequest{
-          .run_id = r.run.id.str(),
-          .from = route->stops.front().station.str(),
-          .to = route->stops.back().station.str(),
-          .channel = sales::Channel::kMobile,
-          .passengers = {{.name = "欧阳娜", .id_type = "resident_id",
-                          .id_number = testing::TestResidentId(1),
-                          .fare_type = sales::FareType::kAdult, .seat = std::nullopt}},
-          .idempotency_key = "checkin-api-1",
-          .seller = {}});
-      ASSERT_TRUE(order) << order.error().ToString();
-      auto paid = node_->sales().Pay(order->order_id, sales::PaymentMethod::kCash);
-      ASSERT_TRUE(paid) << paid.error().ToString();
-      run_ = r;
-      ticket_ = paid->tickets.at(0).ticket_number;
-      return;
-    }
-    FAIL() << "no run of tomorrow leaves " << station;
-  }
-
-  std::optional<network::RunSummary> run_;
-  std::string ticket_;
 };
 
 TEST_P(CheckinApiTest, QrCheckInManifestAndDeparture) {

@@ -41,6 +41,35 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
   }
 
+  // A run of tomorrow leaving `station`, a ticket on it sold (mobile) and paid in cash, to the
+  // passenger TestResidentId(serial). Sets run_ and ticket_.
+  void SellTicket(const std::string& station, int serial = 1) {
+    auto runs = node_->network().ListRuns(clock_.Now().ShanghaiDate().AddDays(1));
+    ASSERT_TRUE(runs);
+    for (const auto& r : *runs) {
+      if (r.run.station().str() != station) continue;
+      auto route = node_->network().GetRoute(r.run.route_code);
+      ASSERT_TRUE(route);
+      auto order = node_->sales().CreateOrder(sales::OrderRequest{
+          .run_id = r.run.id.str(),
+          .from = route->stops.front().station.str(),
+          .to = route->stops.back().station.str(),
+          .channel = sales::Channel::kMobile,
+          .passengers = {{.name = "欧阳娜", .id_type = "resident_id",
+                          .id_number = testing::TestResidentId(serial),
+                          .fare_type = sales::FareType::kAdult, .seat = std::nullopt}},
+          .idempotency_key = "sell-" + std::to_string(serial),
+          .seller = {}});
+      ASSERT_TRUE(order) << order.error().ToString();
+      auto paid = node_->sales().Pay(order->order_id, sales::PaymentMethod::kCash);
+      ASSERT_TRUE(paid) << paid.error().ToString();
+      run_ = r;
+      ticket_ = paid->tickets.at(0).ticket_number;
+      return;
+    }
+    FAIL() << "no run of tomorrow leaves " << station;
+  }
+
   // A staff session token of a demo login (password keyun-demo).
   std::string Login(const std::string& username) {
     auto res = client_->Post(
@@ -62,6 +91,8 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
   std::unique_ptr<Node> node_;
   std::uint16_t port_ = 0;
   std::unique_ptr<httplib::Client> client_;
+  std::optional<network::RunSummary> run_;  // set by SellTicket
+  std::string ticket_;                       // set by SellTicket
 };
 
 }  // namespace keyun::http

@@ -1,0 +1,126 @@
+#include "http/reimbursement_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "http/json_body.h"
+
+namespace keyun::http {
+namespace {
+
+using nlohmann::json;
+
+// The request as the service takes it: who prints where, from the session or the machine's
+// body. A supervisor's approval is checked here against their password; the service checks
+// that they are a manager of this station.
+Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::NetworkService& network,
+                                               Sessions& sessions) {
+  auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
+                              {"station", "id_type", "id_number", "supervisor"});
+  if (!body) return Propagate(body);
+  sales::Channel channel = sales::Channel::kKiosk;
+  std::optional<core::StationCode> station;
+  std::string printed_by;
+  if (request.Header("authorization")) {
+    auto who = sessions.Authenticate(request);
+    if (!who) return Propagate(who);
+    if (who->role != "clerk" && who->role != "station_manager") {
+      return PermissionDenied("reimbursement tickets are printed by ticket clerks and station "
+                              "managers; your role is " +
+                              who->role);
+    }
+    auto code = core::StationCode::Parse(who->station_code);
+    if (!code) return PermissionDenied("your account has no station; ask an administrator");
+    channel = sales::Channel::kWindow;
+    station = *code;
+    printed_by = who->username;
+  } else {
+    auto text = StringField(*body, "station", true);
+    if (!text) return Propagate(text);
+    auto code = core::StationCode::Parse(**text);
+    if (!code) return InvalidArgument(code.error().message, "station");
+    station = *code;
+    printed_by = "kiosk@" + code->str();
+  }
+  sales::ReimbursementRequest out{
+      .ticket_number = request.PathParam("number"),
+      .idempotency_key = request.Header("idempotency-key").value_or(""),
+      .channel = channel,
+      .station = *station,
+      .printed_by = printed_by};
+  auto id_type = StringField(*body, "id_type", false);
+  if (!id_type) return Propagate(id_type);
+  auto id_number = StringField(*body, "id_number", out.channel == sales::Channel::kKiosk);
+  if (!id_number) return Propagate(id_number);
+  out.id_type = id_type->value_or("resident_id");
+  out.id_number = id_number->value_or("");
+  if (body->contains("supervisor") && !body->at("supervisor").is_null()) {
+    const json& s = body->at("supervisor");
+    if (!s.is_object()) return InvalidArgument("supervisor must be {username, password}", "supervisor");
+    auto username = StringField(s, "username", true);
+    if (!username) return InvalidArgument(username.error().message, "supervisor.username");
+    auto password = StringField(s, "password", true);
+    if (!password) return InvalidArgument(password.error().message, "supervisor.password");
+    auto staff = network.Authenticate(**username, **password);
+    if (!staff) {
+      return PermissionDenied("the supervisor's username or password is wrong: the reprint is "
+                              "not approved");
+    }
+    out.supervisor = std::move(*staff);
+  }
+  return out;
+}
+
+json CollectableJson(const sales::CollectableTicket& c) {
+  const sales::Ticket& t = c.ticket;
+  return {{"ticket_number", t.ticket_number},
+          {"run_id", t.run_id},
+          {"departs_at", t.departs_at.ToIso8601()},
+          {"from", t.from.str()},
+          {"to", t.to.str()},
+          {"seat", t.seat == 0 ? json(nullptr) : json(t.seat)},
+          {"fare_type", std::string(sales::FareTypeKey(t.fare_type))},
+          {"fare", t.fare.fen()},
+          {"passenger_name", t.passenger_name_masked},
+          {"status", t.status},
+          {"reimbursement_prints", c.prints}};
+}
+
+}  // namespace
+
+void AddReimbursementApi(Router& router, sales::ReimbursementTickets& prints,
+                         network::NetworkService& network, Sessions& sessions) {
+  router.Add(Method::kPost, "/api/v1/tickets/{number}/reimbursement",
+             [&prints, &network, &sessions](Request& request) {
+               auto parsed = ParsePrint(request, network, sessions);
+               if (!parsed) return ErrorResponse(parsed.error());
+               auto printed = prints.Print(*parsed);
+               if (!printed) return ErrorResponse(printed.error());
+               Response response;
+               response.content_type = "application/pdf";
+               response.headers.emplace_back("Cache-Control", "no-store");
+               response.headers.emplace_back("X-Print-Sequence",
+                                             std::to_string(printed->sequence));
+               response.headers.emplace_back("X-Reprint", printed->reprint ? "1" : "0");
+               response.headers.emplace_back("X-Document", printed->kind);
+               response.body = std::move(printed->pdf);
+               return response;
+             });
+
+  router.Add(Method::kPost, "/api/v1/tickets/lookup", [&prints](Request& request) {
+    auto body = ParseJsonObject(request.body, {"id_type", "id_number"});
+    if (!body) return ErrorResponse(body.error());
+    auto id_type = StringField(*body, "id_type", false);
+    if (!id_type) return ErrorResponse(id_type.error());
+    auto id_number = StringField(*body, "id_number", true);
+    if (!id_number) return ErrorResponse(id_number.error());
+    auto tickets = prints.TicketsOf(id_type->value_or("resident_id"), **id_number);
+    if (!tickets) return ErrorResponse(tickets.error());
+    json items = json::array();
+    for (const auto& t : *tickets) items.push_back(CollectableJson(t));
+    Response response = Json({{"items", items}});
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+  });
+}
+
+}  // namespace keyun::http
