@@ -305,7 +305,20 @@ Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
   std::optional<eticket::VoucherPayload> payload;
   if (request.method == CheckinMethod::kQrCode) {
     auto verified = trust->Verify(request.voucher_text);
-    if (verified) payload = std::move(*verified);
+    if (verified) {
+      payload = std::move(*verified);
+    } else {
+      // Damaged, forged or of an unknown key: refused with the gate's words, no store needed.
+      auto gate = GateVerifier::Create(
+          GateSettings{.station = request.station, .window = policy_.window,
+                       .verified_cache_entries = 0},
+          *trust);
+      if (!gate) return Propagate(gate);
+      return (*gate)->CheckVoucher(request.voucher_text,
+                                   GateContext{.gate_id = request.gate,
+                                               .operator_id = request.operator_id,
+                                               .now = clock_.Now()});
+    }
   }
 
   return store_.Transact<GateDecision>([&](store::Transaction& tx) -> Result<GateDecision> {
@@ -365,8 +378,8 @@ Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
     (*gate)->ApplyCheckins(family.checkins);
 
     GateDecision decision = GateDecision(Refusal{});
-    if (request.method == CheckinMethod::kQrCode) {
-      decision = (*gate)->CheckVoucher(request.voucher_text, ctx);
+    if (payload) {
+      decision = (*gate)->CheckVerifiedVoucher(*payload, ctx);
     } else {
       auto hash = eticket::ParseIdHashHex(id_hash);
       if (!hash) return Internal("the node's ID hash is malformed: " + hash.error().message);

@@ -92,6 +92,12 @@ GateDecision GateVerifier::CheckVoucher(std::string_view text, const GateContext
   return DecideVoucherLocked(*payload, ctx);
 }
 
+GateDecision GateVerifier::CheckVerifiedVoucher(const eticket::VoucherPayload& payload,
+                                                const GateContext& ctx) {
+  std::lock_guard lock(mu_);
+  return DecideVoucherLocked(payload, ctx);
+}
+
 GateDecision GateVerifier::DecideVoucherLocked(const eticket::VoucherPayload& p,
                                                const GateContext& ctx) {
   const auto refuse = [&](RefusalReason reason, RefusalFacts facts) {

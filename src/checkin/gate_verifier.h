@@ -122,6 +122,12 @@ class GateVerifier final {
   // to the ticket that are neither revoked nor checked in; the Admission shows them.
   [[nodiscard]] GateDecision CheckVoucher(std::string_view text, const GateContext& ctx);
 
+  // The same for a voucher whose signature the caller has verified under this gate's trust
+  // list (the node verifies before its transaction, so the ~70 µs check is not repeated
+  // inside it): checks 2 to 8.
+  [[nodiscard]] GateDecision CheckVerifiedVoucher(const eticket::VoucherPayload& payload,
+                                                  const GateContext& ctx);
+
   // ID card (刷证): the caller reads the card and hashes the document with the node's
   // core::KeyedHasher (64 hex characters; kDamaged if it is not). Among that passenger's
   // tickets boarding here it takes the one that can check in now (the earliest departure if

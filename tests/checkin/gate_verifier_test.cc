@@ -89,6 +89,18 @@ TEST_F(GateVerifierTest, AdmitsAVoucherAndShowsWhatTheOperatorMustSee) {
   EXPECT_EQ(gate_->LocalCheckinsSince(0), std::vector{a.record});
 }
 
+TEST_F(GateVerifierTest, AVerifiedPayloadIsDecidedByTheSameRules) {
+  const ManifestTicket ticket = Adult(1);
+  Load({ticket});
+  EXPECT_EQ(Outcome(gate_->CheckVerifiedVoucher(PayloadFor(ticket), Gate(At("07:40")))),
+            "too_early");
+  const GateDecision d = gate_->CheckVerifiedVoucher(PayloadFor(ticket), Gate(At("08:12")));
+  ASSERT_EQ(Outcome(d), "accepted");
+  EXPECT_EQ(d.admission().record.method, CheckinMethod::kQrCode);
+  EXPECT_EQ(Outcome(gate_->CheckVoucher(Voucher(ticket), Gate(At("08:13"), "5"))),
+            "already_checked_in");
+}
+
 TEST_F(GateVerifierTest, ShowsTheManifestsSeatWhenItDiffersFromTheVoucher) {
   ManifestTicket ticket = Adult(1);
   const std::string voucher = Voucher(ticket);  // seat 2
