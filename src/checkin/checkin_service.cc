@@ -403,39 +403,8 @@ Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
 Result<std::vector<Revocation>> CheckinService::Revocations(std::int64_t since, int limit) {
   if (since < 0) return InvalidArgument("since must be 0 or a sequence number", "since");
   return store_.Transact<std::vector<Revocation>>(
-      [&](store::Transaction& tx) -> Result<std::vector<Revocation>> {
-        auto rows = tx.Query(
-            "SELECT sequence, ticket_number, reason FROM revocations WHERE sequence > $1 "
-            "ORDER BY sequence LIMIT $2",
-            {Value{since}, Value{static_cast<std::int64_t>(limit)}});
-        if (!rows) return Propagate(rows);
-        std::vector<Revocation> out;
-        for (const auto& r : *rows) {
-          auto number = core::TicketNumber::Parse(r.Text(1));
-          auto reason = ParseRevocationReason(r.Text(2));
-          if (!number || !reason) return Internal("revocation " + r.Text(1) + " is corrupt");
-          out.push_back({.sequence = r.Int(0), .ticket_number = *number, .reason = *reason});
-        }
-        return out;
-      },
+      [&](store::Transaction& tx) { return eticket::ReadRevocations(tx, since, limit); },
       {.read_only = true});
-}
-
-Result<std::int64_t> CheckinService::Revoke(store::Transaction& tx,
-                                            const core::TicketNumber& ticket,
-                                            RevocationReason reason, core::Instant at) {
-  auto existing = tx.Query("SELECT sequence FROM revocations WHERE ticket_number = $1",
-                           {Value{ticket.str()}});
-  if (!existing) return Propagate(existing);
-  if (!existing->empty()) return existing->front().Int(0);
-  auto sequence = store::NextSequence(tx, "revocation");
-  if (!sequence) return Propagate(sequence);
-  auto inserted = tx.Execute(
-      "INSERT INTO revocations (sequence, ticket_number, reason, at) VALUES ($1, $2, $3, $4)",
-      {Value{*sequence}, Value{ticket.str()}, Value{std::string(RevocationReasonName(reason))},
-       Value{at.unix_micros()}});
-  if (!inserted) return Propagate(inserted);
-  return *sequence;
 }
 
 Result<void> CheckinService::RegisterGateDevice(const std::string& device_id,
@@ -538,18 +507,9 @@ Result<CheckinService::GateSnapshot> CheckinService::GateSnapshotFor(
           if (!record) return Propagate(record);
           snapshot.checkins.push_back(std::move(*record));
         }
-        auto revocations = tx.Query(
-            "SELECT sequence, ticket_number, reason FROM revocations WHERE sequence > $1 "
-            "ORDER BY sequence LIMIT 100000",
-            {Value{revocations_since}});
+        auto revocations = eticket::ReadRevocations(tx, revocations_since, 100000);
         if (!revocations) return Propagate(revocations);
-        for (const auto& row : *revocations) {
-          auto number = core::TicketNumber::Parse(row.Text(1));
-          auto reason = ParseRevocationReason(row.Text(2));
-          if (!number || !reason) return Internal("revocation " + row.Text(0) + " is corrupt");
-          snapshot.revocations.push_back(
-              {.sequence = row.Int(0), .ticket_number = *number, .reason = *reason});
-        }
+        snapshot.revocations = std::move(*revocations);
         return snapshot;
       },
       {.read_only = true});

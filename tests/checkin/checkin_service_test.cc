@@ -2,6 +2,7 @@
 // SalesService, then checked in by QR, ID card swipe and face terminal; the check-in window's
 // boundaries; crew check-in, safety check and departure; no-shows; revocations.
 #include "checkin/checkin_service.h"
+#include "eticket/revocations.h"
 
 #include <gtest/gtest.h>
 
@@ -432,7 +433,8 @@ TEST_P(CheckinServiceTest, RevokedTicketsAreListedAndRefused) {
   auto number = core::TicketNumber::Parse(ticket);
   ASSERT_TRUE(number);
   ASSERT_TRUE(store_->RunTransaction([&](store::Transaction& tx) -> Result<void> {
-    auto sequence = CheckinService::Revoke(tx, *number, RevocationReason::kRefunded, clock_.Now());
+    auto sequence =
+        eticket::RevokeTicket(tx, *number, eticket::RevocationReason::kRefunded, clock_.Now());
     if (!sequence) return Propagate(sequence);
     return {};
   }));
