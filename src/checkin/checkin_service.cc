@@ -166,6 +166,23 @@ std::optional<Refusal> DepartedRefusal(const Family& family, const ManifestTicke
 
 Result<void> InsertCheckin(store::Transaction& tx, const CheckinRecord& record,
                            const core::StationCode& station, bool required) {
+  // The ticket must still be valid when the check-in is written, not only when it was read: a
+  // refund (sales/refunds.cc) ends a ticket with the conditional write
+  //   UPDATE tickets SET active = 0 … WHERE ticket_number = $1 AND status = 'issued' AND active = 1
+  // and then looks for a check-in. Both sides write the ticket's row first, so the row lock
+  // orders them on PostgreSQL at any isolation level (under kSerializable the later writer is
+  // aborted and retried; under read committed it waits and re-reads the row), and exactly one
+  // of a racing refund and check-in wins. SQLite runs one writer at a time anyway.
+  auto still_valid = tx.Execute(
+      "UPDATE tickets SET active = 1 WHERE ticket_number = $1 AND status = 'issued' AND "
+      "active = 1",
+      {Value{record.ticket_number.str()}});
+  if (!still_valid) return Propagate(still_valid);
+  if (*still_valid == 0) {
+    if (!required) return {};  // a free child refunded on its own boards with nobody
+    // Refunded or changed after our read: decide again on the new truth (it is revoked now).
+    return Aborted("ticket " + record.ticket_number.str() + " was revoked concurrently");
+  }
   auto inserted = tx.Execute(
       "INSERT INTO checkins (ticket_number, run_id, station, gate, operator, method, at, source) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, 'online') ON CONFLICT (ticket_number) DO NOTHING",
