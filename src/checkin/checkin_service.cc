@@ -166,6 +166,23 @@ std::optional<Refusal> DepartedRefusal(const Family& family, const ManifestTicke
 
 Result<void> InsertCheckin(store::Transaction& tx, const CheckinRecord& record,
                            const core::StationCode& station, bool required) {
+  // The ticket must still be valid when the check-in is written, not only when it was read: a
+  // refund (sales/refunds.cc) ends a ticket with the conditional write
+  //   UPDATE tickets SET active = 0 … WHERE ticket_number = $1 AND status = 'issued' AND active = 1
+  // and then looks for a check-in. Both sides write the ticket's row first, so the row lock
+  // orders them on PostgreSQL at any isolation level (under kSerializable the later writer is
+  // aborted and retried; under read committed it waits and re-reads the row), and exactly one
+  // of a racing refund and check-in wins. SQLite runs one writer at a time anyway.
+  auto still_valid = tx.Execute(
+      "UPDATE tickets SET active = 1 WHERE ticket_number = $1 AND status = 'issued' AND "
+      "active = 1",
+      {Value{record.ticket_number.str()}});
+  if (!still_valid) return Propagate(still_valid);
+  if (*still_valid == 0) {
+    if (!required) return {};  // a free child refunded on its own boards with nobody
+    // Refunded or changed after our read: decide again on the new truth (it is revoked now).
+    return Aborted("ticket " + record.ticket_number.str() + " was revoked concurrently");
+  }
   auto inserted = tx.Execute(
       "INSERT INTO checkins (ticket_number, run_id, station, gate, operator, method, at, source) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, 'online') ON CONFLICT (ticket_number) DO NOTHING",
@@ -416,39 +433,8 @@ Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
 Result<std::vector<Revocation>> CheckinService::Revocations(std::int64_t since, int limit) {
   if (since < 0) return InvalidArgument("since must be 0 or a sequence number", "since");
   return store_.Transact<std::vector<Revocation>>(
-      [&](store::Transaction& tx) -> Result<std::vector<Revocation>> {
-        auto rows = tx.Query(
-            "SELECT sequence, ticket_number, reason FROM revocations WHERE sequence > $1 "
-            "ORDER BY sequence LIMIT $2",
-            {Value{since}, Value{static_cast<std::int64_t>(limit)}});
-        if (!rows) return Propagate(rows);
-        std::vector<Revocation> out;
-        for (const auto& r : *rows) {
-          auto number = core::TicketNumber::Parse(r.Text(1));
-          auto reason = ParseRevocationReason(r.Text(2));
-          if (!number || !reason) return Internal("revocation " + r.Text(1) + " is corrupt");
-          out.push_back({.sequence = r.Int(0), .ticket_number = *number, .reason = *reason});
-        }
-        return out;
-      },
+      [&](store::Transaction& tx) { return eticket::ReadRevocations(tx, since, limit); },
       {.read_only = true});
-}
-
-Result<std::int64_t> CheckinService::Revoke(store::Transaction& tx,
-                                            const core::TicketNumber& ticket,
-                                            RevocationReason reason, core::Instant at) {
-  auto existing = tx.Query("SELECT sequence FROM revocations WHERE ticket_number = $1",
-                           {Value{ticket.str()}});
-  if (!existing) return Propagate(existing);
-  if (!existing->empty()) return existing->front().Int(0);
-  auto sequence = store::NextSequence(tx, "revocation");
-  if (!sequence) return Propagate(sequence);
-  auto inserted = tx.Execute(
-      "INSERT INTO revocations (sequence, ticket_number, reason, at) VALUES ($1, $2, $3, $4)",
-      {Value{*sequence}, Value{ticket.str()}, Value{std::string(RevocationReasonName(reason))},
-       Value{at.unix_micros()}});
-  if (!inserted) return Propagate(inserted);
-  return *sequence;
 }
 
 Result<void> CheckinService::RegisterGateDevice(const std::string& device_id,
@@ -551,18 +537,9 @@ Result<CheckinService::GateSnapshot> CheckinService::GateSnapshotFor(
           if (!record) return Propagate(record);
           snapshot.checkins.push_back(std::move(*record));
         }
-        auto revocations = tx.Query(
-            "SELECT sequence, ticket_number, reason FROM revocations WHERE sequence > $1 "
-            "ORDER BY sequence LIMIT 100000",
-            {Value{revocations_since}});
+        auto revocations = eticket::ReadRevocations(tx, revocations_since, 100000);
         if (!revocations) return Propagate(revocations);
-        for (const auto& row : *revocations) {
-          auto number = core::TicketNumber::Parse(row.Text(1));
-          auto reason = ParseRevocationReason(row.Text(2));
-          if (!number || !reason) return Internal("revocation " + row.Text(0) + " is corrupt");
-          snapshot.revocations.push_back(
-              {.sequence = row.Int(0), .ticket_number = *number, .reason = *reason});
-        }
+        snapshot.revocations = std::move(*revocations);
         return snapshot;
       },
       {.read_only = true});

@@ -184,14 +184,10 @@ class CheckinService final {
                                                               std::optional<CheckinWindow> window,
                                                               const std::string& updated_by);
 
-  // The revocations after sequence `since`, in order, at most `limit`.
+  // The revocations after sequence `since`, in order, at most `limit`. (Refunds and changes
+  // write the list with eticket::RevokeTicket inside their own transactions.)
   [[nodiscard]] Result<std::vector<Revocation>> Revocations(std::int64_t since,
                                                             int limit = 10000);
-  // Adds a ticket to the revocation list (refunds and changes call it inside their own
-  // transaction; issue 5). A ticket revoked before keeps its first entry. Returns the sequence.
-  [[nodiscard]] static Result<std::int64_t> Revoke(store::Transaction& tx,
-                                                   const core::TicketNumber& ticket,
-                                                   RevocationReason reason, core::Instant at);
 
   // What an offline-capable gate of `station` syncs (`keyun gate`, http/gate_feed.h): every
   // issued ticket boarding here on a run leaving in [now - 1 h, now + hours], revoked ones

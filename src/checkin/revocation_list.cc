@@ -6,23 +6,6 @@
 
 namespace keyun::checkin {
 
-std::string_view RevocationReasonName(RevocationReason reason) {
-  switch (reason) {
-    case RevocationReason::kRefunded:
-      return "refunded";
-    case RevocationReason::kChanged:
-      return "changed";
-  }
-  return "unknown";
-}
-
-Result<RevocationReason> ParseRevocationReason(std::string_view name) {
-  if (name == "refunded") return RevocationReason::kRefunded;
-  if (name == "changed") return RevocationReason::kChanged;
-  return InvalidArgument(
-      fmt::format("revocation reason \"{}\" is not one of refunded, changed", name), "reason");
-}
-
 Result<std::size_t> RevocationList::Apply(std::span<const Revocation> updates) {
   std::int64_t previous = 0;
   for (std::size_t i = 0; i < updates.size(); ++i) {

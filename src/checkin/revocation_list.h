@@ -24,26 +24,16 @@
 
 #include "core/ids.h"
 #include "core/result.h"
+#include "eticket/revocations.h"
 
 namespace keyun::checkin {
 
-// Why a voucher was revoked. The wire value is the enumerator's value.
-enum class RevocationReason : std::uint8_t {
-  kRefunded = 1,  // 退票
-  kChanged = 2,   // 改签
-};
-// "refunded", "changed".
-[[nodiscard]] std::string_view RevocationReasonName(RevocationReason reason);
-// The inverse of RevocationReasonName; InvalidArgument (field "reason") otherwise.
-[[nodiscard]] Result<RevocationReason> ParseRevocationReason(std::string_view name);
-
-struct Revocation {
-  std::int64_t sequence = 0;  // > 0, strictly increasing in the node's list
-  core::TicketNumber ticket_number;
-  RevocationReason reason = RevocationReason::kRefunded;
-
-  bool operator==(const Revocation&) const = default;
-};
+// The reason and entry types live with the store's list in eticket (eticket/revocations.h),
+// which refunds and changes write; the gate uses the same values.
+using eticket::ParseRevocationReason;
+using eticket::Revocation;
+using eticket::RevocationReason;
+using eticket::RevocationReasonName;
 
 class RevocationList final {
  public:

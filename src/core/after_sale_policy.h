@@ -24,7 +24,7 @@
 // (fare 0) refunds ¥0 with fee ¥0.
 //
 // What is not here: who may refund where (the sales service), the ledger entries (settle), the
-// voucher's revocation (checkin), and moving the passengers of a stopped run to another run
+// voucher's revocation (eticket), and moving the passengers of a stopped run to another run
 // (a transfer by the operator, not a change the passenger asks for).
 //
 // Money overflow: fares near the int64 fen limit throw std::overflow_error, as Money's

@@ -112,16 +112,19 @@ Result<std::uint16_t> Node::Start() {
   if (port) {
     // One connection, used only by the sandbox's notifier thread.
     auto client = std::make_shared<HttpClient>(notify_host_, *port);
-    sandbox_->SetDelivery([client](const std::string& body) -> Result<void> {
-      auto reply = client->Send("POST", "/api/v1/payments/sandbox/notify", body, {},
-                                "application/x-www-form-urlencoded");
-      if (!reply) return Propagate(reply);
-      if (reply->status / 100 != 2) {
-        return Unavailable("the node answered " + std::to_string(reply->status) + ": " +
-                           reply->body);
-      }
-      return {};
-    });
+    auto post_to = [client](std::string path) {
+      return [client, path](const std::string& body) -> Result<void> {
+        auto reply = client->Send("POST", path, body, {}, "application/x-www-form-urlencoded");
+        if (!reply) return Propagate(reply);
+        if (reply->status / 100 != 2) {
+          return Unavailable("the node answered " + std::to_string(reply->status) + ": " +
+                             reply->body);
+        }
+        return {};
+      };
+    };
+    sandbox_->SetDelivery(post_to("/api/v1/payments/sandbox/notify"));
+    sandbox_->SetRefundDelivery(post_to("/api/v1/payments/sandbox/refund-notify"));
   }
   if (port && expiry_interval_.count() > 0) {
     expiry_ = std::jthread([this](std::stop_token stop) {

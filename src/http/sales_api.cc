@@ -157,6 +157,68 @@ Result<sales::OrderRequest> ParseOrder(const Request& request) {
   return order;
 }
 
+json ToJson(const sales::RefundRecord& r) {
+  return {{"refund_id", r.refund_id.empty() ? json(nullptr) : json(r.refund_id)},
+          {"ticket_number", r.ticket_number},
+          {"order_id", r.order_id},
+          {"fare", r.fare.fen()},
+          {"fee", r.fee.fen()},
+          {"refunded", r.refunded.fen()},
+          {"cause", std::string(sales::RefundCauseKey(r.cause))},
+          {"rule", r.rule},
+          {"money_back", r.money_back},
+          {"refund_status", r.status},
+          {"at", r.at.ToIso8601()},
+          {"done_at", r.done_at ? json(r.done_at->ToIso8601()) : json(nullptr)}};
+}
+
+// The ticket's refund (or quote) as the API shows it: the ticket asked for, with the free
+// children refunded with it.
+json ToJson(const sales::RefundResult& result, std::string_view ticket_status) {
+  json reply = ToJson(result.ticket);
+  reply["status"] = ticket_status;
+  json children = json::array();
+  for (const auto& child : result.free_children) {
+    json c = ToJson(child);
+    c["status"] = ticket_status;
+    children.push_back(std::move(c));
+  }
+  reply["free_children"] = std::move(children);
+  return reply;
+}
+
+// A refund request from the path, the optional JSON fields (or query parameters for the quote)
+// and the caller: staff with a session (channel window unless given) or the passenger (mobile
+// unless given, with the order id).
+Result<sales::RefundRequest> ParseRefund(const Request& request, Sessions& sessions,
+                                         const std::optional<json>& body) {
+  auto field = [&](const char* name) -> Result<std::optional<std::string>> {
+    if (body) return StringField(*body, name, false);
+    return request.QueryParam(name);
+  };
+  sales::RefundRequest out;
+  out.ticket_number = request.PathParam("number");
+  out.idempotency_key = request.Header("idempotency-key").value_or("");
+  bool staff = request.Header("authorization").has_value();
+  auto channel_text = field("channel");
+  if (!channel_text) return Propagate(channel_text);
+  auto channel = sales::ParseChannel(channel_text->value_or(staff ? "window" : "mobile"));
+  if (!channel) return InvalidArgument(channel.error().message, "channel");
+  out.channel = *channel;
+  auto cause_text = field("cause");
+  if (!cause_text) return Propagate(cause_text);
+  auto cause = sales::ParseRefundCause(cause_text->value_or("passenger"));
+  if (!cause) return Propagate(cause);
+  out.cause = *cause;
+  auto order_id = field("order_id");
+  if (!order_id) return Propagate(order_id);
+  out.order_id = order_id->value_or("");
+  auto seller = SellerFor(out.channel, request, sessions);
+  if (!seller) return Propagate(seller);
+  out.staff = std::move(*seller);
+  return out;
+}
+
 }  // namespace
 
 void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions) {
@@ -245,6 +307,38 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
     if (!order) return ErrorResponse(order.error());
     return Json(ToJson(*order));
   });
+
+  // Refund (退票): a quote first (nothing changes), then the refund with an Idempotency-Key.
+  router.Add(Method::kGet, "/api/v1/tickets/{number}/refund-quote",
+             [&sales, &sessions](Request& request) {
+               auto refund = ParseRefund(request, sessions, std::nullopt);
+               if (!refund) return ErrorResponse(refund.error());
+               auto quote = sales.QuoteTicketRefund(*refund);
+               if (!quote) return ErrorResponse(quote.error());
+               return Json(ToJson(*quote, "issued"));
+             });
+  router.Add(Method::kPost, "/api/v1/tickets/{number}/refund",
+             [&sales, &sessions](Request& request) {
+               auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
+                                           {"cause", "order_id", "channel"});
+               if (!body) return ErrorResponse(body.error());
+               auto refund = ParseRefund(request, sessions, *body);
+               if (!refund) return ErrorResponse(refund.error());
+               auto done = sales.Refund(*refund);
+               if (!done) return ErrorResponse(done.error());
+               return Json(ToJson(*done, "refunded"));
+             });
+  // A provider's refund notification (like the payment's, on its own path).
+  router.Add(Method::kPost, "/api/v1/payments/{provider}/refund-notify",
+             [&sales](Request& request) {
+               auto outcome =
+                   sales.ApplyRefundNotification(request.PathParam("provider"), request.body);
+               if (!outcome) return ErrorResponse(outcome.error());
+               Response response;
+               response.content_type = "text/plain; charset=utf-8";
+               response.body = "success";
+               return response;
+             });
 
   router.Add(Method::kGet, "/api/v1/tickets/{number}", [&sales](Request& request) {
     auto ticket = sales.GetTicket(request.PathParam("number"));

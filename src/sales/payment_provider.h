@@ -41,6 +41,27 @@ struct PaymentNotice {
   core::Instant paid_at;
 };
 
+// Money the node asks a provider to give back from a payment it collected (a refund, 退票):
+// part of it, per ticket. Like the payment, the outcome comes later in a signed notification
+// posted to the node (POST /api/v1/payments/{provider}/refund-notify).
+struct RefundOrder {
+  std::string refund_id;   // the node's id, unique (the provider's out_request_no)
+  std::string payment_id;  // the payment to refund from (its out_trade_no)
+  core::Money amount;      // > 0; all refunds of a payment together never exceed it
+  std::string reason;      // shown in the passenger's wallet, e.g. "refund of ticket …"
+};
+
+// What a verified refund notification says.
+struct RefundNotice {
+  std::string notify_id;
+  std::string refund_id;
+  std::string payment_id;
+  core::Money amount;
+  std::string refund_no;  // the provider's refund transaction id (unique)
+  bool success = false;   // REFUND_SUCCESS
+  core::Instant refunded_at;
+};
+
 class PaymentProvider {
  public:
   virtual ~PaymentProvider() = default;
@@ -56,6 +77,16 @@ class PaymentProvider {
   // says. kInvalidArgument for a malformed body; kFailedPrecondition for a bad signature.
   // Says nothing about whether the notice matches an order: the caller checks that.
   [[nodiscard]] virtual Result<PaymentNotice> VerifyNotification(std::string_view body) const = 0;
+
+  // Asks for `order.amount` of a collected payment back to the passenger. Idempotent on
+  // refund_id (asking again with the same terms is a no-op). kNotFound (no such payment),
+  // kFailedPrecondition (not paid, or more than is left to refund), kUnavailable (retry).
+  [[nodiscard]] virtual Result<void> Refund(const RefundOrder& order) = 0;
+
+  // Checks that a refund notification `body` was signed by the provider and returns what it
+  // says; errors as VerifyNotification's.
+  [[nodiscard]] virtual Result<RefundNotice> VerifyRefundNotification(
+      std::string_view body) const = 0;
 };
 
 }  // namespace keyun::sales

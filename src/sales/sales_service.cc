@@ -93,6 +93,9 @@ SalesService::SalesService(store::Store& store, network::NetworkService& network
       network_(network),
       clock_(clock),
       policy_(policy),
+      after_sale_(policy.after_sale
+                      ? *policy.after_sale
+                      : *core::AfterSalePolicyBook::Create(core::AfterSalePolicy::Default())),
       hasher_(std::span<const std::uint8_t, 32>(keys.id_hash_key)),
       box_(std::span<const std::uint8_t, 32>(keys.id_seal_key)) {}
 
@@ -575,7 +578,8 @@ Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string&
   auto rows = tx.Query(
       "SELECT ticket_id, ticket_number, from_index, to_index, from_station, to_station, seat, "
       "fare_type, passenger_name, id_type, id_masked, fare_fen, station_fee_fen, cap_fen, "
-      "status, attached_to, id_hash, issued_at FROM tickets WHERE order_id = $1 "
+      "COALESCE(after_sale, status), attached_to, id_hash, issued_at FROM tickets "
+      "WHERE order_id = $1 "
       "ORDER BY passenger_index",
       {Value{order_id}});
   if (!rows) return Propagate(rows);

@@ -43,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "core/after_sale_policy.h"
 #include "core/ids.h"
 #include "core/money.h"
 #include "core/personal_data.h"
@@ -80,6 +81,9 @@ struct SalesPolicy {
   std::chrono::minutes hold{15};                 // an unpaid hold lasts this long
   int max_passengers = 5;                        // per order
   int free_child_percent = 10;                   // free children ≤ this % of the seats
+  // Refund and change fees and rules (docs/after-sale.md), per province with station, carrier
+  // and channel overrides. nullopt: core::AfterSalePolicy::Default() for the whole province.
+  std::optional<core::AfterSalePolicyBook> after_sale = std::nullopt;
 };
 
 // The secrets the sales service needs: the keyed hash of ID numbers (look-up) and the box that
@@ -139,7 +143,7 @@ struct Ticket {
   std::string id_type;
   std::string id_masked;
   core::Money fare, station_fee, cap;  // fare charged (执行票价), station fee line, cap (上限票价)
-  std::string status;                  // "held", "issued", "released"
+  std::string status;  // "held", "issued", "released", "refunded" (tickets.after_sale)
   std::string channel;
   std::optional<std::string> attached_to;  // a free child's adult ticket id
   core::Instant departs_at;
@@ -157,6 +161,43 @@ struct Order {
   std::optional<std::string> payment_method;
   std::vector<Ticket> tickets;
 };
+
+// Refund (退票) of one ticket: who asks, where, and why.
+struct RefundRequest {
+  std::string ticket_number;
+  std::string idempotency_key;  // required for Refund: a retried request returns the same refund
+  Channel channel = Channel::kMobile;
+  // Staff at a window or kiosk (username and station); empty for the passenger's own channels.
+  Seller staff;
+  // On the mobile and platform channels: the order the passenger holds (the ticket's order).
+  std::string order_id;
+  // Operator causes (stopped, delayed, missed by the operator) refund without fee, staff only.
+  core::RefundCause cause = core::RefundCause::kPassenger;
+};
+
+// One refunded (or quoted) ticket.
+struct RefundRecord {
+  std::string refund_id;  // "R…"; empty in a quote
+  std::string ticket_number;
+  std::string order_id;
+  core::Money fare;      // what the passenger paid for this ticket: fare + station fee
+  core::Money fee;       // kept by the station
+  core::Money refunded;  // fare − fee, paid back
+  core::RefundCause cause = core::RefundCause::kPassenger;
+  std::string rule;        // the fee rule that applied, for the receipt
+  std::string money_back;  // "cash", "card", "provider" (the order's payment provider), "none"
+  std::string status;      // "quote", "pending" (the provider has not confirmed), "done"
+  core::Instant at;
+  std::optional<core::Instant> done_at;
+};
+
+struct RefundResult {
+  RefundRecord ticket;                      // the ticket asked for
+  std::vector<RefundRecord> free_children;  // free children (携童) attached to it, refunded with it
+};
+
+[[nodiscard]] std::string_view RefundCauseKey(core::RefundCause cause);  // "passenger", …
+[[nodiscard]] Result<core::RefundCause> ParseRefundCause(std::string_view key);
 
 class SalesService final {
  public:
@@ -225,6 +266,54 @@ class SalesService final {
   [[nodiscard]] Result<Order> GetOrder(const std::string& order_id);
   [[nodiscard]] Result<Ticket> GetTicket(const std::string& ticket_number);
 
+  // Refunds one issued ticket (退票), and the free children attached to it (fee 0, a row each).
+  //
+  // Rules (DESIGN.md §3, docs/after-sale.md): a passenger's refund only before the run leaves
+  // the boarding stop (its departure time, or earlier if it departed early), with the fee of
+  // the policy resolved for (boarding station, carrier, selling channel); operator causes
+  // (run stopped / delayed / missed by the operator) refund in full at any time, and only
+  // staff may give them. Where: on the channel that sold the ticket (mobile and platform: the
+  // order_id must be the ticket's), or at any window or kiosk of the boarding station (staff of
+  // the selling station may refund its own window sales too; a province administrator
+  // anywhere). Money back: cash and card at once ("done"); an order paid through a provider is
+  // refunded through it ("pending" until its signed refund notification, see
+  // ApplyRefundNotification).
+  //
+  // In one transaction: the ticket ends (conditional update: it must still be issued and
+  // active), a check-in of it refuses the refund, its seat segments are released, its voucher
+  // is revoked (eticket::RevokeTicket, reason refunded), the refund rows are inserted and a
+  // "refunded" event per ticket goes to the outbox. Then the seat returns to the in-memory
+  // inventory for exactly the ticket's segments.
+  //
+  // Idempotent: the same key for the same ticket returns the first result (with its current
+  // money status; a still pending provider refund is asked for again, which the provider
+  // ignores if it has it).
+  // Errors: kInvalidArgument (key missing or over 100 characters, malformed ticket number),
+  // kNotFound (no such ticket, or not this order's), kPermissionDenied (staff of another
+  // station, a window sale refunded online, an operator cause without staff, no staff session
+  // on a staffed channel), kFailedPrecondition (already refunded — "already refunded at …" —,
+  // not issued, checked in, departed, or changed where the policy forbids), kAlreadyExists
+  // (the key was used for another ticket), the store's errors. A provider that cannot be
+  // reached leaves the refund "pending" (no error): retry the same request.
+  // Thread-safety: safe from many threads; racing refunds and check-ins of one ticket end
+  // with exactly one winner (the ticket row and the checkins primary key decide).
+  [[nodiscard]] Result<RefundResult> Refund(const RefundRequest& request);
+
+  // What Refund would do now, without doing it (status "quote"): the same checks and amounts.
+  // The idempotency key is not needed.
+  [[nodiscard]] Result<RefundResult> QuoteTicketRefund(const RefundRequest& request);
+
+  struct RefundNotificationOutcome {
+    RefundRecord refund;
+    bool applied = false;  // false: seen before, nothing changed
+  };
+  // Applies a provider's refund notification, `body` exactly as posted: verified by the
+  // provider, checked against the node's refund (payment, amount), and marks the refund done
+  // once. Repeats change nothing. Errors: kNotFound (provider, refund), kInvalidArgument
+  // (malformed), kFailedPrecondition (bad signature; amount, payment or refund number differ).
+  [[nodiscard]] Result<RefundNotificationOutcome> ApplyRefundNotification(
+      std::string_view provider, std::string_view body);
+
   // Releases every hold past its expiry; returns how many orders expired.
   [[nodiscard]] Result<int> ExpireHolds();
 
@@ -253,10 +342,19 @@ class SalesService final {
   Result<void> ReleaseInMemory(const std::string& run_id, const std::vector<Ticket>& tickets,
                                const std::vector<std::string>& id_hashes);
 
+  // The refund's checks and amounts, read in `tx` (refunds.cc).
+  struct RefundPlan;
+  Result<RefundPlan> PlanRefund(store::Transaction& tx, const RefundRequest& request,
+                                core::Instant now);
+  Result<RefundResult> ReadRefund(store::Transaction& tx, const std::string& refund_id);
+  // Asks the provider for a pending refund's money (after the commit; idempotent).
+  void AskProviderToRefund(const RefundRecord& refund);
+
   store::Store& store_;                 // constant after construction
   network::NetworkService& network_;    // constant after construction
   const core::Clock& clock_;            // constant after construction
   const SalesPolicy policy_;
+  const core::AfterSalePolicyBook after_sale_;  // policy_.after_sale or the default
   const core::KeyedHasher hasher_;
   const core::SecretBox box_;
 

@@ -15,7 +15,11 @@
 //   - signs every notification (Ed25519 over the sorted fields, Alipay-style form body
 //     `amount_fen=…&notify_id=…&…&sign_type=ED25519&sign=<hex>`);
 //   - retries a notification until delivery succeeds (the node answered 2xx), with backoff,
-//     up to `max_attempts` times.
+//     up to `max_attempts` times;
+//   - refunds part or all of a paid payment (Refund, idempotent on the node's refund id, never
+//     more than was paid in total) and posts a signed refund notification
+//     (`notify_type=refund&refund_id=…&refund_no=…&refund_status=REFUND_SUCCESS&…`) through the
+//     refund delivery, to the node's refund-notify path.
 // Its payments live in memory: a restarted sandbox has forgotten them (a real provider's do
 // not; the node's payments table keeps the node's side).
 //
@@ -26,6 +30,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -55,10 +60,18 @@ class SandboxPaymentProvider final : public PaymentProvider {
 
   // Where notifications go. Until set, approved payments wait (and are sent once it is).
   void SetDelivery(Delivery delivery);
+  // Where refund notifications go (the node's refund-notify path); they wait likewise.
+  void SetRefundDelivery(Delivery delivery);
 
   [[nodiscard]] std::string_view name() const override { return "sandbox"; }
   [[nodiscard]] Result<void> Create(const PaymentRequest& request) override;
   [[nodiscard]] Result<PaymentNotice> VerifyNotification(std::string_view body) const override;
+  [[nodiscard]] Result<void> Refund(const RefundOrder& order) override;
+  [[nodiscard]] Result<RefundNotice> VerifyRefundNotification(
+      std::string_view body) const override;
+
+  // What the wallet shows for a refund: "refunding" (not yet notified) or "refunded".
+  [[nodiscard]] Result<std::string> RefundStatus(const std::string& refund_id) const;
 
   // The passenger approves the payment in the wallet. kNotFound for an unknown payment;
   // kFailedPrecondition if it closed (expired) or was approved before.
@@ -90,13 +103,30 @@ class SandboxPaymentProvider final : public PaymentProvider {
     std::string trade_no;
     std::string notify_id;
     core::Instant paid_at;
+    core::Money refunded;  // by every refund so far
+  };
+  struct Refunded {
+    RefundOrder order;
+    std::string refund_no;
+    std::string notify_id;
+    core::Instant refunded_at;
+    bool notified = false;
   };
   struct Outgoing {
     std::chrono::steady_clock::time_point due;
     std::string payment_id;
     int attempt = 0;
+    std::string refund_id = {};  // set: a refund notification
   };
   void NotifierLoop(std::stop_token stop);
+  // Whether `job` can be sent now (its delivery is set). Needs mu_.
+  bool Deliverable(const Outgoing& job) const {
+    return job.refund_id.empty() ? static_cast<bool>(delivery_)
+                                 : static_cast<bool>(refund_delivery_);
+  }
+  // The fields of a form body signed by this sandbox, with every `required` one present.
+  Result<std::map<std::string, std::string>> VerifiedFields(
+      std::string_view body, std::initializer_list<std::string_view> required) const;
 
   const core::Clock& clock_;  // constant after construction
   const Options options_;     // constant after construction
@@ -105,6 +135,8 @@ class SandboxPaymentProvider final : public PaymentProvider {
   mutable std::mutex mu_;
   std::condition_variable_any wake_;
   Delivery delivery_;                        // guarded by mu_
+  Delivery refund_delivery_;                 // guarded by mu_
+  std::map<std::string, Refunded> refunds_;  // guarded by mu_; by the node's refund id
   std::map<std::string, Payment> payments_;  // guarded by mu_
   std::vector<Outgoing> outgoing_;           // guarded by mu_
   std::uint64_t next_trade_ = 1;             // guarded by mu_

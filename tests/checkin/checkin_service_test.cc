@@ -2,6 +2,7 @@
 // SalesService, then checked in by QR, ID card swipe and face terminal; the check-in window's
 // boundaries; crew check-in, safety check and departure; no-shows; revocations.
 #include "checkin/checkin_service.h"
+#include "eticket/revocations.h"
 
 #include <gtest/gtest.h>
 
@@ -432,7 +433,8 @@ TEST_P(CheckinServiceTest, RevokedTicketsAreListedAndRefused) {
   auto number = core::TicketNumber::Parse(ticket);
   ASSERT_TRUE(number);
   ASSERT_TRUE(store_->RunTransaction([&](store::Transaction& tx) -> Result<void> {
-    auto sequence = CheckinService::Revoke(tx, *number, RevocationReason::kRefunded, clock_.Now());
+    auto sequence =
+        eticket::RevokeTicket(tx, *number, eticket::RevocationReason::kRefunded, clock_.Now());
     if (!sequence) return Propagate(sequence);
     return {};
   }));
@@ -472,6 +474,104 @@ TEST_P(CheckinServiceTest, ConcurrentCheckInsAdmitOnce) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(accepted.load(), 1);
   EXPECT_EQ(refused.load(), 3);
+}
+
+// A refund at the boarding station's window, as sales::SalesService::Refund takes it.
+sales::RefundRequest WindowRefund(const std::string& ticket, const core::StationCode& station,
+                                  std::string key) {
+  return sales::RefundRequest{.ticket_number = ticket,
+                              .idempotency_key = std::move(key),
+                              .channel = sales::Channel::kWindow,
+                              .staff = sales::Seller{.staff_username = "li.na", .station = station},
+                              .order_id = {},
+                              .cause = core::RefundCause::kPassenger};
+}
+
+TEST_P(CheckinServiceTest, ARefundedTicketIsRevokedAndRefusedAtTheGate) {
+  std::string ticket = Sell(14);
+  std::string boarded = Sell(15);
+  CheckinRequest scan = Qr(ticket);  // the passenger's voucher, as saved on the phone
+  auto refunded = sales_->Refund(WindowRefund(ticket, station_, "refund-14"));
+  ASSERT_TRUE(refunded) << refunded.error().ToString();
+  auto list = checkins_->Revocations(0);
+  ASSERT_TRUE(list) << list.error().ToString();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->at(0).ticket_number.str(), ticket);
+  EXPECT_EQ(list->at(0).reason, RevocationReason::kRefunded);
+
+  EXPECT_FALSE(vouchers_->Text(ticket)) << "a refunded ticket has no voucher to show";
+  clock_.Set(departs_ - std::chrono::minutes(10));
+  auto refused = checkins_->CheckIn(scan);
+  ASSERT_TRUE(refused) << refused.error().ToString();
+  ASSERT_FALSE(refused->accepted());
+  EXPECT_EQ(refused->reason(), RefusalReason::kRefunded);
+  // A checked-in ticket is not refunded.
+  auto admitted = checkins_->CheckIn(Qr(boarded));
+  ASSERT_TRUE(admitted && admitted->accepted());
+  auto late = sales_->Refund(WindowRefund(boarded, station_, "refund-15"));
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(late.error().message.find("checked in"), std::string::npos) << late.error().message;
+}
+
+// A refund and a check-in of the same ticket at the same moment, many times: each time
+// exactly one wins, and the store agrees (one refund row or one check-in row, never both).
+TEST_P(CheckinServiceTest, ARefundRacingACheckInHasExactlyOneWinner) {
+  const int rounds = GetParam() == TestEngine::kSqlite ? 40 : 25;
+  int refunds_won = 0, checkins_won = 0;
+  for (int i = 0; i < rounds; ++i) {
+    clock_.Set(departs_ - std::chrono::hours(3));
+    std::string ticket = Sell(200 + i);
+    ASSERT_FALSE(ticket.empty());
+    CheckinRequest scan = Qr(ticket, "7");
+    clock_.Set(departs_ - std::chrono::minutes(10));
+    std::atomic<int> ready{0};
+    std::optional<Result<GateDecision>> checkin;
+    std::optional<Result<sales::RefundResult>> refund;
+    std::thread gate([&] {
+      ++ready;
+      while (ready.load() < 2) {
+      }
+      checkin = checkins_->CheckIn(scan);
+    });
+    std::thread window([&] {
+      ++ready;
+      while (ready.load() < 2) {
+      }
+      // Staggered so that either side gets there first in some rounds.
+      std::this_thread::sleep_for(std::chrono::microseconds(150 * (i % 8)));
+      refund = sales_->Refund(WindowRefund(ticket, station_, "race-" + std::to_string(i)));
+    });
+    gate.join();
+    window.join();
+    ASSERT_TRUE(*checkin) << checkin->error().ToString();
+    bool admitted = (*checkin)->accepted();
+    bool refunded = refund->has_value();
+    EXPECT_NE(admitted, refunded) << "round " << i << ": exactly one must win";
+    if (refunded) {
+      ++refunds_won;
+      EXPECT_EQ((*checkin)->reason(), RefusalReason::kRefunded) << (*checkin)->refusal().message_en;
+    } else {
+      ++checkins_won;
+      EXPECT_EQ(refund->error().code, ErrorCode::kFailedPrecondition) << refund->error().message;
+    }
+    auto rows = store_->Transact<std::pair<std::int64_t, std::int64_t>>(
+        [&](store::Transaction& tx) -> Result<std::pair<std::int64_t, std::int64_t>> {
+          auto r = tx.QueryOne("SELECT COUNT(*) FROM refunds WHERE ticket_number = $1",
+                               {store::Value{ticket}});
+          if (!r) return Propagate(r);
+          auto c = tx.QueryOne("SELECT COUNT(*) FROM checkins WHERE ticket_number = $1",
+                               {store::Value{ticket}});
+          if (!c) return Propagate(c);
+          return std::make_pair(r->Int(0), c->Int(0));
+        });
+    ASSERT_TRUE(rows) << rows.error().ToString();
+    EXPECT_EQ(rows->first + rows->second, 1) << "round " << i;
+    EXPECT_EQ(rows->first, refunded ? 1 : 0);
+  }
+  EXPECT_EQ(refunds_won + checkins_won, rounds);
+  std::printf("refund vs check-in: %d refunds won, %d check-ins won\n", refunds_won,
+              checkins_won);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, CheckinServiceTest,

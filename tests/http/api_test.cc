@@ -405,6 +405,111 @@ TEST_P(ApiTest, SellPayAndVerifyTheVoucherWithThePublishedKey) {
   EXPECT_TRUE(unknown->status == 404 || unknown->status == 400) << unknown->status;
 }
 
+TEST_P(ApiTest, RefundAQuotedTicketThroughTheApi) {
+  auto routes = Body(client_->Get("/api/v1/routes"))["items"];
+  ASSERT_FALSE(routes.empty());
+  std::string from = routes[0]["stops"][0]["station_code"];
+  std::string to = routes[0]["stops"].back()["station_code"];
+  std::string date = node_->network().clock().Now().ShanghaiDate().AddDays(1).ToString();
+  json offers = Body(client_->Get(("/api/v1/runs?from=" + from + "&to=" + to + "&date=" + date)
+                                      .c_str()))["items"];
+  ASSERT_FALSE(offers.empty());
+  json order = {{"run_id", offers[0]["run_id"]}, {"from", from}, {"to", to},
+                {"channel", "mobile"},
+                {"passengers", {{{"name", "王五"}, {"id_number", testing::TestResidentId(42)}}}}};
+  auto held = client_->Post("/api/v1/orders", {{"Idempotency-Key", "refund-1"}}, order.dump(),
+                            "application/json");
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->status, 201) << held->body;
+  std::string order_id = Body(held)["order_id"];
+  json paid = PayInSandbox(order_id);
+  ASSERT_EQ(paid["status"], "issued") << paid.dump();
+  std::string number = paid["tickets"][0]["ticket_number"];
+  std::int64_t fare = paid["tickets"][0]["fare"].get<std::int64_t>() +
+                      paid["tickets"][0]["station_fee"].get<std::int64_t>();
+  const std::string base = "/api/v1/tickets/" + number;
+
+  // The quote: a day ahead, the 10 % tier; nothing changes.
+  auto quote = client_->Get((base + "/refund-quote?order_id=" + order_id).c_str());
+  ASSERT_TRUE(quote);
+  ASSERT_EQ(quote->status, 200) << quote->body;
+  json q = Body(quote);
+  EXPECT_EQ(q["ticket_number"], number);
+  EXPECT_EQ(q["status"], "issued");
+  EXPECT_EQ(q["fare"], fare);
+  EXPECT_EQ(q["fee"].get<std::int64_t>() + q["refunded"].get<std::int64_t>(), fare);
+  EXPECT_GE(q["fee"].get<std::int64_t>(), 50);
+  EXPECT_EQ(q["refund_status"], "quote");
+  EXPECT_EQ(Body(client_->Get(base.c_str()))["status"], "issued");
+
+  const std::string refund = base + "/refund";
+  auto body = json{{"order_id", order_id}}.dump();
+  auto no_key = client_->Post(refund.c_str(), body, "application/json");
+  ASSERT_TRUE(no_key);
+  EXPECT_EQ(no_key->status, 400) << no_key->body;
+  auto bad_cause = client_->Post(refund.c_str(), {{"Idempotency-Key", "rf-1"}},
+                                 json{{"order_id", order_id}, {"cause", "bored"}}.dump(),
+                                 "application/json");
+  ASSERT_TRUE(bad_cause);
+  EXPECT_EQ(bad_cause->status, 400);
+  EXPECT_EQ(Body(bad_cause)["error"]["field"], "cause");
+  auto not_yours = client_->Post(refund.c_str(), {{"Idempotency-Key", "rf-1"}},
+                                 json{{"order_id", "O-not-mine"}}.dump(), "application/json");
+  ASSERT_TRUE(not_yours);
+  EXPECT_EQ(not_yours->status, 403) << not_yours->body;
+  auto operator_cause = client_->Post(refund.c_str(), {{"Idempotency-Key", "rf-1"}},
+                                      json{{"order_id", order_id}, {"cause", "run_stopped"}}.dump(),
+                                      "application/json");
+  ASSERT_TRUE(operator_cause);
+  EXPECT_EQ(operator_cause->status, 403) << "operator causes are for staff";
+  auto unknown = client_->Post("/api/v1/tickets/37261123000000000099/refund",
+                               {{"Idempotency-Key", "rf-x"}}, body, "application/json");
+  ASSERT_TRUE(unknown);
+  EXPECT_TRUE(unknown->status == 404 || unknown->status == 400) << unknown->status;
+
+  auto done = client_->Post(refund.c_str(), {{"Idempotency-Key", "rf-1"}}, body,
+                            "application/json");
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->status, 200) << done->body;
+  json r = Body(done);
+  EXPECT_EQ(r["ticket_number"], number);
+  EXPECT_EQ(r["status"], "refunded");
+  EXPECT_EQ(r["fare"], fare);
+  EXPECT_EQ(r["fee"], q["fee"]);
+  EXPECT_EQ(r["refunded"], q["refunded"]);
+  EXPECT_EQ(r["money_back"], "provider");
+  EXPECT_FALSE(r["rule"].get<std::string>().empty());
+  EXPECT_EQ(Body(client_->Get(base.c_str()))["status"], "refunded");
+
+  // The sandbox's signed refund notification comes back over HTTP; a retry shows it done.
+  json again;
+  for (int i = 0; i < 200; ++i) {
+    again = Body(client_->Post(refund.c_str(), {{"Idempotency-Key", "rf-1"}}, body,
+                               "application/json"));
+    if (again["refund_status"] == "done") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(again["refund_status"], "done") << again.dump();
+  EXPECT_EQ(again["refund_id"], r["refund_id"]);
+
+  auto twice = client_->Post(refund.c_str(), {{"Idempotency-Key", "rf-2"}}, body,
+                             "application/json");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 409);
+  EXPECT_NE(Body(twice)["error"]["message"].get<std::string>().find("already refunded"),
+            std::string::npos);
+
+  // Gates learn of it from the revocation list.
+  std::string gate = Login("gate");
+  auto list = client_->Get("/api/v1/revocations?since=0", Bearer(gate));
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->status, 200) << list->body;
+  json items = Body(list)["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["ticket_number"], number);
+  EXPECT_EQ(items[0]["reason"], "refunded");
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ApiTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& info) { return testing::TestEngineName(info.param); });

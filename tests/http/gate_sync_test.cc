@@ -12,6 +12,7 @@
 
 #include "checkin/gate_journal.h"
 #include "checkin/gate_verifier.h"
+#include "eticket/revocations.h"
 #include "http/gate_client.h"
 #include "demo_node_test.h"
 #include "http/node.h"
@@ -120,9 +121,8 @@ TEST_P(GateSyncTest, OfflineGatesJournalSyncRevocationsAndReportConflicts) {
   // Meanwhile the second ticket is refunded at the node (issue 5 will do this by its API).
   auto number = core::TicketNumber::Parse(tickets_[1]);
   ASSERT_TRUE(node_->store().RunTransaction([&](store::Transaction& tx) -> Result<void> {
-    auto revoked = checkin::CheckinService::Revoke(tx, *number,
-                                                   checkin::RevocationReason::kRefunded,
-                                                   clock_.Now());
+    auto revoked =
+        eticket::RevokeTicket(tx, *number, eticket::RevocationReason::kRefunded, clock_.Now());
     if (!revoked) return Propagate(revoked);
     return {};
   }));

@@ -34,6 +34,15 @@ class PaymentTest : public SalesTest {
       if (!applied) return tl::unexpected(applied.error());
       return {};
     });
+    sandbox_->SetRefundDelivery([this](const std::string& body) -> Result<void> {
+      {
+        std::lock_guard lock(mu_);
+        refund_bodies_.push_back(body);
+      }
+      auto applied = sales_->ApplyRefundNotification("sandbox", body);
+      if (!applied) return tl::unexpected(applied.error());
+      return {};
+    });
   }
   void TearDown() override { sandbox_.reset(); }
 
@@ -60,7 +69,8 @@ class PaymentTest : public SalesTest {
 
   std::unique_ptr<SandboxPaymentProvider> sandbox_;
   std::mutex mu_;
-  std::vector<std::string> bodies_;  // guarded by mu_
+  std::vector<std::string> bodies_;         // guarded by mu_
+  std::vector<std::string> refund_bodies_;  // guarded by mu_
 };
 
 TEST_P(PaymentTest, ApprovedPaymentIssuesTheOrderThroughTheSignedNotification) {
@@ -235,6 +245,96 @@ TEST_P(PaymentTest, CashAtTheWindowIsSynchronousAndSandboxIsNot) {
   auto after = sales_->StartPayment(order.order_id, "sandbox", "p8");
   ASSERT_TRUE(after);
   EXPECT_FALSE(after->payment) << "an issued order needs no payment";
+}
+
+TEST_P(PaymentTest, AnOnlineOrderIsRefundedThroughTheProviderOnce) {
+  Order order = Held(9, "o9");
+  auto started = sales_->StartPayment(order.order_id, "sandbox", "p9");
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(sandbox_->Approve(started->payment->payment_id));
+  Order issued = AwaitNotHeld(order.order_id);
+  ASSERT_EQ(issued.status, OrderStatus::kIssued);
+
+  auto refunded = sales_->Refund(RefundRequest{.ticket_number = issued.tickets[0].ticket_number,
+                                               .idempotency_key = "r9",
+                                               .channel = Channel::kMobile,
+                                               .staff = {},
+                                               .order_id = order.order_id,
+                                               .cause = core::RefundCause::kPassenger});
+  ASSERT_TRUE(refunded) << refunded.error().ToString();
+  EXPECT_EQ(refunded->ticket.money_back, "provider");
+  EXPECT_EQ(refunded->ticket.status, "pending") << "until the provider's notification";
+  const core::Money paid = issued.tickets[0].fare + issued.tickets[0].station_fee;
+  EXPECT_EQ(refunded->ticket.refunded + refunded->ticket.fee, paid);
+  EXPECT_GT(refunded->ticket.fee.fen(), 0) << "a day ahead: the 10 % tier";
+
+  // The sandbox posts its signed refund notification; the node marks the refund done.
+  std::optional<RefundRecord> done;
+  for (int i = 0; i < 500; ++i) {
+    auto again = sales_->Refund(RefundRequest{.ticket_number = issued.tickets[0].ticket_number,
+                                              .idempotency_key = "r9",
+                                              .channel = Channel::kMobile,
+                                              .staff = {},
+                                              .order_id = order.order_id,
+                                              .cause = core::RefundCause::kPassenger});
+    ASSERT_TRUE(again) << again.error().ToString();
+    if (again->ticket.status == "done") {
+      done = again->ticket;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(done) << "the refund notification never arrived";
+  EXPECT_EQ(done->refund_id, refunded->ticket.refund_id);
+  ASSERT_TRUE(done->done_at);
+  EXPECT_EQ(*sandbox_->RefundStatus(done->refund_id), "refunded");
+  std::string body;
+  {
+    std::lock_guard lock(mu_);
+    ASSERT_EQ(refund_bodies_.size(), 1u);
+    body = refund_bodies_.back();
+  }
+  EXPECT_NE(body.find("notify_type=refund"), std::string::npos) << body;
+
+  // Repeats are acknowledged and change nothing.
+  for (int i = 0; i < 3; ++i) {
+    auto repeat = sales_->ApplyRefundNotification("sandbox", body);
+    ASSERT_TRUE(repeat) << repeat.error().ToString();
+    EXPECT_FALSE(repeat->applied);
+    EXPECT_EQ(repeat->refund.status, "done");
+  }
+  // Forged: altered after signing, or another refund number genuinely signed.
+  std::string amount = "amount_fen=" + std::to_string(done->refunded.fen());
+  std::string altered = body;
+  altered.replace(altered.find(amount), amount.size(),
+                  "amount_fen=" + std::to_string(done->refunded.fen() + 100));
+  auto forged = sales_->ApplyRefundNotification("sandbox", altered);
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(forged.error().message.find("signature"), std::string::npos);
+  SandboxPaymentProvider stranger(clock_);
+  std::map<std::string, std::string> fields = {
+      {"notify_type", "refund"},      {"notify_id", "N-x"},
+      {"refund_id", done->refund_id}, {"payment_id", started->payment->payment_id},
+      {"amount_fen", std::to_string(done->refunded.fen())},
+      {"refund_no", "SBR-OTHER"},     {"refund_status", "REFUND_SUCCESS"},
+      {"refunded_at", clock_.Now().ToIso8601()}};
+  auto foreign = sales_->ApplyRefundNotification("sandbox", stranger.SignedBody(fields));
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code, ErrorCode::kFailedPrecondition);
+  auto other_no = sales_->ApplyRefundNotification("sandbox", sandbox_->SignedBody(fields));
+  ASSERT_FALSE(other_no);
+  EXPECT_EQ(other_no.error().code, ErrorCode::kFailedPrecondition);
+  // A payment notification is not a refund's, nor the other way round.
+  auto crossed = sales_->ApplyPaymentNotification("sandbox", body);
+  ASSERT_FALSE(crossed);
+  // The provider refuses to pay back more than was paid.
+  auto greedy = sandbox_->Refund(RefundOrder{.refund_id = "R-extra",
+                                             .payment_id = started->payment->payment_id,
+                                             .amount = paid,
+                                             .reason = "test"});
+  ASSERT_FALSE(greedy);
+  EXPECT_EQ(greedy.error().code, ErrorCode::kFailedPrecondition);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, PaymentTest,
