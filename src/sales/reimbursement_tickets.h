@@ -1,6 +1,7 @@
 // ReimbursementTickets (报销凭证): the one paper reimbursement ticket a passenger may take per
-// ticket, printed at a window or a self-service machine, with reprints (重打) only on a
-// supervisor's approval, every print recorded (DESIGN.md §3–4, docs/after-sale.md).
+// ticket — for a refunded ticket the refund fee receipt (退票费收据) instead — printed at a
+// window or a self-service machine, with reprints (重打) only on a supervisor's approval,
+// every print recorded (DESIGN.md §3–4, docs/after-sale.md).
 //
 //   ReimbursementTickets prints(store, sales, vouchers, network, hasher, clock);
 //   Result<PrintedDocument> doc = prints.Print(ReimbursementRequest{
@@ -52,7 +53,7 @@ struct ReimbursementRequest {
 
 struct PrintedDocument {
   std::string ticket_number;
-  std::string kind;  // "reimbursement" (报销凭证)
+  std::string kind;  // "reimbursement" (报销凭证), or "refund_receipt" (退票费收据) when refunded
   int sequence = 1;  // 1: the first print; 2…: reprints
   bool reprint = false;
   core::Instant printed_at;

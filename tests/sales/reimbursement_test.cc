@@ -41,6 +41,7 @@ class ReimbursementTest : public SalesTest {
     if (!order) return "";
     auto paid = sales_->Pay(order->order_id, PaymentMethod::kCash);
     EXPECT_TRUE(paid) << paid.error().ToString();
+    last_order_ = order->order_id;
     return paid ? paid->tickets.at(0).ticket_number : "";
   }
 
@@ -77,6 +78,7 @@ class ReimbursementTest : public SalesTest {
   std::unique_ptr<ReimbursementTickets> prints_;
   core::StationCode station_ = *core::StationCode::Parse("370102001");
   keyun::testing::TempDir dir_;
+  std::string last_order_;  // of the last Sell
 };
 
 TEST_P(ReimbursementTest, PrintsOnceAndARetryGivesTheSameDocument) {
@@ -174,6 +176,37 @@ TEST_P(ReimbursementTest, AMachineAsksForTheHoldersIdAndListsTheirTickets) {
   auto bad_id = prints_->TicketsOf("resident_id", "110105194912310021");
   ASSERT_FALSE(bad_id);
   EXPECT_EQ(bad_id.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(ReimbursementTest, ARefundedTicketPrintsItsRefundReceiptOnce) {
+  std::string ticket = Sell(10);
+  auto refund = sales_->Refund(RefundRequest{.ticket_number = ticket,
+                                             .idempotency_key = "refund-10",
+                                             .channel = Channel::kMobile,
+                                             .staff = {},
+                                             .order_id = last_order_});
+  ASSERT_TRUE(refund) << refund.error().ToString();
+  ASSERT_GT(refund->ticket.fee.fen(), 0);
+
+  auto receipt = prints_->Print(AtWindow(ticket, "receipt-1"));
+  ASSERT_TRUE(receipt) << receipt.error().ToString();
+  EXPECT_EQ(receipt->kind, "refund_receipt");
+  EXPECT_EQ(receipt->sequence, 1);
+  const std::string text = PdfText(receipt->pdf);
+  EXPECT_NE(text.find("退票费收据"), std::string::npos) << text;
+  EXPECT_NE(text.find(ticket), std::string::npos) << text;
+  EXPECT_NE(text.find(refund->ticket.fee.ToYuanDisplay()), std::string::npos) << text;
+  EXPECT_NE(text.find(refund->ticket.refunded.ToYuanDisplay()), std::string::npos) << text;
+  EXPECT_EQ(text.find("报销凭证"), std::string::npos) << text;
+
+  auto again = prints_->Print(AtWindow(ticket, "receipt-2"));
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("退票费收据"), std::string::npos);
+  auto listed = prints_->TicketsOf("resident_id", keyun::testing::TestResidentId(10));
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().ticket.status, "refunded");
+  EXPECT_EQ(listed->front().prints, 1);
 }
 
 TEST_P(ReimbursementTest, ConcurrentRequestsPrintOnce) {

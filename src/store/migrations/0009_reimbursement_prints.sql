@@ -1,7 +1,8 @@
 -- Paper reimbursement tickets (报销凭证, src/sales/reimbursement_tickets.h, docs/after-sale.md):
--- every print of one, the first and each supervisor-approved reprint (重打), so a ticket is
--- printed once unless a named supervisor approved another, and every print is on record.
---   PRIMARY KEY (ticket_number, sequence): two racing first prints cannot both be sequence 1;
+-- every print of one (or, for a refunded ticket, of its refund fee receipt, 退票费收据), the
+-- first and each supervisor-approved reprint (重打), so a document is printed once unless a
+-- named supervisor approved another, and every print is on record.
+--   PRIMARY KEY (ticket_number, kind, sequence): two racing first prints cannot both be 1;
 --   idempotency_key UNIQUE: a retried request finds its print instead of printing again.
 CREATE TABLE reimbursement_prints (
   ticket_number TEXT NOT NULL REFERENCES tickets (ticket_number),
@@ -13,7 +14,7 @@ CREATE TABLE reimbursement_prints (
   printed_by TEXT NOT NULL,
   approved_by TEXT,
   idempotency_key TEXT NOT NULL UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 128),
-  PRIMARY KEY (ticket_number, sequence),
+  PRIMARY KEY (ticket_number, kind, sequence),
   CHECK ((sequence = 1 AND approved_by IS NULL) OR (sequence > 1 AND approved_by IS NOT NULL))
 );
 
