@@ -260,6 +260,29 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
     return Json(ToJson(*order), 201);
   });
 
+  // 停班 / 停班有售: the run's station manager (or a province administrator) stops a run.
+  router.Add(Method::kPost, "/api/v1/runs/{run_id}/stop", [&sales, &sessions](Request& request) {
+    auto who = sessions.Authenticate(request);
+    if (!who) return ErrorResponse(who.error());
+    auto role = network::ParseRole(who->role);
+    if (!role || (*role != network::Role::kStationManager &&
+                  *role != network::Role::kProvinceAdmin)) {
+      return ErrorResponse(PermissionDenied("a run is stopped by its station's manager; your "
+                                            "role is " +
+                                            who->role)
+                               .value());
+    }
+    sales::Seller staff{.staff_username = who->username,
+                        .station = std::nullopt,
+                        .province_wide = *role == network::Role::kProvinceAdmin};
+    if (auto station = core::StationCode::Parse(who->station_code)) staff.station = *station;
+    auto stopped = sales.StopRun(request.PathParam("run_id"), staff);
+    if (!stopped) return ErrorResponse(stopped.error());
+    json holders = json::array();
+    for (const auto& t : stopped->holders) holders.push_back(ToJson(t));
+    return Json({{"run_id", stopped->run_id}, {"status", stopped->status}, {"holders", holders}});
+  });
+
   router.Add(Method::kGet, "/api/v1/orders/{id}", [&sales](Request& request) {
     auto order = sales.GetOrder(request.PathParam("id"));
     if (!order) return ErrorResponse(order.error());

@@ -101,6 +101,14 @@ SalesService::SalesService(store::Store& store, network::NetworkService& network
 
 SalesService::~SalesService() = default;
 
+Result<void> SalesService::WithRunLocked(
+    const std::string& run_id, const std::function<Result<void>(network::Run&)>& body) {
+  auto state = LoadRun(run_id);
+  if (!state) return Propagate(state);
+  std::lock_guard lock((*state)->mu);
+  return body((*state)->run);
+}
+
 Result<std::shared_ptr<SalesService::RunState>> SalesService::LoadRun(const std::string& run_id) {
   {
     std::lock_guard lock(mu_);
@@ -695,6 +703,15 @@ Result<Order> SalesService::Pay(const std::string& order_id, PaymentMethod metho
     if (!order) return Propagate(order);
     if (order->status == OrderStatus::kIssued) return order;  // paid before: same answer
     if (auto payable = CheckPayable(*order, now); !payable) return Propagate(payable);
+    // A run stopped since the hold (停班) takes no more money at the window.
+    auto run = tx.QueryOne("SELECT status FROM runs WHERE run_id = $1",
+                           {store::Value{order->run_id}});
+    if (!run) return Propagate(run);
+    if (run->Text(0) != "open") {
+      return FailedPrecondition("run " + order->run_id + " is " + run->Text(0) +
+                                " since the seats were held: cancel the order and choose another "
+                                "run");
+    }
     if (auto issued = IssueTickets(tx, *order, PaymentMethodKey(method), now); !issued) {
       return Propagate(issued);
     }

@@ -36,6 +36,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -314,6 +315,19 @@ class SalesService final {
   [[nodiscard]] Result<RefundNotificationOutcome> ApplyRefundNotification(
       std::string_view provider, std::string_view body);
 
+  // 停班: stops a run that will not leave. Without tickets it becomes "stopped"; with issued
+  // tickets "stopped_sold" (停班有售), and every holder may refund without fee (Refund treats
+  // it as kRunStopped whoever asks) or move to another run. Sales and window payments of the
+  // run stop at once; a "run_stopped" outbox event is written. Returns the holders' tickets,
+  // for the station to reach them. kPermissionDenied unless `staff` is of the run's origin
+  // station or province-wide; kFailedPrecondition if the run departed; kNotFound.
+  struct RunStop {
+    std::string run_id;
+    std::string status;           // "stopped" or "stopped_sold"
+    std::vector<Ticket> holders;  // issued, not refunded or changed
+  };
+  [[nodiscard]] Result<RunStop> StopRun(const std::string& run_id, const Seller& staff);
+
   // Releases every hold past its expiry; returns how many orders expired.
   [[nodiscard]] Result<int> ExpireHolds();
 
@@ -328,6 +342,10 @@ class SalesService final {
 
  private:
   struct RunState;
+  // Calls `body` with the run's in-memory state locked (no sale of it in progress), so that it
+  // may change the run (its status) for every later sale.
+  Result<void> WithRunLocked(const std::string& run_id,
+                             const std::function<Result<void>(network::Run&)>& body);
   Result<std::shared_ptr<RunState>> LoadRun(const std::string& run_id);
   // CreateOrder without the idempotency look-up: checks, seats, and the durable write.
   Result<Order> CreateOrderOnce(const OrderRequest& request, const std::string& fingerprint);
