@@ -101,6 +101,7 @@ struct ManifestEntry {
 struct RunManifest {
   std::string run_id;
   core::StationCode station;
+  std::string carrier;  // the run's carrier (credit code): its dispatcher sees the manifest too
   core::Instant departs_at = {};
   std::optional<core::Instant> departed_at = {};  // set: frozen
   std::vector<ManifestEntry> booked = {};      // not checked in, check-in still possible

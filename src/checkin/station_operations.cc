@@ -112,7 +112,8 @@ Result<RunManifest> CheckinService::Manifest(const std::string& run_id,
         if (!run) return Propagate(run);
         auto ops = LoadOperations(tx, run_id, station);
         if (!ops) return Propagate(ops);
-        RunManifest out{.run_id = run_id, .station = station, .departs_at = run->departs_at,
+        RunManifest out{.run_id = run_id, .station = station, .carrier = run->carrier,
+                        .departs_at = run->departs_at,
                         .departed_at = ops->departed_at};
         auto rows = tx.Query(
             "SELECT t.ticket_number, t.seat, t.fare_type, t.passenger_name, a.ticket_number, "

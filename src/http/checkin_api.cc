@@ -192,11 +192,30 @@ void AddCheckinApi(Router& router, checkin::CheckinService& checkins, Sessions& 
     return DecisionResponse(*decision);
   });
 
+  // The station's staff see their station's manifest; a carrier's dispatcher sees its runs'
+  // manifests at any station (?station=, default the run's origin).
   router.Add(Method::kGet, "/api/v1/runs/{run_id}/manifest",
              [&checkins, &sessions](Request& request) {
-               auto staff = Authorize(request, sessions, false);
-               if (!staff) return ErrorResponse(staff.error());
-               auto m = checkins.Manifest(request.PathParam("run_id"), staff->station);
+               auto who = sessions.Authenticate(request);
+               if (!who) return ErrorResponse(who.error());
+               Result<checkin::RunManifest> m = tl::unexpected(Error{});
+               if (who->role == "carrier_dispatcher") {
+                 auto run = core::RunId::Parse(request.PathParam("run_id"));
+                 if (!run) return ErrorResponse(WithField(run.error(), "run_id"));
+                 auto station = core::StationCode::Parse(
+                     request.QueryParam("station").value_or(run->station().str()));
+                 if (!station) return ErrorResponse(WithField(station.error(), "station"));
+                 m = checkins.Manifest(run->str(), *station);
+                 if (m && m->carrier != who->carrier_code) {
+                   return ErrorResponse(PermissionDenied("run " + run->str() +
+                                                         " is another carrier's")
+                                            .value());
+                 }
+               } else {
+                 auto staff = Authorize(request, sessions, false);
+                 if (!staff) return ErrorResponse(staff.error());
+                 m = checkins.Manifest(request.PathParam("run_id"), staff->station);
+               }
                if (!m) return ErrorResponse(m.error());
                json lists = json::object();
                for (auto [name, list] : {std::pair{"booked", &m->booked},
@@ -207,6 +226,7 @@ void AddCheckinApi(Router& router, checkin::CheckinService& checkins, Sessions& 
                  lists[name] = items;
                }
                return Json({{"run_id", m->run_id},
+                            {"carrier", m->carrier},
                             {"station", m->station.str()},
                             {"departs_at", m->departs_at.ToIso8601()},
                             {"departed_at", m->departed_at ? json(m->departed_at->ToIso8601())

@@ -214,6 +214,7 @@ void AddNetworkApi(Router& router, network::NetworkService& network, Sessions& s
                      .display_name = staff->display_name,
                      .role = std::string(network::RoleKey(staff->role)),
                      .station_code = staff->station ? staff->station->str() : "",
+                     .carrier_code = staff->carrier ? staff->carrier->str() : "",
                      .expires_at = {}};
     Sessions::Started started = sessions.Create(info);
     json out = ToJson(*staff);

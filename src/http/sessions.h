@@ -24,6 +24,7 @@ struct SessionInfo {
   std::string display_name;
   std::string role;          // network::StaffRole name, e.g. "clerk"
   std::string station_code;  // empty for province-wide roles
+  std::string carrier_code;  // a carrier dispatcher's carrier; empty otherwise
   core::Instant expires_at;
 };
 

@@ -80,6 +80,25 @@ TEST_P(CheckinApiTest, QrCheckInManifestAndDeparture) {
   ASSERT_TRUE(manifest);
   ASSERT_EQ(manifest->status, 200) << manifest->body;
   ASSERT_EQ(Body(manifest)["checked_in"].size(), 1u);
+
+  // The carrier's dispatcher sees its own runs' manifests, and no other carrier's.
+  std::string dispatcher = Login("dispatcher");
+  const std::string carrier =
+      Body(client_->Get("/api/v1/session", Bearer(dispatcher)))["carrier"];
+  auto tomorrow = node_->network().ListRuns(run_->run.date());
+  ASSERT_TRUE(tomorrow);
+  std::optional<std::string> own, other;
+  for (const auto& r : *tomorrow) (r.run.carrier.str() == carrier ? own : other) = r.run.id.str();
+  ASSERT_TRUE(own && other) << "the demo has runs of the dispatcher's carrier " << carrier
+                              << " and of others (" << tomorrow->size() << " runs)";
+  auto mine = client_->Get(("/api/v1/runs/" + *own + "/manifest").c_str(), Bearer(dispatcher));
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->status, 200) << mine->body;
+  EXPECT_EQ(Body(mine)["carrier"], carrier);
+  auto theirs =
+      client_->Get(("/api/v1/runs/" + *other + "/manifest").c_str(), Bearer(dispatcher));
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ(theirs->status, 403) << theirs->body;
   EXPECT_EQ(Body(manifest)["checked_in"][0]["ticket_number"], ticket_);
 
   auto refused = client_->Post(("/api/v1/runs/" + run + "/depart").c_str(), Bearer(gate), "",
