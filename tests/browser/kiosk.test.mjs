@@ -77,6 +77,7 @@ test("a passenger buys one ticket by card and gets its QR voucher", async () => 
   const to = await destination();
   const page = await kioskPage(chrome, node);
   await page.click("#go-buy");
+  await shot(page, "destinations");
   await page.click(`#destinations button[data-code="${to.code}"]`);
   await page.waitForSelector("#app[data-screen=runs]");
   await idle(page);
@@ -94,6 +95,7 @@ test("a passenger buys one ticket by card and gets its QR voucher", async () => 
   for (const height of await page.$$eval("#pad button", (bs) => bs.map((b) => b.getBoundingClientRect().height))) {
     assert.ok(height >= 64, `pad key ${height} px`);
   }
+  await shot(page, "passengers");
   await page.click("#hold");
   await page.waitForSelector("#app[data-screen=pay]");
   assert.match(await page.textContent("#amount"), /^\d+\.\d\d$/);
@@ -101,7 +103,7 @@ test("a passenger buys one ticket by card and gets its QR voucher", async () => 
   await page.waitForSelector("#app[data-screen=issued] #issued[data-state=ready]");
   const numbers = await page.$$eval("#issued .ticket-number", (ps) => ps.map((p) => p.textContent));
   assert.equal(numbers.length, 1);
-  assert.match(numbers[0], /^\d{20}$/);
+  assert.match(numbers[0], /^\d{19}[\dX]$/);
   assert.ok(await page.$eval("#issued img.qr", (img) => img.naturalWidth > 0), "the QR loaded");
   const pdf = await page.getAttribute("#issued a.print", "href");
   assert.equal(pdf, `/api/v1/tickets/${numbers[0]}/voucher.pdf`);
@@ -152,6 +154,34 @@ test("collect by ID: the reimbursement ticket prints once, a second print is ref
   await page.close();
 });
 
+test("collect by order number: the receipt asks for the ID card first", async () => {
+  const id = residentId("19810303", 15);
+  const [sold] = await sell(node, clerk, tomorrow[0], [{ name: "陈十三", id_number: id }]);
+  const orderId = sold.order_id;
+  assert.match(orderId, /^O[0-9a-f]+$/);
+  const page = await kioskPage(chrome, node);
+  await page.click("#go-collect");
+  await page.click('#find-modes [data-mode="order"]');
+  assert.equal(await page.inputValue("#find-input"), "O");
+  await padType(page, orderId.slice(1).toUpperCase());
+  await page.click("#find-ok");
+  await page.waitForSelector("#app[data-screen=tickets] #ticket-list[data-loaded='1']");
+  const card = `#ticket-list [data-ticket="${sold.ticket_number}"]`;
+  await page.click(`${card} button.reimburse`);
+  await page.waitForSelector("#app[data-screen=find]");
+  assert.match(await page.textContent("#find-title"), /购票时使用的身份证/);
+  await padType(page, residentId("19810303", 16));  // someone else's ID: refused in words
+  await page.click("#find-ok");
+  await page.waitForSelector(`${card} .print-status[data-state=error]`);
+  assert.match(await page.textContent("#error"), /^打印失败：this ID document is not the one/);
+  await page.click(`${card} button.reimburse`);
+  await padType(page, id);
+  await page.click("#find-ok");
+  await page.waitForSelector(`${card} .print-status[data-state=printed]`);
+  assert.match(await page.getAttribute(`${card} a.reimb-pdf`, "href"), /^blob:/);
+  await page.close();
+});
+
 test("refund: the quote's fare, fee and refund are shown, then the refund", async () => {
   const run = tomorrow[1];
   const id = residentId("19880808", 13);
@@ -168,6 +198,7 @@ test("refund: the quote's fare, fee and refund are shown, then the refund", asyn
   assert.equal(await page.textContent("#refund-quote .fee"), `¥${yuan(quote.fee)}`);
   assert.equal(await page.textContent("#refund-quote .refunded"), `¥${yuan(quote.refunded)}`);
   assert.equal(await page.textContent("#refund-quote .rule"), quote.rule);
+  await shot(page, "refund-quote");
   await page.click("#refund-confirm");
   await page.waitForSelector("#app[data-screen=refund-done]");
   assert.equal(await page.textContent("#refund-result .refunded"), `¥${yuan(quote.refunded)}`);
