@@ -370,6 +370,12 @@ std::vector<Staff> DemoAccounts(const core::StationCode& main, const core::Credi
             .display_name = "售票员（演示）",
             .role = Role::kClerk,
             .station = main},
+      // The self-service machine (自助售取票机) of the main station: station staff log it in
+      // once (/kiosk), and its sales and refunds go out on channel kiosk under this clerk.
+      Staff{.username = "kiosk",
+            .display_name = "自助售票机（演示）",
+            .role = Role::kClerk,
+            .station = main},
       Staff{.username = "gate",
             .display_name = "检票员（演示）",
             .role = Role::kGateOperator,

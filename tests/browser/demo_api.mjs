@@ -46,7 +46,7 @@ export async function runsOf(node, token, days) {
 }
 
 // Sells one issued ticket per passenger on `run` (origin to last stop) for cash at the window;
-// resolves to the issued tickets, each with its Base45 voucher text added.
+// resolves to the issued tickets, each with its order id and Base45 voucher text added.
 export async function sell(node, clerkToken, run, passengers) {
   const order = await call(node, clerkToken, "POST", "/orders", {
     run_id: run.run_id, from: run.from, to: run.to, channel: "window",
@@ -57,6 +57,7 @@ export async function sell(node, clerkToken, run, passengers) {
     { "Idempotency-Key": randomUUID() });
   assert.equal(paid.body.status, "issued", JSON.stringify(paid.body));
   for (const ticket of paid.body.tickets) {
+    ticket.order_id = paid.body.order_id;
     const voucher = await call(node, clerkToken, "GET", `/tickets/${ticket.ticket_number}/voucher`);
     assert.equal(voucher.status, 200);
     ticket.voucher = voucher.body.replace(/\r?\n$/, "");  // Base45 may end in a space: no trim

@@ -133,7 +133,7 @@ TEST_P(DemoProvinceTest, SeedsARealisticProvince) {
     EXPECT_EQ(staff->role, login.role);
     EXPECT_EQ(login.password, kDemoPassword);
   }
-  for (std::string_view name : {"admin", "clerk", "gate", "manager"}) {
+  for (std::string_view name : {"admin", "clerk", "gate", "kiosk", "manager"}) {
     EXPECT_TRUE(usernames.contains(std::string(name))) << name;
   }
   EXPECT_EQ(network_->GetStaff("clerk").value().station, summary->main_station);
