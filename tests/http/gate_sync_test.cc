@@ -1,7 +1,8 @@
 // Offline gates (`keyun gate`'s parts, issue 4 item 4): two gates sync from a real node (fake
 // clock; SQLite and PostgreSQL), lose the network, admit vouchers from their own data and
-// journal them; a refund made meanwhile reaches a gate at its next sync; the journals pushed
-// back are applied once, and a ticket admitted at both gates is reported as a conflict.
+// journal them; a refund made meanwhile at a window reaches a gate at its next sync; the
+// journals pushed back are applied once, and a ticket admitted at both gates is reported as a
+// conflict.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -118,14 +119,14 @@ TEST_P(GateSyncTest, OfflineGatesJournalSyncRevocationsAndReportConflicts) {
   ASSERT_TRUE((*journal5)->Append(admitted5.admission().record));
   EXPECT_FALSE(gate3->CheckVoucher(vouchers_[0], at3).accepted()) << "once per gate, offline";
 
-  // Meanwhile the second ticket is refunded at the node (issue 5 will do this by its API).
-  auto number = core::TicketNumber::Parse(tickets_[1]);
-  ASSERT_TRUE(node_->store().RunTransaction([&](store::Transaction& tx) -> Result<void> {
-    auto revoked =
-        eticket::RevokeTicket(tx, *number, eticket::RevocationReason::kRefunded, clock_.Now());
-    if (!revoked) return Propagate(revoked);
-    return {};
-  }));
+  // Meanwhile the second ticket is refunded at the station's window, through the API.
+  httplib::Headers refund_headers = Bearer(Login("clerk"));
+  refund_headers.emplace("Idempotency-Key", "gate-sync-refund");
+  auto refund = client_->Post(("/api/v1/tickets/" + tickets_[1] + "/refund").c_str(),
+                              refund_headers, "{}", "application/json");
+  ASSERT_TRUE(refund);
+  ASSERT_EQ(refund->status, 200) << refund->body;
+  EXPECT_EQ(Body(refund)["status"], "refunded");
 
   // The network is back: gate 3 syncs and refuses the refunded voucher.
   auto update = node.FetchFeed("370102001", std::chrono::hours(6), gate3->revocation_sequence());
