@@ -13,7 +13,6 @@
 
 #include "checkin/gate_journal.h"
 #include "checkin/gate_verifier.h"
-#include "eticket/revocations.h"
 #include "http/gate_client.h"
 #include "demo_node_test.h"
 #include "http/node.h"
