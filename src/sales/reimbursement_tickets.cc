@@ -4,22 +4,12 @@
 
 #include "core/id_document.h"
 #include "eticket/reimbursement_pdf.h"
-#include "eticket/voucher_pdf.h"
+#include "sales/internal/voucher_fare_type.h"
 
 namespace keyun::sales {
 namespace {
 
 using store::Value;
-
-eticket::FareType ToPrintedFareType(FareType type) {
-  switch (type) {
-    case FareType::kAdult: return eticket::FareType::kAdult;
-    case FareType::kChild: return eticket::FareType::kChild;
-    case FareType::kFreeChild: return eticket::FareType::kFreeChild;
-    case FareType::kDiscount: return eticket::FareType::kDiscount;
-  }
-  return eticket::FareType::kAdult;
-}
 
 struct PrintRow {
   std::string ticket_number;
@@ -194,7 +184,7 @@ Result<std::string> ReimbursementTickets::Render(const Ticket& t, const PrintedD
         .from_station_name = from ? from->name : t.from.str(),
         .to_station_name = to ? to->name : t.to.str(),
         .departs_at = t.departs_at,
-        .fare_type = ToPrintedFareType(t.fare_type),
+        .fare_type = internal::ToVoucherFareType(t.fare_type),
         .fare = core::Money::Fen(r.Int(0)),
         .refund_fee = core::Money::Fen(r.Int(1)),
         .refunded = core::Money::Fen(r.Int(2)),
@@ -219,7 +209,7 @@ Result<std::string> ReimbursementTickets::Render(const Ticket& t, const PrintedD
       .to_station_name = to ? to->name : t.to.str(),
       .departs_at = t.departs_at,
       .seat = t.seat,
-      .fare_type = ToPrintedFareType(t.fare_type),
+      .fare_type = internal::ToVoucherFareType(t.fare_type),
       .fare = t.fare,
       .station_fee = t.station_fee.fen() > 0 ? std::optional(t.station_fee) : std::nullopt,
       .carrier_name = carrier ? carrier->name : run->carrier.str(),

@@ -3,21 +3,12 @@
 #include "eticket/qr.h"
 #include "eticket/voucher_codec.h"
 #include "eticket/voucher_pdf.h"
+#include "sales/internal/voucher_fare_type.h"
 
 namespace keyun::sales {
 namespace {
 
 constexpr auto kValidAfterDeparture = std::chrono::hours(2);
-
-eticket::FareType ToVoucherFareType(FareType type) {
-  switch (type) {
-    case FareType::kAdult: return eticket::FareType::kAdult;
-    case FareType::kChild: return eticket::FareType::kChild;
-    case FareType::kFreeChild: return eticket::FareType::kFreeChild;
-    case FareType::kDiscount: return eticket::FareType::kDiscount;
-  }
-  return eticket::FareType::kAdult;
-}
 
 }  // namespace
 
@@ -43,7 +34,7 @@ Result<eticket::VoucherPayload> TicketVouchers::Payload(const std::string& ticke
                                  .alighting_station = ticket->to,
                                  .seat = ticket->seat,
                                  .fare = ticket->fare,
-                                 .fare_type = ToVoucherFareType(ticket->fare_type),
+                                 .fare_type = internal::ToVoucherFareType(ticket->fare_type),
                                  .passenger_name_masked = ticket->passenger_name_masked,
                                  .id_hash = *id_hash,
                                  .valid_from = *ticket->issued_at,
@@ -94,7 +85,7 @@ Result<std::string> TicketVouchers::Pdf(const std::string& ticket_number) {
       .to_station = t.to,
       .departs_at = t.departs_at,
       .seat = t.seat,
-      .fare_type = ToVoucherFareType(t.fare_type),
+      .fare_type = internal::ToVoucherFareType(t.fare_type),
       .fare = t.fare,
       .passenger_name_masked = t.passenger_name_masked,
       .id_number_masked = t.id_masked,
