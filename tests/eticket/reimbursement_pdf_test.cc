@@ -43,16 +43,10 @@ VoucherPayload TicketPayload() {
 class PdfReader {
  public:
   std::string Write(const std::string& pdf) {
-    const std::string path = (dir_.path() / "document.pdf").string();
-    std::ofstream(path, std::ios::binary) << pdf;
-    return path;
+    return keyun::testing::WriteFile(dir_, "document.pdf", pdf);
   }
 
-  std::string Text(const std::string& pdf) {
-    CommandResult text = RunCommand("pdftotext -enc UTF-8 '" + Write(pdf) + "' - 2>/dev/null");
-    EXPECT_EQ(text.status, 0) << "pdftotext could not read the PDF";
-    return text.out;
-  }
+  std::string Text(const std::string& pdf) { return keyun::testing::PdfToText(dir_, pdf); }
 
   // The first page's width and height in millimetres, from pdfinfo's "Page size: W x H pts".
   std::optional<std::pair<double, double>> PageSizeMm(const std::string& pdf) {

@@ -61,16 +61,10 @@ class VoucherPdfTest : public ::testing::Test {
 
   // The PDF written to the temporary directory; its path.
   std::string Write(const std::string& pdf) {
-    const std::string path = (dir_.path() / "voucher.pdf").string();
-    std::ofstream(path, std::ios::binary) << pdf;
-    return path;
+    return keyun::testing::WriteFile(dir_, "voucher.pdf", pdf);
   }
 
-  std::string PdfText(const std::string& pdf) {
-    CommandResult text = RunCommand("pdftotext -enc UTF-8 '" + Write(pdf) + "' - 2>/dev/null");
-    EXPECT_EQ(text.status, 0) << "pdftotext could not read the PDF";
-    return text.out;
-  }
+  std::string PdfText(const std::string& pdf) { return keyun::testing::PdfToText(dir_, pdf); }
 
   TempDir dir_;
   VoucherVerifier verifier_;

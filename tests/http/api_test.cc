@@ -26,6 +26,29 @@ class ApiTest : public DemoNodeTest {
  protected:
   void SetUp() override { StartNode(); }
 
+  // Holds one seat, mobile channel, on tomorrow's first run of the first route, end to end,
+  // for the passenger TestResidentId(serial). Returns the held order's JSON.
+  json HoldMobileOrder(const std::string& name, int serial, const std::string& key) {
+    auto routes = Body(client_->Get("/api/v1/routes"))["items"];
+    EXPECT_FALSE(routes.empty());
+    if (routes.empty()) return {};
+    std::string from = routes[0]["stops"][0]["station_code"];
+    std::string to = routes[0]["stops"].back()["station_code"];
+    std::string date = node_->network().clock().Now().ShanghaiDate().AddDays(1).ToString();
+    json offers = Body(client_->Get(
+        ("/api/v1/runs?from=" + from + "&to=" + to + "&date=" + date).c_str()))["items"];
+    EXPECT_FALSE(offers.empty());
+    if (offers.empty()) return {};
+    json order = {{"run_id", offers[0]["run_id"]}, {"from", from}, {"to", to},
+                  {"channel", "mobile"},
+                  {"passengers", {{{"name", name}, {"id_number", testing::TestResidentId(serial)}}}}};
+    auto held = client_->Post("/api/v1/orders", {{"Idempotency-Key", key}}, order.dump(),
+                              "application/json");
+    EXPECT_TRUE(held);
+    EXPECT_EQ(held->status, 201) << held->body;
+    return held && held->status == 201 ? Body(held) : json();
+  }
+
   // Pays a held order the way a phone does: start a sandbox payment, approve it in the
   // wallet, then wait for the provider's notification to issue the order. Returns the order.
   json PayInSandbox(const std::string& order_id) {
@@ -264,23 +287,10 @@ TEST_P(ApiTest, PagesAreServed) {
 }
 
 TEST_P(ApiTest, ProviderNotificationsAreVerifiedAndAppliedOnce) {
-  auto routes = Body(client_->Get("/api/v1/routes"))["items"];
-  ASSERT_FALSE(routes.empty());
-  std::string from = routes[0]["stops"][0]["station_code"];
-  std::string to = routes[0]["stops"].back()["station_code"];
-  std::string date = node_->network().clock().Now().ShanghaiDate().AddDays(1).ToString();
-  json offers = Body(client_->Get(("/api/v1/runs?from=" + from + "&to=" + to + "&date=" + date)
-                                      .c_str()))["items"];
-  ASSERT_FALSE(offers.empty());
-  json order = {{"run_id", offers[0]["run_id"]}, {"from", from}, {"to", to},
-                {"channel", "mobile"},
-                {"passengers", {{{"name", "李四"}, {"id_number", testing::TestResidentId(41)}}}}};
-  auto held = client_->Post("/api/v1/orders", {{"Idempotency-Key", "notify-1"}}, order.dump(),
-                            "application/json");
-  ASSERT_TRUE(held);
-  ASSERT_EQ(held->status, 201) << held->body;
-  std::string order_id = Body(held)["order_id"];
-  std::int64_t amount = Body(held)["amount"];
+  json held = HoldMobileOrder("李四", 41, "notify-1");
+  ASSERT_FALSE(held.is_null());
+  std::string order_id = held["order_id"];
+  std::int64_t amount = held["amount"];
 
   auto no_key = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
                               R"({"method":"sandbox"})", "application/json");
@@ -406,22 +416,9 @@ TEST_P(ApiTest, SellPayAndVerifyTheVoucherWithThePublishedKey) {
 }
 
 TEST_P(ApiTest, RefundAQuotedTicketThroughTheApi) {
-  auto routes = Body(client_->Get("/api/v1/routes"))["items"];
-  ASSERT_FALSE(routes.empty());
-  std::string from = routes[0]["stops"][0]["station_code"];
-  std::string to = routes[0]["stops"].back()["station_code"];
-  std::string date = node_->network().clock().Now().ShanghaiDate().AddDays(1).ToString();
-  json offers = Body(client_->Get(("/api/v1/runs?from=" + from + "&to=" + to + "&date=" + date)
-                                      .c_str()))["items"];
-  ASSERT_FALSE(offers.empty());
-  json order = {{"run_id", offers[0]["run_id"]}, {"from", from}, {"to", to},
-                {"channel", "mobile"},
-                {"passengers", {{{"name", "王五"}, {"id_number", testing::TestResidentId(42)}}}}};
-  auto held = client_->Post("/api/v1/orders", {{"Idempotency-Key", "refund-1"}}, order.dump(),
-                            "application/json");
-  ASSERT_TRUE(held);
-  ASSERT_EQ(held->status, 201) << held->body;
-  std::string order_id = Body(held)["order_id"];
+  json held = HoldMobileOrder("王五", 42, "refund-1");
+  ASSERT_FALSE(held.is_null());
+  std::string order_id = held["order_id"];
   json paid = PayInSandbox(order_id);
   ASSERT_EQ(paid["status"], "issued") << paid.dump();
   std::string number = paid["tickets"][0]["ticket_number"];

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <fstream>
 #include <thread>
 
 #include "eticket/issuer_keys.h"
@@ -58,11 +57,7 @@ class ReimbursementTest : public SalesTest {
                           .role = network::Role::kStationManager, .station = station};
   }
 
-  std::string PdfText(const std::string& pdf) {
-    const std::string path = (dir_.path() / "print.pdf").string();
-    std::ofstream(path, std::ios::binary) << pdf;
-    return keyun::testing::RunCommand("pdftotext -enc UTF-8 '" + path + "' - 2>/dev/null").out;
-  }
+  std::string PdfText(const std::string& pdf) { return keyun::testing::PdfToText(dir_, pdf); }
 
   std::int64_t PrintRows(const std::string& ticket) {
     auto rows = store_->Transact<store::Rows>([&](store::Transaction& tx) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace keyun::testing {
@@ -55,6 +56,22 @@ inline CommandResult RunCommand(const std::string& command) {
 // Whether `tool` is on the PATH. The tests that need one fail (never skip) without it.
 inline bool HaveTool(const std::string& tool) {
   return RunCommand("command -v " + tool + " >/dev/null 2>&1").status == 0;
+}
+
+// Writes `bytes` to `dir`/`name` and returns the file's path.
+inline std::string WriteFile(const TempDir& dir, const std::string& name,
+                             const std::string& bytes) {
+  const std::string path = (dir.path() / name).string();
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+// A PDF's text as pdftotext (poppler-utils) reads it; fails the test if it cannot.
+inline std::string PdfToText(const TempDir& dir, const std::string& pdf) {
+  CommandResult text = RunCommand("pdftotext -enc UTF-8 '" + WriteFile(dir, "read.pdf", pdf) +
+                                  "' - 2>/dev/null");
+  EXPECT_EQ(text.status, 0) << "pdftotext could not read the PDF";
+  return text.out;
 }
 
 }  // namespace keyun::testing
