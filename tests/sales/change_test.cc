@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <thread>
 
+#include "sales/sandbox_payment.h"
 #include "sales_fixture.h"
 #include "store/outbox.h"
 
@@ -532,6 +534,81 @@ TEST_P(ChangeTest, OppositeChangesAtOnceDoNotDeadlock) {
   EXPECT_EQ(o2->size(), 5u);
   EXPECT_EQ(SeatsLeft(R1()), run_->run.seats - 5);
   EXPECT_EQ(SeatsLeft(R2()), run2_->run.seats - 5);
+}
+
+TEST_P(ChangeTest, PastTheNewRunsCutOffChangesNothing) {
+  // A ticket on the later run, changed online to the earlier one inside its 120-minute online
+  // cut-off: refused, nothing changes; at a window (5-minute cut-off) it goes through.
+  Order order = Sold({Adult(15)}, "cutoff", R2());
+  clock_.Set(run_->run.departs_at - std::chrono::minutes(60));
+  auto online = sales_->Change(Passenger(order, 0, R1(), "c-cutoff"));
+  ASSERT_FALSE(online);
+  EXPECT_EQ(online.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(online.error().field, "run_id");
+  EXPECT_NE(online.error().message.find("window"), std::string::npos) << online.error().message;
+  EXPECT_EQ(sales_->GetTicket(order.tickets[0].ticket_number)->status, "issued");
+  EXPECT_EQ(Events("changed"), 0);
+  EXPECT_TRUE(sales_->StoredOccupancy(R1())->empty());
+  ASSERT_EQ(sales_->StoredOccupancy(R2())->size(), 1u);
+  ChangeRequest window = AtWindow(order, R1(), "c-cutoff-window", PaymentMethod::kCash);
+  window.staff.station = route_->stops[0].station;
+  auto at_window = sales_->Change(window);
+  ASSERT_TRUE(at_window) << at_window.error().ToString();
+  EXPECT_EQ(at_window->ticket.run_id, R1());
+  EXPECT_EQ(sales_->StoredOccupancy(R1())->size(), 1u);
+  EXPECT_TRUE(sales_->StoredOccupancy(R2())->empty());
+}
+
+TEST_P(ChangeTest, ACheaperRunOnAnOnlineOrderRefundsThroughTheProvider) {
+  SandboxPaymentProvider sandbox(clock_, SandboxPaymentProvider::Options{
+                                             .delay = std::chrono::milliseconds(1),
+                                             .backoff = std::chrono::milliseconds(5),
+                                             .max_attempts = 4});
+  sales_->AddPaymentProvider(sandbox);
+  sandbox.SetDelivery([this](const std::string& body) -> Result<void> {
+    auto applied = sales_->ApplyPaymentNotification("sandbox", body);
+    if (!applied) return tl::unexpected(applied.error());
+    return {};
+  });
+  sandbox.SetRefundDelivery([this](const std::string& body) -> Result<void> {
+    auto applied = sales_->ApplyRefundNotification("sandbox", body);
+    if (!applied) return tl::unexpected(applied.error());
+    return {};
+  });
+  auto held = sales_->CreateOrder(Request({Adult(16)}, "online"));
+  ASSERT_TRUE(held) << held.error().ToString();
+  auto started = sales_->StartPayment(held->order_id, "sandbox", "p-online");
+  ASSERT_TRUE(started) << started.error().ToString();
+  ASSERT_TRUE(sandbox.Approve(started->payment->payment_id));
+  Order order;
+  for (int i = 0; i < 500; ++i) {
+    order = *sales_->GetOrder(held->order_id);
+    if (order.status == OrderStatus::kIssued) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(order.status, OrderStatus::kIssued);
+
+  SetWholeTripAdultFare(order.tickets[0].fare - core::Money::Fen(800));
+  auto changed = sales_->Change(Passenger(order, 0, R2(), "c-online"));
+  ASSERT_TRUE(changed) << changed.error().ToString();
+  EXPECT_EQ(changed->change.refund.fen(), 800);
+  EXPECT_EQ(changed->change.money, "provider");
+  ASSERT_TRUE(changed->change.refund_id.has_value());
+  EXPECT_EQ(Count("SELECT refunded_fen FROM refunds WHERE refund_id = $1",
+                  *changed->change.refund_id),
+            800);
+  // The provider's signed refund notification completes it; a retry of the change shows it.
+  ChangeResult again = *changed;
+  for (int i = 0; i < 500 && again.change.money_status != "done"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto retried = sales_->Change(Passenger(order, 0, R2(), "c-online"));
+    ASSERT_TRUE(retried) << retried.error().ToString();
+    again = *retried;
+  }
+  EXPECT_EQ(again.change.money_status, "done");
+  EXPECT_EQ(again.change.change_id, changed->change.change_id);
+  sandbox.SetDelivery(nullptr);
+  sandbox.SetRefundDelivery(nullptr);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ChangeTest,
