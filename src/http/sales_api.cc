@@ -29,7 +29,9 @@ json ToJson(const sales::Ticket& t) {
           {"status", t.status},
           {"channel", t.channel},
           {"attached_to", t.attached_to ? json(*t.attached_to) : json(nullptr)},
-          {"departs_at", t.departs_at.ToIso8601()}};
+          {"departs_at", t.departs_at.ToIso8601()},
+          {"order_id", t.order_id},
+          {"changed_from", t.changed_from ? json(*t.changed_from) : json(nullptr)}};
 }
 
 json ToJson(const sales::Order& o) {
@@ -219,6 +221,85 @@ Result<sales::RefundRequest> ParseRefund(const Request& request, Sessions& sessi
   return out;
 }
 
+json ToJson(const sales::ChangeRecord& c) {
+  auto optional = [](const std::string& text) { return text.empty() ? json(nullptr) : json(text); };
+  return {{"change_id", optional(c.change_id)},
+          {"old_ticket_number", c.old_ticket_number},
+          {"new_ticket_number", optional(c.new_ticket_number)},
+          {"new_order_id", optional(c.new_order_id)},
+          {"old_run_id", c.old_run_id},
+          {"new_run_id", c.new_run_id},
+          {"change_number", c.change_number},
+          {"old_fare", c.old_fare.fen()},
+          {"new_fare", c.new_fare.fen()},
+          {"fee", c.fee.fen()},
+          {"charge", c.charge.fen()},
+          {"refund", c.refund.fen()},
+          {"rule", c.rule},
+          {"money", c.money},
+          {"money_status", c.money_status},
+          {"refund_id", c.refund_id ? json(*c.refund_id) : json(nullptr)},
+          {"at", c.at.ToIso8601()}};
+}
+
+// A change (or its quote) as the API shows it: the change's amounts, the new ticket, and the
+// free children moved with it.
+json ToJson(const sales::ChangeResult& result, std::string_view status) {
+  json reply = ToJson(result.change);
+  reply["status"] = status;
+  reply["ticket"] = ToJson(result.ticket);
+  json children = json::array();
+  for (std::size_t i = 0; i < result.free_children.size(); ++i) {
+    json c = ToJson(result.free_children[i]);
+    c["ticket"] = ToJson(result.free_child_tickets.at(i));
+    children.push_back(std::move(c));
+  }
+  reply["free_children"] = std::move(children);
+  return reply;
+}
+
+// A change request from the path, the JSON body (or query parameters for the quote) and the
+// caller, as for a refund: staff with a session (channel window unless given) or the passenger
+// (mobile unless given, with the order id).
+Result<sales::ChangeRequest> ParseChange(const Request& request, Sessions& sessions,
+                                         const std::optional<json>& body) {
+  auto field = [&](const char* name) -> Result<std::optional<std::string>> {
+    if (body) return StringField(*body, name, false);
+    return request.QueryParam(name);
+  };
+  sales::ChangeRequest out;
+  out.ticket_number = request.PathParam("number");
+  out.idempotency_key = request.Header("idempotency-key").value_or("");
+  auto run_id = field("run_id");
+  if (!run_id) return Propagate(run_id);
+  if (!*run_id || (*run_id)->empty()) {
+    return InvalidArgument("give the run to change to: run_id", "run_id");
+  }
+  out.run_id = **run_id;
+  bool staff = request.Header("authorization").has_value();
+  auto channel_text = field("channel");
+  if (!channel_text) return Propagate(channel_text);
+  auto channel = sales::ParseChannel(channel_text->value_or(staff ? "window" : "mobile"));
+  if (!channel) return InvalidArgument(channel.error().message, "channel");
+  out.channel = *channel;
+  auto order_id = field("order_id");
+  if (!order_id) return Propagate(order_id);
+  out.order_id = order_id->value_or("");
+  auto method = field("payment_method");
+  if (!method) return Propagate(method);
+  if (*method) {
+    auto parsed = sales::ParsePaymentMethod(**method);
+    if (!parsed || *parsed == sales::PaymentMethod::kSandbox) {
+      return InvalidArgument("payment_method is cash or card", "payment_method");
+    }
+    out.payment_method = *parsed;
+  }
+  auto seller = SellerFor(out.channel, request, sessions);
+  if (!seller) return Propagate(seller);
+  out.staff = std::move(*seller);
+  return out;
+}
+
 }  // namespace
 
 void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions) {
@@ -350,6 +431,26 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
                auto done = sales.Refund(*refund);
                if (!done) return ErrorResponse(done.error());
                return Json(ToJson(*done, "refunded"));
+             });
+  // Change (改签): a quote first (nothing changes), then the change with an Idempotency-Key.
+  router.Add(Method::kGet, "/api/v1/tickets/{number}/change-quote",
+             [&sales, &sessions](Request& request) {
+               auto change = ParseChange(request, sessions, std::nullopt);
+               if (!change) return ErrorResponse(change.error());
+               auto quote = sales.QuoteTicketChange(*change);
+               if (!quote) return ErrorResponse(quote.error());
+               return Json(ToJson(*quote, "quote"));
+             });
+  router.Add(Method::kPost, "/api/v1/tickets/{number}/change",
+             [&sales, &sessions](Request& request) {
+               auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
+                                           {"run_id", "order_id", "channel", "payment_method"});
+               if (!body) return ErrorResponse(body.error());
+               auto change = ParseChange(request, sessions, *body);
+               if (!change) return ErrorResponse(change.error());
+               auto done = sales.Change(*change);
+               if (!done) return ErrorResponse(done.error());
+               return Json(ToJson(*done, "changed"));
              });
   // A provider's refund notification (like the payment's, on its own path).
   router.Add(Method::kPost, "/api/v1/payments/{provider}/refund-notify",

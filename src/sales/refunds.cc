@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "eticket/revocations.h"
+#include "sales/internal/after_sale_access.h"
 #include "sales/internal/record_id.h"
 #include "sales/sales_service.h"
 #include "store/outbox.h"
@@ -18,8 +19,6 @@ using store::Value;
 
 constexpr std::string_view kCauseKeys[] = {"passenger", "run_stopped", "run_delayed",
                                            "missed_by_operator"};
-
-bool Staffed(Channel channel) { return channel == Channel::kWindow || channel == Channel::kKiosk; }
 
 constexpr const char* kRefundColumns =
     "refund_id, ticket_number, order_id, fare_fen, fee_fen, refunded_fen, cause, rule, "
@@ -42,49 +41,6 @@ RefundRecord RecordFromRow(const store::Row& r) {
       .at = core::Instant::FromUnixMicros(r.Int(10)),
       .done_at = r.IsNull(11) ? std::nullopt
                               : std::optional<core::Instant>(core::Instant::FromUnixMicros(r.Int(11)))};
-}
-
-// Where a refund may be made (DESIGN.md §3): on the channel that sold the ticket, or at any
-// window or kiosk of its boarding station. Operator causes are for staff only.
-Result<void> CheckWhere(const RefundRequest& request, const Order& order,
-                        const std::optional<std::string>& seller_station,
-                        const core::StationCode& boarding) {
-  if (Staffed(request.channel)) {
-    if (request.staff.staff_username.empty()) {
-      return PermissionDenied("refunds at a window or kiosk need a staff session; log in first");
-    }
-    if (request.staff.province_wide) return {};
-    if (!request.staff.station) {
-      return PermissionDenied("your account has no station, so it cannot refund at a window");
-    }
-    const std::string here = request.staff.station->str();
-    if (*request.staff.station == boarding) return {};
-    bool sold_here = (order.channel == "window" || order.channel == "kiosk") &&
-                     seller_station && *seller_station == here;
-    if (sold_here) return {};
-    return PermissionDenied(fmt::format(
-        "this ticket boards at station {} and was not sold at station {}; refund it at a "
-        "window of {} or on the channel that sold it ({})",
-        boarding.str(), here, boarding.str(), order.channel));
-  }
-  if (request.cause != core::RefundCause::kPassenger) {
-    return PermissionDenied(
-        "only station staff may refund for a stopped, delayed or missed run; ask at a window");
-  }
-  if (order.channel != ChannelKey(request.channel)) {
-    return PermissionDenied(fmt::format(
-        "this ticket was sold on the {} channel; refund it there or at a window of its "
-        "boarding station {}",
-        order.channel, boarding.str()));
-  }
-  if (request.order_id.empty()) {
-    return InvalidArgument("give the order id the ticket was bought with", "order_id");
-  }
-  if (request.order_id != order.order_id) {
-    return PermissionDenied("ticket " + request.ticket_number + " is not in order " +
-                            request.order_id);
-  }
-  return {};
 }
 
 }  // namespace
@@ -139,7 +95,18 @@ Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx
   const std::string run_status = head->Text(3);
 
   // Where and by whom first: a stranger learns nothing about the ticket's state.
-  if (auto where = CheckWhere(request, *order, seller_station, asked->from); !where) {
+  if (auto where = internal::CheckAfterSaleAccess(
+          {.channel = request.channel,
+           .staff = &request.staff,
+           .order_id = request.order_id,
+           .ticket_number = request.ticket_number,
+           .operator_cause = request.cause != core::RefundCause::kPassenger,
+           .action = "refund"},
+          {.order_id = order->order_id,
+           .channel = order->channel,
+           .seller_station = &seller_station,
+           .boarding = &asked->from});
+      !where) {
     return Propagate(where);
   }
 
@@ -150,8 +117,11 @@ Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx
                               core::Instant::FromUnixMicros(at->Int(0)).ToIso8601());
   }
   if (asked->status == "changed") {
-    return FailedPrecondition("ticket " + number->str() +
-                              " was changed to another run; refund the new ticket");
+    auto to = tx.QueryOne("SELECT new_ticket FROM changes WHERE old_ticket = $1",
+                          {Value{number->str()}});
+    if (!to) return Propagate(to);
+    return FailedPrecondition("ticket " + number->str() + " was changed to ticket " +
+                              to->Text(0) + "; its voucher is void. Ask about the new ticket");
   }
   if (asked->status != "issued") {
     return FailedPrecondition("ticket " + number->str() + " is " + asked->status +
@@ -200,22 +170,17 @@ Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx
                                                  .departs_at = departs_at,
                                                  .now = now,
                                                  .cause = cause,
-                                                 .ticket_was_changed = false});
+                                                 .ticket_was_changed = asked->changed_from.has_value()});
   if (!quote) return Propagate(quote);
 
   std::string method = order->payment_method.value_or("");
   std::string money_back = method == "cash" || method == "card" ? method : "provider";
   if (money_back == "provider") {
-    auto payment = tx.Query(
-        "SELECT payment_id, provider FROM payments WHERE order_id = $1 AND status = 'paid'",
-        {Value{order->order_id}});
+    // A changed ticket's order holds no payment: the money was paid for the first ticket.
+    auto payment = OriginPayment(tx, asked->ticket_number);
     if (!payment) return Propagate(payment);
-    if (payment->empty()) {
-      return Internal("order " + order->order_id + " was paid by " + method +
-                      " but has no paid payment");
-    }
-    plan.payment = payment->at(0).Text(0);
-    plan.provider = payment->at(0).Text(1);
+    plan.payment = payment->first;
+    plan.provider = payment->second;
   }
   for (std::size_t i = 0; i < plan.tickets.size(); ++i) {
     const Ticket& t = plan.tickets[i];

@@ -9,6 +9,7 @@
 #include "core/id_document.h"
 #include "core/seat_inventory.h"
 #include "sales/internal/record_id.h"
+#include "sales/internal/run_state.h"
 
 namespace keyun::sales {
 namespace {
@@ -63,28 +64,6 @@ std::string_view PaymentMethodKey(PaymentMethod m) { return kPaymentKeys[static_
 Result<PaymentMethod> ParsePaymentMethod(std::string_view key) {
   return ParseKey<PaymentMethod>(key, kPaymentKeys, "payment method");
 }
-
-// The in-memory image of one run: its seat inventory and who holds a seat, rebuilt from the
-// store's active tickets on first use. Guarded by `mu`.
-struct SalesService::RunState {
-  RunState(network::Run r, network::Route ro, std::vector<network::Fare> f, core::SeatInventory i)
-      : run(std::move(r)), route(std::move(ro)), fares(std::move(f)), inventory(std::move(i)) {}
-
-  std::mutex mu;
-  network::Run run;
-  network::Route route;
-  std::vector<network::Fare> fares;
-  core::SeatInventory inventory;
-  std::set<std::string> id_hashes;  // of active tickets
-  int free_children = 0;
-
-  const network::Fare* FareFor(int from, int to) const {
-    for (const auto& f : fares) {
-      if (f.from_index == from && f.to_index == to) return &f;
-    }
-    return nullptr;
-  }
-};
 
 SalesService::SalesService(store::Store& store, network::NetworkService& network,
                            const core::Clock& clock, SalesPolicy policy,
@@ -474,7 +453,9 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
                                    .attached_to = attached[i],
                                    .departs_at = state->run.departs_at,
                                    .id_hash = p.id_hash,
-                                   .issued_at = std::nullopt});
+                                   .issued_at = std::nullopt,
+                                   .order_id = order.order_id,
+                                   .changed_from = std::nullopt});
   }
   Result<void> saved = store_.RunTransaction([&](store::Transaction& tx) -> Result<void> {
     auto inserted = tx.Execute(
@@ -586,7 +567,7 @@ Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string&
   auto rows = tx.Query(
       "SELECT ticket_id, ticket_number, from_index, to_index, from_station, to_station, seat, "
       "fare_type, passenger_name, id_type, id_masked, fare_fen, station_fee_fen, cap_fen, "
-      "COALESCE(after_sale, status), attached_to, id_hash, issued_at FROM tickets "
+      "COALESCE(after_sale, status), attached_to, id_hash, issued_at, changed_from FROM tickets "
       "WHERE order_id = $1 "
       "ORDER BY passenger_index",
       {Value{order_id}});
@@ -619,7 +600,9 @@ Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string&
                                    .issued_at = r.IsNull(17) ? std::nullopt
                                                              : std::optional<core::Instant>(
                                                                    core::Instant::FromUnixMicros(
-                                                                       r.Int(17)))});
+                                                                       r.Int(17))),
+                                   .order_id = order.order_id,
+                                   .changed_from = r.OptionalText(18)});
   }
   return order;
 }

@@ -42,6 +42,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/after_sale_policy.h"
@@ -144,12 +145,14 @@ struct Ticket {
   std::string id_type;
   std::string id_masked;
   core::Money fare, station_fee, cap;  // fare charged (执行票价), station fee line, cap (上限票价)
-  std::string status;  // "held", "issued", "released", "refunded" (tickets.after_sale)
+  std::string status;  // "held", "issued", "released", "refunded", "changed" (tickets.after_sale)
   std::string channel;
   std::optional<std::string> attached_to;  // a free child's adult ticket id
   core::Instant departs_at;
   std::string id_hash;                    // keyed hash (hex) of the ID, for vouchers and gates
   std::optional<core::Instant> issued_at;  // once issued
+  std::string order_id;                    // the order it belongs to (a change makes a new one)
+  std::optional<std::string> changed_from;  // the ticket number this one was changed (改签) from
 };
 
 struct Order {
@@ -198,6 +201,47 @@ struct RefundResult {
 };
 
 [[nodiscard]] std::string_view RefundCauseKey(core::RefundCause cause);  // "passenger", …
+
+// Change (改签) of one ticket to another run: who asks, where, to which run, and how money moves.
+struct ChangeRequest {
+  std::string ticket_number;
+  std::string run_id;           // the new run
+  std::string idempotency_key;  // required for Change: a retried request returns the same change
+  Channel channel = Channel::kMobile;
+  Seller staff;          // staff at a window or kiosk; empty for the passenger's own channels
+  std::string order_id;  // on the mobile and platform channels: the ticket's order
+  // At a window or kiosk: how a positive charge is paid and, by default, how a refund of a
+  // difference is paid out ("cash" or "card"). Not used online.
+  std::optional<PaymentMethod> payment_method;
+};
+
+// One changed (or quoted) ticket.
+struct ChangeRecord {
+  std::string change_id;  // "C…"; empty in a quote
+  std::string old_ticket_number;
+  std::string new_ticket_number;  // empty in a quote
+  std::string new_order_id;       // empty in a quote
+  std::string old_run_id, new_run_id;
+  int change_number = 1;  // this is the ticket chain's n-th change
+  core::Money old_fare;   // paid for the old ticket: fare + station fee
+  core::Money new_fare;   // of the new ticket: fare + station fee
+  core::Money fee;        // the change fee, kept by the station
+  core::Money charge;     // collected from the passenger (fee + a dearer fare)
+  core::Money refund;     // paid back (a cheaper fare, less the fee)
+  std::string rule;       // the fee rule that applied
+  std::string money;      // "none", "cash", "card", "provider" (a refund through the provider)
+  std::string money_status;      // "quote", "pending" (the provider has not confirmed), "done"
+  std::optional<std::string> refund_id;  // the provider refund's record ("R…"), money "provider"
+  core::Instant at;
+};
+
+struct ChangeResult {
+  ChangeRecord change;
+  Ticket ticket;  // the new ticket (in a quote: as it would be, without number)
+  // Free children (携童) attached to the ticket, moved with it: their records and new tickets.
+  std::vector<ChangeRecord> free_children;
+  std::vector<Ticket> free_child_tickets;
+};
 [[nodiscard]] Result<core::RefundCause> ParseRefundCause(std::string_view key);
 
 class SalesService final {
@@ -304,6 +348,45 @@ class SalesService final {
   // The idempotency key is not needed.
   [[nodiscard]] Result<RefundResult> QuoteTicketRefund(const RefundRequest& request);
 
+  // Changes one issued ticket (改签) to another run, with the free children attached to it.
+  //
+  // Rules (DESIGN.md §3, docs/after-sale.md "Changes in the sales service"): the policy resolved
+  // for (boarding station, the old run's carrier, the selling channel) says how often a ticket
+  // may change (counted along its chain, tickets.changed_from), which changes are free, and
+  // whether the new run must be on the same route and of the same vehicle class. The new run
+  // stops at the same boarding and alighting stations, is open, on sale (presale window) and
+  // before the request channel's cut-off; the old run has not left the boarding stop. Amounts
+  // come from core::QuoteChange: charge = fee + a dearer fare, refund = a cheaper fare − fee.
+  // Who and where: exactly as for Refund. Money: at a window or kiosk the charge or refund is
+  // settled at once in cash or by card (request.payment_method; a charge needs it); online a
+  // charge is refused (kFailedPrecondition: change at a station window, where it can be paid),
+  // and a refund of the difference goes back through the order's payment provider ("pending"
+  // until its refund notification, like a refund).
+  //
+  // All or nothing: a seat for the same segment is taken on the new run in memory (under that
+  // run's lock alone: the two runs' locks are never held together, so changes in opposite
+  // directions cannot deadlock), then one transaction issues the new ticket (new number, same
+  // passenger and channel, changed_from = the old number) in a new order, ends the old ticket
+  // (conditional update: still issued, active, no after-sale; a check-in of it refuses the
+  // change), frees its seat segments, revokes its voucher (reason changed), writes the
+  // `changes` rows and a "changed" outbox event per ticket. If the seat cannot be had (sold
+  // out, the passenger already on the new run, cut-off) or anything fails, nothing changes,
+  // in memory neither. After the commit the old seat returns to the old run's inventory.
+  //
+  // Idempotent: the same key for the same ticket returns the first change.
+  // Errors: kInvalidArgument (key, ticket number, run id, payment method), kNotFound (ticket,
+  // run, or not this order's ticket), kPermissionDenied (as Refund), kFailedPrecondition
+  // (already changed or refunded, checked in, departed, too many changes, another route or
+  // class, the new run not on sale or full, the passenger already on it, a charge online),
+  // kAlreadyExists (the key was used for another change), the store's errors.
+  // Thread-safety: safe from many threads; racing changes, refunds and check-ins of one ticket
+  // end with exactly one winner (the ticket row decides).
+  [[nodiscard]] Result<ChangeResult> Change(const ChangeRequest& request);
+
+  // What Change would do now, without doing it (money_status "quote"): the same checks and
+  // amounts, including whether a seat is free on the new run now. No key needed.
+  [[nodiscard]] Result<ChangeResult> QuoteTicketChange(const ChangeRequest& request);
+
   struct RefundNotificationOutcome {
     RefundRecord refund;
     bool applied = false;  // false: seen before, nothing changed
@@ -367,6 +450,18 @@ class SalesService final {
   Result<RefundResult> ReadRefund(store::Transaction& tx, const std::string& refund_id);
   // Asks the provider for a pending refund's money (after the commit; idempotent).
   void AskProviderToRefund(const RefundRecord& refund);
+  // The paid provider payment (payment id, provider) behind a ticket: its order's, or for a
+  // ticket made by a change, the first ticket of its chain's (changes.cc). kInternal if none.
+  Result<std::pair<std::string, std::string>> OriginPayment(store::Transaction& tx,
+                                                            const std::string& ticket_number);
+
+  // The change's checks and amounts, read in `tx` (changes.cc).
+  struct ChangePlan;
+  Result<ChangePlan> PlanChange(store::Transaction& tx, const ChangeRequest& request,
+                                const RunState& new_run, core::Instant now);
+  Result<ChangeResult> ReadChange(store::Transaction& tx, const std::string& change_id);
+  // Change without the idempotency look-up: plan, seat, and the durable write.
+  Result<ChangeResult> ChangeOnce(const ChangeRequest& request, core::Instant now);
 
   store::Store& store_;                 // constant after construction
   network::NetworkService& network_;    // constant after construction

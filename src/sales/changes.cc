@@ -1,0 +1,744 @@
+// Changes (改签): SalesService::Change and its quote. The fee rules are core's
+// (core/after_sale_policy.h, QuoteChange); who may change where is shared with refunds
+// (internal/after_sale_access.h); the seat on the new run, the one transaction that ends the
+// old ticket and issues the new one, and the money are here.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "eticket/revocations.h"
+#include "sales/internal/after_sale_access.h"
+#include "sales/internal/record_id.h"
+#include "sales/internal/run_state.h"
+#include "sales/sales_service.h"
+#include "store/outbox.h"
+
+namespace keyun::sales {
+namespace {
+
+using store::Value;
+
+bool Staffed(Channel channel) { return channel == Channel::kWindow || channel == Channel::kKiosk; }
+
+constexpr const char* kChangeColumns =
+    "c.change_id, c.old_ticket, c.new_ticket, c.new_order_id, c.old_run_id, c.new_run_id, "
+    "c.change_number, c.old_fare_fen, c.new_fare_fen, c.fee_fen, c.charge_fen, c.refund_fen, "
+    "c.rule, c.money, COALESCE(rf.status, c.money_status), c.refund_id, c.at";
+
+ChangeRecord RecordFromRow(const store::Row& r) {
+  return ChangeRecord{.change_id = r.Text(0),
+                      .old_ticket_number = r.Text(1),
+                      .new_ticket_number = r.Text(2),
+                      .new_order_id = r.Text(3),
+                      .old_run_id = r.Text(4),
+                      .new_run_id = r.Text(5),
+                      .change_number = static_cast<int>(r.Int(6)),
+                      .old_fare = core::Money::Fen(r.Int(7)),
+                      .new_fare = core::Money::Fen(r.Int(8)),
+                      .fee = core::Money::Fen(r.Int(9)),
+                      .charge = core::Money::Fen(r.Int(10)),
+                      .refund = core::Money::Fen(r.Int(11)),
+                      .rule = r.Text(12),
+                      .money = r.Text(13),
+                      .money_status = r.Text(14),
+                      .refund_id = r.OptionalText(15),
+                      .at = core::Instant::FromUnixMicros(r.Int(16))};
+}
+
+}  // namespace
+
+// What a change will do, decided inside a transaction.
+struct SalesService::ChangePlan {
+  Order old_order;
+  std::optional<std::string> seller_station;  // of the old order
+  std::vector<Ticket> tickets;                // [0] the ticket asked for, then its free children
+  std::vector<std::string> names, sealed;     // per ticket: passenger name and sealed ID
+  int from_index = 0, to_index = 0;           // on the new run
+  std::vector<Ticket> new_tickets;            // per ticket: as issued (seat, number unset)
+  std::vector<ChangeRecord> records;          // per ticket, amounts set, status "quote"
+  std::optional<std::pair<std::string, std::string>> payment;  // for money "provider"
+};
+
+Result<std::pair<std::string, std::string>> SalesService::OriginPayment(
+    store::Transaction& tx, const std::string& ticket_number) {
+  std::string number = ticket_number;
+  for (int depth = 0; depth < 100; ++depth) {
+    auto row = tx.QueryOne("SELECT order_id, changed_from FROM tickets WHERE ticket_number = $1",
+                           {Value{number}});
+    if (!row) return Propagate(row);
+    auto payment = tx.Query(
+        "SELECT payment_id, provider FROM payments WHERE order_id = $1 AND status = 'paid'",
+        {Value{row->Text(0)}});
+    if (!payment) return Propagate(payment);
+    if (!payment->empty()) return std::make_pair(payment->at(0).Text(0), payment->at(0).Text(1));
+    if (row->IsNull(1)) break;
+    number = row->Text(1);
+  }
+  return Internal("ticket " + ticket_number + " was paid online but its order has no paid payment");
+}
+
+Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx,
+                                                          const ChangeRequest& request,
+                                                          const RunState& new_run,
+                                                          core::Instant now) {
+  auto number = core::TicketNumber::Parse(request.ticket_number);
+  if (!number) return InvalidArgument(number.error().message, "ticket_number");
+  auto found = tx.Query("SELECT order_id FROM tickets WHERE ticket_number = $1",
+                        {Value{number->str()}});
+  if (!found) return Propagate(found);
+  if (found->empty()) return NotFound("no ticket " + number->str(), "ticket_number");
+  ChangePlan plan;
+  auto order = ReadOrder(tx, found->at(0).Text(0));
+  if (!order) return Propagate(order);
+  plan.old_order = std::move(*order);
+  const Order& old = plan.old_order;
+  auto asked = std::find_if(old.tickets.begin(), old.tickets.end(),
+                            [&](const Ticket& t) { return t.ticket_number == number->str(); });
+  if (asked == old.tickets.end()) return Internal("ticket " + number->str() + " lost its order");
+
+  auto head = tx.QueryOne(
+      "SELECT o.seller_station, r.departs_at, r.carrier_code, r.route_code, r.vehicle_class "
+      "FROM orders o JOIN runs r ON r.run_id = o.run_id WHERE o.order_id = $1",
+      {Value{old.order_id}});
+  if (!head) return Propagate(head);
+  plan.seller_station = head->OptionalText(0);
+  core::Instant old_departs = core::Instant::FromUnixMicros(head->Int(1));
+  auto carrier = core::CreditCode::Parse(head->Text(2));
+  if (!carrier) return Internal("run " + old.run_id + " has a malformed carrier code");
+  const std::string old_route = head->Text(3), old_class = head->Text(4);
+
+  // Where and by whom first: a stranger learns nothing about the ticket's state.
+  if (auto where = internal::CheckAfterSaleAccess({.channel = request.channel,
+                                                   .staff = &request.staff,
+                                                   .order_id = request.order_id,
+                                                   .ticket_number = request.ticket_number,
+                                                   .operator_cause = false,
+                                                   .action = "change"},
+                                                  {.order_id = old.order_id,
+                                                   .channel = old.channel,
+                                                   .seller_station = &plan.seller_station,
+                                                   .boarding = &asked->from});
+      !where) {
+    return Propagate(where);
+  }
+
+  if (asked->status == "changed") {
+    auto to = tx.QueryOne("SELECT new_ticket, at FROM changes WHERE old_ticket = $1",
+                          {Value{number->str()}});
+    if (!to) return Propagate(to);
+    return FailedPrecondition(fmt::format(
+        "ticket {} was already changed to ticket {} at {}; its voucher is void. To change "
+        "again, change the new ticket (if the policy allows another change)",
+        number->str(), to->Text(0), core::Instant::FromUnixMicros(to->Int(1)).ToIso8601()));
+  }
+  if (asked->status == "refunded") {
+    return FailedPrecondition("ticket " + number->str() +
+                              " was refunded; a refunded ticket cannot be changed");
+  }
+  if (asked->status != "issued") {
+    return FailedPrecondition("ticket " + number->str() + " is " + asked->status +
+                              ", not issued; only issued tickets are changed");
+  }
+  if (asked->fare_type == FareType::kFreeChild) {
+    return FailedPrecondition("a free child's ticket (携童) moves with its adult's; change ticket " +
+                              asked->attached_to.value_or("of the adult"));
+  }
+  if (request.run_id == old.run_id) {
+    return FailedPrecondition("ticket " + number->str() + " is already on run " + old.run_id +
+                                  "; choose another run",
+                              "run_id");
+  }
+
+  plan.tickets.push_back(*asked);
+  for (const Ticket& t : old.tickets) {
+    if (t.attached_to && *t.attached_to == asked->ticket_id && t.status == "issued") {
+      plan.tickets.push_back(t);
+    }
+  }
+  for (const Ticket& t : plan.tickets) {
+    auto checked = tx.Query("SELECT station, at FROM checkins WHERE ticket_number = $1",
+                            {Value{t.ticket_number}});
+    if (!checked) return Propagate(checked);
+    if (!checked->empty()) {
+      return FailedPrecondition(fmt::format(
+          "ticket {} was checked in at station {} at {}; a boarded ticket is not changed",
+          t.ticket_number, checked->at(0).Text(0),
+          core::Instant::FromUnixMicros(checked->at(0).Int(1)).ToIso8601()));
+    }
+    auto raw = tx.QueryOne("SELECT passenger_name, id_sealed FROM tickets WHERE ticket_id = $1",
+                           {Value{t.ticket_id}});
+    if (!raw) return Propagate(raw);
+    plan.names.push_back(raw->Text(0));
+    plan.sealed.push_back(raw->Text(1));
+  }
+
+  // The old run left the boarding stop early: it has departed from then on.
+  auto departed = tx.Query(
+      "SELECT departed_at FROM run_operations WHERE run_id = $1 AND station = $2 AND "
+      "departed_at IS NOT NULL",
+      {Value{old.run_id}, Value{asked->from.str()}});
+  if (!departed) return Propagate(departed);
+  if (!departed->empty()) {
+    old_departs = std::min(old_departs, core::Instant::FromUnixMicros(departed->at(0).Int(0)));
+  }
+
+  // The ticket's chain: how often it was changed before.
+  int changes_so_far = 0;
+  for (std::optional<std::string> from = asked->changed_from; from && changes_so_far < 1000;
+       ++changes_so_far) {
+    auto row = tx.QueryOne("SELECT changed_from FROM tickets WHERE ticket_number = $1",
+                           {Value{*from}});
+    if (!row) return Propagate(row);
+    from = row->OptionalText(0);
+  }
+
+  // The new run: the same stations in order, on sale on this channel now.
+  auto target = tx.Query("SELECT route_code, vehicle_class, departs_at, status FROM runs "
+                         "WHERE run_id = $1",
+                         {Value{request.run_id}});
+  if (!target) return Propagate(target);
+  if (target->empty()) return NotFound("no run " + request.run_id, "run_id");
+  const store::Row& nr = target->at(0);
+  auto from_index = new_run.route.StopIndex(asked->from);
+  auto to_index = new_run.route.StopIndex(asked->to);
+  if (!from_index || !to_index || *from_index >= *to_index) {
+    return FailedPrecondition("run " + request.run_id + " does not go from " + asked->from.str() +
+                                  " to " + asked->to.str() +
+                                  "; a change keeps the boarding and alighting stations",
+                              "run_id");
+  }
+  plan.from_index = *from_index;
+  plan.to_index = *to_index;
+  if (nr.Text(3) != "open") {
+    return FailedPrecondition("run " + request.run_id + " is " + nr.Text(3) +
+                                  " and not on sale; choose another run",
+                              "run_id");
+  }
+  core::Instant new_departs = core::Instant::FromUnixMicros(nr.Int(2));
+  core::LocalDate run_date = new_run.run.date();
+  if (run_date > now.ShanghaiDate().AddDays(policy_.presale_days - 1)) {
+    return FailedPrecondition("sales for " + run_date.ToString() + " open " +
+                                  std::to_string(policy_.presale_days) + " days ahead",
+                              "run_id");
+  }
+  bool online = !Staffed(request.channel);
+  auto cutoff = online ? policy_.online_cutoff : policy_.window_cutoff;
+  if (new_departs - cutoff <= now && new_departs > now) {
+    return FailedPrecondition(fmt::format("sales of run {} on the {} channel closed {} minutes "
+                                          "before its departure ({}); choose a later run{}",
+                                          request.run_id, ChannelKey(request.channel),
+                                          cutoff.count(), new_departs.ToIso8601(),
+                                          online ? " or change at a station window" : ""),
+                              "run_id");
+  }
+  const network::Fare* fare = new_run.FareFor(*from_index, *to_index);
+  if (fare == nullptr) {
+    return FailedPrecondition("run " + request.run_id + " sells no tickets from " +
+                                  asked->from.str() + " to " + asked->to.str(),
+                              "run_id");
+  }
+
+  const core::AfterSalePolicy& policy = after_sale_.Resolve(asked->from, *carrier, old.channel);
+  // A run stopped by the station or carrier (停班, 停班有售) owes its holders a free transfer:
+  // no fee, and it does not count against the changes the policy allows.
+  core::ChangePolicy change_policy = policy.change;
+  auto old_status = tx.QueryOne("SELECT status FROM runs WHERE run_id = $1", {Value{old.run_id}});
+  if (!old_status) return Propagate(old_status);
+  const bool transfer = old_status->Text(0) == "stopped" || old_status->Text(0) == "stopped_sold";
+  if (transfer) {
+    change_policy.fee_basis_points = 0;
+    change_policy.minimum_fee = core::Money::Zero();
+    change_policy.max_changes = changes_so_far + 1;
+    change_policy.free_changes = changes_so_far + 1;
+  }
+  core::Money price = asked->fare_type == FareType::kAdult      ? fare->adult
+                      : asked->fare_type == FareType::kChild    ? fare->child
+                                                                : fare->discount;
+  auto quote = core::QuoteChange(change_policy,
+                                 {.changes_so_far = changes_so_far,
+                                  .old_fare = asked->fare + asked->station_fee,
+                                  .new_fare = price + fare->station_fee,
+                                  .old_departs_at = old_departs,
+                                  .new_departs_at = new_departs,
+                                  .now = now,
+                                  .same_route = nr.Text(0) == old_route,
+                                  .same_vehicle_class = nr.Text(1) == old_class});
+  if (!quote) return Propagate(quote);
+
+  // Money: settled at once at a window; online, a charge is not taken here.
+  std::string method = old.payment_method.value_or("");
+  std::string money = "none";
+  if (quote->charge.fen() > 0) {
+    if (online) {
+      return FailedPrecondition(fmt::format(
+          "this change costs {} more ({}); online changes cannot collect money yet: change "
+          "the ticket at a station window, where the difference is paid in cash or by card, "
+          "or choose a run with a fare no higher",
+          quote->charge.ToString(), quote->rule));
+    }
+    if (!request.payment_method) {
+      return InvalidArgument("this change costs " + quote->charge.ToString() +
+                                 "; say how it is paid: payment_method cash or card",
+                             "payment_method");
+    }
+  }
+  if (request.payment_method == PaymentMethod::kSandbox) {
+    return InvalidArgument("a change at a window is settled in cash or by card", "payment_method");
+  }
+  if (quote->charge.fen() > 0) {
+    money = std::string(PaymentMethodKey(*request.payment_method));
+  } else if (quote->refund.fen() > 0) {
+    if (!online && request.payment_method) {
+      money = std::string(PaymentMethodKey(*request.payment_method));
+    } else if (method == "cash" || method == "card") {
+      money = method;
+    } else if (!online) {
+      money = "cash";
+    } else {
+      money = "provider";
+      auto payment = OriginPayment(tx, asked->ticket_number);
+      if (!payment) return Propagate(payment);
+      plan.payment = *payment;
+    }
+  }
+
+  for (std::size_t i = 0; i < plan.tickets.size(); ++i) {
+    const Ticket& t = plan.tickets[i];
+    bool child = i > 0;
+    Ticket n = t;
+    n.ticket_id.clear();
+    n.ticket_number.clear();
+    n.run_id = request.run_id;
+    n.from_index = *from_index;
+    n.to_index = *to_index;
+    n.seat = 0;
+    n.fare = child ? core::Money::Fen(0) : price;
+    n.station_fee = child ? core::Money::Fen(0) : fare->station_fee;
+    n.cap = fare->cap;
+    n.status = "quote";
+    n.attached_to.reset();
+    n.departs_at = new_departs;
+    n.issued_at.reset();
+    n.order_id.clear();
+    n.changed_from = t.ticket_number;
+    plan.new_tickets.push_back(std::move(n));
+    ChangeRecord record{.change_id = {},
+                        .old_ticket_number = t.ticket_number,
+                        .new_ticket_number = {},
+                        .new_order_id = {},
+                        .old_run_id = old.run_id,
+                        .new_run_id = request.run_id,
+                        .change_number = quote->change_number,
+                        .old_fare = t.fare + t.station_fee,
+                        .new_fare = child ? core::Money::Fen(0) : price + fare->station_fee,
+                        .fee = {},
+                        .charge = {},
+                        .refund = {},
+                        .rule = "free child (携童) moved with its adult: no fee",
+                        .money = "none",
+                        .money_status = "quote",
+                        .refund_id = std::nullopt,
+                        .at = now};
+    if (!child) {
+      record.fee = quote->fee;
+      record.charge = quote->charge;
+      record.refund = quote->refund;
+      record.rule = quote->rule;
+      record.money = money;
+    }
+    plan.records.push_back(std::move(record));
+  }
+  return plan;
+}
+
+namespace {
+
+// Seats (and free-child places) taken on the new run in memory for a change, given back
+// unless the change commits.
+struct MemorySeats {
+  std::vector<int> seats;  // per ticket of the plan; 0 for a free child
+  std::vector<std::string> hashes;
+};
+
+}  // namespace
+
+Result<ChangeResult> SalesService::QuoteTicketChange(const ChangeRequest& request) {
+  core::Instant now = clock_.Now();
+  auto state = LoadRun(request.run_id);
+  if (!state) return Propagate(state);
+  auto plan = store_.Transact<ChangePlan>(
+      [&](store::Transaction& tx) { return PlanChange(tx, request, **state, now); },
+      {.read_only = true});
+  if (!plan) return Propagate(plan);
+  {
+    std::lock_guard lock((*state)->mu);
+    for (const Ticket& t : plan->tickets) {
+      if ((*state)->id_hashes.contains(t.id_hash)) {
+        return FailedPrecondition("passenger " + t.passenger_name_masked + " (" + t.id_masked +
+                                      ") already has a ticket on run " + request.run_id,
+                                  "run_id");
+      }
+    }
+    auto left = (*state)->inventory.SeatsLeft(
+        plan->from_index, plan->to_index,
+        core::ChannelId{static_cast<std::uint16_t>(request.channel)}, now);
+    if (!left) return Propagate(left);
+    if (*left == 0) {
+      return FailedPrecondition("run " + request.run_id + " has no seat left from " +
+                                    plan->tickets[0].from.str() + " to " +
+                                    plan->tickets[0].to.str() + "; choose another run",
+                                "run_id");
+    }
+  }
+  ChangeResult out{.change = plan->records[0],
+                   .ticket = plan->new_tickets[0],
+                   .free_children = {},
+                   .free_child_tickets = {}};
+  out.free_children.assign(plan->records.begin() + 1, plan->records.end());
+  out.free_child_tickets.assign(plan->new_tickets.begin() + 1, plan->new_tickets.end());
+  return out;
+}
+
+Result<ChangeResult> SalesService::ReadChange(store::Transaction& tx,
+                                              const std::string& change_id) {
+  auto rows = tx.Query(std::string("SELECT ") + kChangeColumns +
+                           " FROM changes c LEFT JOIN refunds rf ON rf.refund_id = c.refund_id "
+                           "WHERE c.change_id = $1 OR c.with_change = $1 "
+                           "ORDER BY CASE WHEN c.with_change IS NULL THEN 0 ELSE 1 END, "
+                           "c.old_ticket",
+                       {Value{change_id}});
+  if (!rows) return Propagate(rows);
+  if (rows->empty()) return NotFound("no change " + change_id);
+  ChangeRecord main = RecordFromRow(rows->at(0));
+  auto order = ReadOrder(tx, main.new_order_id);
+  if (!order) return Propagate(order);
+  auto find = [&](const std::string& number) -> Result<Ticket> {
+    for (const Ticket& t : order->tickets) {
+      if (t.ticket_number == number) return t;
+    }
+    return Internal("change " + change_id + " lost its new ticket " + number);
+  };
+  auto ticket = find(main.new_ticket_number);
+  if (!ticket) return Propagate(ticket);
+  ChangeResult out{.change = std::move(main),
+                   .ticket = std::move(*ticket),
+                   .free_children = {},
+                   .free_child_tickets = {}};
+  for (std::size_t i = 1; i < rows->size(); ++i) {
+    out.free_children.push_back(RecordFromRow(rows->at(i)));
+    auto child = find(out.free_children.back().new_ticket_number);
+    if (!child) return Propagate(child);
+    out.free_child_tickets.push_back(std::move(*child));
+  }
+  return out;
+}
+
+Result<ChangeResult> SalesService::Change(const ChangeRequest& request) {
+  if (request.idempotency_key.empty() || request.idempotency_key.size() > 100) {
+    return InvalidArgument(
+        "send an Idempotency-Key of 1 to 100 characters, unique per change, so a retried "
+        "request cannot change twice",
+        "idempotency_key");
+  }
+  core::Instant now = clock_.Now();
+  Result<ChangeResult> made = ChangeOnce(request, now);
+  if (made) return made;
+  // A retry of a change that was made finds the old ticket changed (or its passenger on the
+  // new run): answer with the change this key made.
+  auto existing = store_.Transact<std::optional<ChangeResult>>(
+      [&](store::Transaction& tx) -> Result<std::optional<ChangeResult>> {
+        auto rows = tx.Query("SELECT change_id, old_ticket FROM changes WHERE idempotency_key = $1",
+                             {Value{request.idempotency_key}});
+        if (!rows) return Propagate(rows);
+        if (rows->empty()) return std::nullopt;
+        if (rows->at(0).Text(1) != request.ticket_number) {
+          return AlreadyExists("this Idempotency-Key changed another ticket; use a new key",
+                               "idempotency_key");
+        }
+        auto change = ReadChange(tx, rows->at(0).Text(0));
+        if (!change) return Propagate(change);
+        return std::optional<ChangeResult>(std::move(*change));
+      },
+      {.read_only = true});
+  if (!existing) return Propagate(existing);
+  if (!*existing) return made;
+  return std::move(**existing);
+}
+
+Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core::Instant now) {
+  auto state_or = LoadRun(request.run_id);
+  if (!state_or) return Propagate(state_or);
+  std::shared_ptr<RunState> state = *state_or;
+  // The checks first, read-only, so a refused change never touches the inventory.
+  auto first = store_.Transact<ChangePlan>(
+      [&](store::Transaction& tx) { return PlanChange(tx, request, *state, now); },
+      {.read_only = true});
+  if (!first) return Propagate(first);
+
+  // The seat on the new run, in memory, under the new run's lock only. The old run's seat is
+  // given back after the commit under the old run's lock: no thread holds two run locks.
+  MemorySeats taken;
+  {
+    std::lock_guard lock(state->mu);
+    int free_children = 0;
+    for (const Ticket& t : first->tickets) {
+      if (state->id_hashes.contains(t.id_hash)) {
+        return FailedPrecondition("passenger " + t.passenger_name_masked + " (" + t.id_masked +
+                                      ") already has a ticket on run " + request.run_id +
+                                      "; nothing was changed",
+                                  "run_id");
+      }
+      if (t.seat == 0) ++free_children;
+    }
+    int cap = state->run.seats * policy_.free_child_percent / 100;
+    if (state->free_children + free_children > cap) {
+      return FailedPrecondition("the free-child (携童) places of run " + request.run_id +
+                                    " are taken; nothing was changed",
+                                "run_id");
+    }
+    for (const Ticket& t : first->tickets) {
+      if (t.seat == 0) {
+        taken.seats.push_back(0);
+        continue;
+      }
+      auto seat = state->inventory.Allocate(core::SeatRequest{
+          .from = first->from_index,
+          .to = first->to_index,
+          .seat = std::nullopt,
+          .channel = core::ChannelId{static_cast<std::uint16_t>(request.channel)},
+          .now = now});
+      if (!seat) {
+        for (int s : taken.seats) {
+          if (s > 0) (void)state->inventory.Release(s, first->from_index, first->to_index);
+        }
+        return FailedPrecondition("run " + request.run_id + " has no seat from " + t.from.str() +
+                                      " to " + t.to.str() + " (" + seat.error().message +
+                                      "); nothing was changed, choose another run",
+                                  "run_id");
+      }
+      taken.seats.push_back(*seat);
+    }
+    for (const Ticket& t : first->tickets) {
+      state->id_hashes.insert(t.id_hash);
+      taken.hashes.push_back(t.id_hash);
+    }
+    state->free_children += free_children;
+  }
+  auto give_back = [&] {
+    std::vector<Ticket> held = first->new_tickets;
+    for (std::size_t i = 0; i < held.size(); ++i) held[i].seat = taken.seats[i];
+    (void)ReleaseInMemory(request.run_id, held, taken.hashes);
+  };
+
+  std::optional<ChangePlan> done;
+  auto result = store_.Transact<ChangeResult>([&](store::Transaction& tx) -> Result<ChangeResult> {
+    done.reset();
+    auto plan = PlanChange(tx, request, *state, now);
+    if (!plan) return Propagate(plan);
+    if (plan->tickets.size() != first->tickets.size() ||
+        plan->from_index != first->from_index || plan->to_index != first->to_index) {
+      return FailedPrecondition("ticket " + request.ticket_number +
+                                " or its free children changed meanwhile; try again");
+    }
+    auto run_id = core::RunId::Parse(request.run_id);
+    if (!run_id) return InvalidArgument(run_id.error().message, "run_id");
+
+    // End the old tickets: only an issued, active ticket turns changed. Written before the
+    // check-in look-up, as a refund does, so a racing refund, check-in or second change and
+    // this one serialize on the ticket's row and exactly one wins.
+    for (const Ticket& t : plan->tickets) {
+      auto updated = tx.Execute(
+          "UPDATE tickets SET after_sale = 'changed', active = 0 WHERE ticket_id = $1 AND "
+          "status = 'issued' AND active = 1 AND after_sale IS NULL",
+          {Value{t.ticket_id}});
+      if (!updated) return Propagate(updated);
+      if (*updated != 1) return Aborted("ticket " + t.ticket_number + " changed meanwhile");
+      auto checked = tx.Query("SELECT at FROM checkins WHERE ticket_number = $1",
+                              {Value{t.ticket_number}});
+      if (!checked) return Propagate(checked);
+      if (!checked->empty()) {
+        return FailedPrecondition("ticket " + t.ticket_number + " was checked in at " +
+                                  core::Instant::FromUnixMicros(checked->at(0).Int(0)).ToIso8601() +
+                                  "; a boarded ticket is not changed");
+      }
+      auto freed = tx.Execute("DELETE FROM seat_segments WHERE ticket_id = $1", {Value{t.ticket_id}});
+      if (!freed) return Propagate(freed);
+      if (*freed != (t.seat > 0 ? t.to_index - t.from_index : 0)) {
+        return Internal(fmt::format("ticket {} held {} seat segments, not {}", t.ticket_number,
+                                    *freed, t.to_index - t.from_index));
+      }
+      auto number = core::TicketNumber::Parse(t.ticket_number);
+      if (!number) return Internal("ticket " + t.ticket_number + " has a malformed number");
+      auto revoked = eticket::RevokeTicket(tx, *number, eticket::RevocationReason::kChanged, now);
+      if (!revoked) return Propagate(revoked);
+    }
+
+    // The new order (an order is one run) and its tickets, issued at once.
+    const Order& old = plan->old_order;
+    std::string order_id = internal::NewRecordId('O', now);
+    core::Money amount;
+    for (const Ticket& t : plan->new_tickets) amount = amount + t.fare + t.station_fee;
+    auto order = tx.Execute(
+        "INSERT INTO orders (order_id, run_id, from_index, to_index, channel, seller_station, "
+        "staff_username, status, amount_fen, created_at, expires_at, paid_at, payment_method, "
+        "idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8, $9, "
+        "$9, $9, $10, NULL, $11)",
+        {Value{order_id}, Value{request.run_id}, Value{std::int64_t{plan->from_index}},
+         Value{std::int64_t{plan->to_index}}, Value{old.channel},
+         plan->seller_station ? Value{*plan->seller_station} : Value{store::kNull},
+         request.staff.staff_username.empty() ? Value{store::kNull}
+                                              : Value{request.staff.staff_username},
+         Value{amount.fen()}, Value{now.unix_micros()},
+         old.payment_method ? Value{*old.payment_method} : Value{store::kNull},
+         Value{"change:" + request.idempotency_key}});
+    if (!order) return Propagate(order);
+    core::LocalDate today = now.ShanghaiDate();
+    for (std::size_t i = 0; i < plan->new_tickets.size(); ++i) {
+      Ticket& n = plan->new_tickets[i];
+      n.order_id = order_id;
+      n.ticket_id = order_id + "-" + std::to_string(i + 1);
+      n.seat = taken.seats[i];
+      if (i > 0) n.attached_to = plan->new_tickets[0].ticket_id;
+      auto sequence = store::NextSequence(tx, "ticket-" + today.Compact());
+      if (!sequence) return Propagate(sequence);
+      auto ticket_number = core::TicketNumber::Make(run_id->station().province(), today, *sequence);
+      if (!ticket_number) return Propagate(ticket_number);
+      n.ticket_number = ticket_number->str();
+      n.status = "issued";
+      n.issued_at = now;
+      auto row = tx.Execute(
+          "INSERT INTO tickets (ticket_id, ticket_number, order_id, passenger_index, run_id, "
+          "from_index, to_index, from_station, to_station, seat, fare_type, passenger_name, "
+          "id_type, id_hash, id_masked, id_sealed, fare_fen, station_fee_fen, cap_fen, status, "
+          "active, attached_to, issued_at, changed_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+          "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'issued', 1, $20, $21, $22)",
+          {Value{n.ticket_id}, Value{n.ticket_number}, Value{order_id},
+           Value{static_cast<std::int64_t>(i)}, Value{n.run_id}, Value{std::int64_t{n.from_index}},
+           Value{std::int64_t{n.to_index}}, Value{n.from.str()}, Value{n.to.str()},
+           Value{std::int64_t{n.seat}}, Value{std::string(FareTypeKey(n.fare_type))},
+           Value{plan->names[i]}, Value{n.id_type}, Value{n.id_hash}, Value{n.id_masked},
+           Value{plan->sealed[i]}, Value{n.fare.fen()}, Value{n.station_fee.fen()},
+           Value{n.cap.fen()}, n.attached_to ? Value{*n.attached_to} : Value{store::kNull},
+           Value{now.unix_micros()}, Value{*n.changed_from}});
+      if (!row) return Propagate(row);
+      for (int segment = n.from_index; n.seat > 0 && segment < n.to_index; ++segment) {
+        auto held = tx.Execute(
+            "INSERT INTO seat_segments (run_id, seat, segment, ticket_id) VALUES ($1, $2, $3, $4)",
+            {Value{n.run_id}, Value{std::int64_t{n.seat}}, Value{std::int64_t{segment}},
+             Value{n.ticket_id}});
+        if (!held) return Propagate(held);
+      }
+    }
+
+    // The records: the change of each ticket, and the provider refund of a cheaper fare.
+    std::string main_id = internal::NewRecordId('C', now);
+    for (std::size_t i = 0; i < plan->records.size(); ++i) {
+      ChangeRecord& r = plan->records[i];
+      r.change_id = i == 0 ? main_id : internal::NewRecordId('C', now);
+      r.new_ticket_number = plan->new_tickets[i].ticket_number;
+      r.new_order_id = order_id;
+      bool provider = r.money == "provider";
+      r.money_status = provider ? "pending" : "done";
+      if (provider) {
+        r.refund_id = internal::NewRecordId('R', now);
+        auto refund = tx.Execute(
+            "INSERT INTO refunds (refund_id, ticket_number, order_id, with_refund, fare_fen, "
+            "fee_fen, refunded_fen, cause, rule, channel, station, staff_username, money_back, "
+            "payment_id, provider, status, at, done_at, idempotency_key) VALUES ($1, $2, $3, "
+            "NULL, $4, 0, $4, 'passenger', $5, $6, $7, $8, 'provider', $9, $10, 'pending', $11, "
+            "NULL, $12)",
+            {Value{*r.refund_id}, Value{r.old_ticket_number}, Value{old.order_id},
+             Value{r.refund.fen()},
+             Value{"change (改签) to ticket " + r.new_ticket_number + ": the cheaper fare's "
+                   "difference back (" + r.rule + ")"},
+             Value{std::string(ChannelKey(request.channel))},
+             request.staff.station ? Value{request.staff.station->str()} : Value{store::kNull},
+             request.staff.staff_username.empty() ? Value{store::kNull}
+                                                  : Value{request.staff.staff_username},
+             Value{plan->payment->first}, Value{plan->payment->second}, Value{now.unix_micros()},
+             Value{"change:" + request.idempotency_key}});
+        if (!refund) return Propagate(refund);
+      }
+      auto inserted = tx.Execute(
+          "INSERT INTO changes (change_id, old_ticket, new_ticket, with_change, old_run_id, "
+          "new_run_id, new_order_id, change_number, old_fare_fen, new_fare_fen, fee_fen, "
+          "charge_fen, refund_fen, rule, money, money_status, refund_id, channel, station, "
+          "staff_username, at, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+          "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+          {Value{r.change_id}, Value{r.old_ticket_number}, Value{r.new_ticket_number},
+           i == 0 ? Value{store::kNull} : Value{main_id}, Value{r.old_run_id},
+           Value{r.new_run_id}, Value{order_id}, Value{std::int64_t{r.change_number}},
+           Value{r.old_fare.fen()}, Value{r.new_fare.fen()}, Value{r.fee.fen()},
+           Value{r.charge.fen()}, Value{r.refund.fen()}, Value{r.rule}, Value{r.money},
+           Value{r.money_status}, r.refund_id ? Value{*r.refund_id} : Value{store::kNull},
+           Value{std::string(ChannelKey(request.channel))},
+           request.staff.station ? Value{request.staff.station->str()} : Value{store::kNull},
+           request.staff.staff_username.empty() ? Value{store::kNull}
+                                                : Value{request.staff.staff_username},
+           Value{now.unix_micros()},
+           i == 0 ? Value{request.idempotency_key} : Value{store::kNull}});
+      if (!inserted) return Propagate(inserted);
+      auto event = store::AppendEvent(
+          tx, store::OutboxEvent{.sequence = 0,
+                                 .kind = "changed",
+                                 .subject = r.old_ticket_number,
+                                 .at = now,
+                                 .fields = {{"change_id", r.change_id},
+                                            {"new_ticket", r.new_ticket_number},
+                                            {"old_run_id", r.old_run_id},
+                                            {"new_run_id", r.new_run_id},
+                                            {"new_order_id", order_id},
+                                            {"seat", std::to_string(plan->new_tickets[i].seat)},
+                                            {"old_fare", std::to_string(r.old_fare.fen())},
+                                            {"new_fare", std::to_string(r.new_fare.fen())},
+                                            {"fee", std::to_string(r.fee.fen())},
+                                            {"charge", std::to_string(r.charge.fen())},
+                                            {"refund", std::to_string(r.refund.fen())},
+                                            {"channel", std::string(ChannelKey(request.channel))},
+                                            {"money", r.money}}});
+      if (!event) return Propagate(event);
+    }
+    ChangeResult out{.change = plan->records[0],
+                     .ticket = plan->new_tickets[0],
+                     .free_children = {},
+                     .free_child_tickets = {}};
+    out.free_children.assign(plan->records.begin() + 1, plan->records.end());
+    out.free_child_tickets.assign(plan->new_tickets.begin() + 1, plan->new_tickets.end());
+    done = std::move(*plan);
+    return out;
+  });
+  if (!result) {
+    give_back();
+    if (result.error().code == ErrorCode::kAlreadyExists &&
+        result.error().message.find("idempotency") == std::string::npos) {
+      // The store refused what memory allowed: memory is stale. Rebuild the run's image.
+      std::lock_guard lock(mu_);
+      runs_.erase(request.run_id);
+      spdlog::error("sales: store refused a change onto {} that memory allowed: {}",
+                    request.run_id, result.error().message);
+      return FailedPrecondition("the seat or passenger was taken meanwhile; try again");
+    }
+    return result;
+  }
+  std::vector<std::string> hashes;
+  for (const Ticket& t : done->tickets) hashes.push_back(t.id_hash);
+  (void)ReleaseInMemory(done->old_order.run_id, done->tickets, hashes);
+  if (result->change.money == "provider" && result->change.refund_id) {
+    AskProviderToRefund(RefundRecord{.refund_id = *result->change.refund_id,
+                                     .ticket_number = result->change.old_ticket_number,
+                                     .order_id = done->old_order.order_id,
+                                     .fare = result->change.refund,
+                                     .fee = {},
+                                     .refunded = result->change.refund,
+                                     .cause = core::RefundCause::kPassenger,
+                                     .rule = result->change.rule,
+                                     .money_back = "provider",
+                                     .status = "pending",
+                                     .at = now,
+                                     .done_at = std::nullopt});
+  }
+  return result;
+}
+
+}  // namespace keyun::sales

@@ -1,0 +1,41 @@
+// Who may refund (退票) or change (改签) a ticket, and where (DESIGN.md §3). Shared by
+// refunds.cc and changes.cc, so both after-sales admit exactly the same people. Private to sales/.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/ids.h"
+#include "core/result.h"
+#include "sales/sales_service.h"
+
+namespace keyun::sales::internal {
+
+// Who asks, on which channel.
+struct AfterSaleCaller {
+  Channel channel = Channel::kMobile;
+  const Seller* staff = nullptr;  // the staff session; its username is empty for passengers
+  std::string_view order_id;      // on mobile and platform: the order the passenger holds
+  std::string_view ticket_number;
+  bool operator_cause = false;  // a refund for the operator's fault: staff only
+  std::string_view action;      // "refund" or "change", for the messages
+};
+
+// The ticket's sale as the check needs it.
+struct TicketSale {
+  std::string_view order_id;
+  std::string_view channel;                     // the order's channel
+  const std::optional<std::string>* seller_station = nullptr;  // the order's selling station
+  const core::StationCode* boarding = nullptr;  // the ticket's boarding station
+};
+
+// Ok if `caller` may act on the ticket: on the channel that sold it (mobile and platform: with
+// the ticket's order id), or at any window or kiosk of its boarding station (staff of the
+// selling station may act on their own window sales too; a province administrator anywhere).
+// kPermissionDenied saying where to go instead; kInvalidArgument (field "order_id") when a
+// passenger gives no order id.
+[[nodiscard]] Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller,
+                                                const TicketSale& sale);
+
+}  // namespace keyun::sales::internal

@@ -1,0 +1,193 @@
+// Change (改签) over HTTP (docs/api.md, "Change"): a real Node with a fake clock on SQLite and a
+// real PostgreSQL server. The quote, the change and its retry, the errors, and at the gate: the
+// old voucher refused as changed, the new ticket's voucher admitted.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "demo_node_test.h"
+#include "http/node.h"
+#include "support/test_data.h"
+
+namespace keyun::http {
+namespace {
+
+using nlohmann::json;
+using testing::TestEngine;
+
+class ChangeApiTest : public DemoNodeTest {
+ protected:
+  void SetUp() override {
+    clock_.Set(core::Instant::FromShanghai(*core::LocalDate::Parse("2026-11-23"),
+                                           *core::TimeOfDay::Parse("05:00")));
+    StartNode(/*fake_clock=*/true);
+  }
+
+  // Two runs of tomorrow leaving `station` on one route with one vehicle class, by departure.
+  void FindTwoRuns(const std::string& station) {
+    auto runs = node_->network().ListRuns(clock_.Now().ShanghaiDate().AddDays(1));
+    ASSERT_TRUE(runs);
+    std::map<std::pair<std::string, int>, std::vector<network::RunSummary>> groups;
+    for (const auto& r : *runs) {
+      if (r.run.station().str() != station || r.run.status != network::RunStatus::kOpen) continue;
+      groups[{r.run.route_code, static_cast<int>(r.run.vehicle_class)}].push_back(r);
+    }
+    for (auto& [key, group] : groups) {
+      if (group.size() < 2) continue;
+      std::sort(group.begin(), group.end(),
+                [](const auto& a, const auto& b) { return a.run.departs_at < b.run.departs_at; });
+      run1_ = group[0];
+      run2_ = group[1];
+      auto route = node_->network().GetRoute(key.first);
+      ASSERT_TRUE(route);
+      route_ = *route;
+      return;
+    }
+    GTEST_SKIP() << "no route from " << station << " has two runs of one class tomorrow";
+  }
+
+  std::optional<network::RunSummary> run1_, run2_;
+  std::optional<network::Route> route_;
+};
+
+TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
+  std::string gate = Login("gate");
+  std::string station = Body(client_->Get("/api/v1/session", Bearer(gate)))["station"];
+  FindTwoRuns(station);
+  if (IsSkipped() || HasFatalFailure()) return;
+  auto order = node_->sales().CreateOrder(sales::OrderRequest{
+      .run_id = run1_->run.id.str(),
+      .from = route_->stops.front().station.str(),
+      .to = route_->stops.back().station.str(),
+      .channel = sales::Channel::kMobile,
+      .passengers = {{.name = "欧阳娜", .id_type = "resident_id",
+                      .id_number = testing::TestResidentId(77),
+                      .fare_type = sales::FareType::kAdult, .seat = std::nullopt}},
+      .idempotency_key = "sell-change",
+      .seller = {}});
+  ASSERT_TRUE(order) << order.error().ToString();
+  auto paid = node_->sales().Pay(order->order_id, sales::PaymentMethod::kCash);
+  ASSERT_TRUE(paid) << paid.error().ToString();
+  const std::string number = paid->tickets.at(0).ticket_number;
+  const std::string base = "/api/v1/tickets/" + number;
+  const std::string r2 = run2_->run.id.str();
+  auto old_voucher = client_->Get((base + "/voucher").c_str());
+  ASSERT_TRUE(old_voucher);
+  ASSERT_EQ(old_voucher->status, 200) << old_voucher->body;
+
+  // The quote changes nothing.
+  auto quote = client_->Get(
+      (base + "/change-quote?run_id=" + r2 + "&order_id=" + order->order_id).c_str());
+  ASSERT_TRUE(quote);
+  ASSERT_EQ(quote->status, 200) << quote->body;
+  json q = Body(quote);
+  EXPECT_EQ(q["status"], "quote");
+  EXPECT_EQ(q["old_ticket_number"], number);
+  EXPECT_EQ(q["fee"], 0);
+  EXPECT_EQ(q["change_number"], 1);
+  EXPECT_EQ(q["charge"].get<std::int64_t>() - q["refund"].get<std::int64_t>(),
+            q["new_fare"].get<std::int64_t>() - q["old_fare"].get<std::int64_t>());
+  EXPECT_EQ(Body(client_->Get(base.c_str()))["status"], "issued");
+
+  // Errors, each with what to do.
+  const std::string change = base + "/change";
+  json body = {{"run_id", r2}, {"order_id", order->order_id}};
+  auto no_key = client_->Post(change.c_str(), body.dump(), "application/json");
+  ASSERT_TRUE(no_key);
+  EXPECT_EQ(no_key->status, 400) << no_key->body;
+  auto no_run = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}},
+                              json{{"order_id", order->order_id}}.dump(), "application/json");
+  ASSERT_TRUE(no_run);
+  EXPECT_EQ(no_run->status, 400);
+  EXPECT_EQ(Body(no_run)["error"]["field"], "run_id");
+  auto not_yours = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}},
+                                 json{{"run_id", r2}, {"order_id", "O-not-mine"}}.dump(),
+                                 "application/json");
+  ASSERT_TRUE(not_yours);
+  EXPECT_EQ(not_yours->status, 403) << not_yours->body;
+  auto unknown = client_->Post("/api/v1/tickets/37261123000000000099/change",
+                               {{"Idempotency-Key", "ch-x"}}, body.dump(), "application/json");
+  ASSERT_TRUE(unknown);
+  EXPECT_TRUE(unknown->status == 404 || unknown->status == 400) << unknown->status;
+  auto same_run = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}},
+                                json{{"run_id", run1_->run.id.str()},
+                                     {"order_id", order->order_id}}.dump(),
+                                "application/json");
+  ASSERT_TRUE(same_run);
+  EXPECT_EQ(same_run->status, 409) << same_run->body;
+
+  // The change, and its retry.
+  auto done = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}}, body.dump(),
+                            "application/json");
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->status, 200) << done->body;
+  json c = Body(done);
+  EXPECT_EQ(c["status"], "changed");
+  EXPECT_EQ(c["old_ticket_number"], number);
+  EXPECT_EQ(c["fee"], q["fee"]);
+  EXPECT_EQ(c["charge"], q["charge"]);
+  EXPECT_EQ(c["refund"], q["refund"]);
+  EXPECT_EQ(c["change_number"], 1);
+  EXPECT_FALSE(c["rule"].get<std::string>().empty());
+  json ticket = c["ticket"];
+  const std::string fresh = ticket["ticket_number"];
+  EXPECT_EQ(fresh.size(), 20u);
+  EXPECT_EQ(ticket["run_id"], r2);
+  EXPECT_EQ(ticket["status"], "issued");
+  EXPECT_EQ(ticket["changed_from"], number);
+  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + fresh).c_str())), ticket);
+  EXPECT_EQ(Body(client_->Get(base.c_str()))["status"], "changed");
+  auto retried = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}}, body.dump(),
+                               "application/json");
+  ASSERT_TRUE(retried);
+  ASSERT_EQ(retried->status, 200);
+  EXPECT_EQ(Body(retried)["ticket"]["ticket_number"], fresh);
+  EXPECT_EQ(Body(retried)["change_id"], c["change_id"]);
+  auto twice = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-2"}}, body.dump(),
+                             "application/json");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 409);
+  EXPECT_NE(Body(twice)["error"]["message"].get<std::string>().find("already changed"),
+            std::string::npos);
+
+  // At the gate: the old voucher is refused as changed, the new one admitted.
+  auto new_voucher = client_->Get(("/api/v1/tickets/" + fresh + "/voucher").c_str());
+  ASSERT_TRUE(new_voucher);
+  ASSERT_EQ(new_voucher->status, 200) << new_voucher->body;
+  clock_.Set(run1_->run.departs_at - std::chrono::minutes(30));
+  gate = Login("gate");
+  json scan = {{"gate", "3"}, {"method", "qr_code"}, {"voucher", old_voucher->body}};
+  auto old_scan = client_->Post("/api/v1/checkins", Bearer(gate), scan.dump(), "application/json");
+  ASSERT_TRUE(old_scan);
+  EXPECT_EQ(old_scan->status, 409) << old_scan->body;
+  EXPECT_EQ(Body(old_scan)["refusal"]["reason"], "changed") << old_scan->body;
+
+  clock_.Set(run2_->run.departs_at - std::chrono::minutes(30));
+  gate = Login("gate");
+  scan["voucher"] = new_voucher->body;
+  auto new_scan = client_->Post("/api/v1/checkins", Bearer(gate), scan.dump(), "application/json");
+  ASSERT_TRUE(new_scan);
+  ASSERT_EQ(new_scan->status, 200) << new_scan->body;
+  EXPECT_EQ(Body(new_scan)["accepted"], true);
+  EXPECT_EQ(Body(new_scan)["ticket_number"], fresh);
+
+  // Gates learn of it from the revocation list.
+  auto list = client_->Get("/api/v1/revocations?since=0", Bearer(gate));
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->status, 200) << list->body;
+  json items = Body(list)["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["ticket_number"], number);
+  EXPECT_EQ(items[0]["reason"], "changed");
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ChangeApiTest,
+                         ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
+                         [](const auto& info) { return testing::TestEngineName(info.param); });
+
+}  // namespace
+}  // namespace keyun::http
