@@ -229,7 +229,9 @@ async function loadRuns() {
     const data = await api("GET", `/runs?from=${from}&to=${to}&date=${visit.date}&channel=kiosk`);
     if (gen !== epoch) return;
     visit.runs = visit.runsPurpose === "buy" ? data.items
-      : data.items.filter((r) => r.run_id !== visit.ticket.run_id && (!visit.ticketRoute || r.route_code === visit.ticketRoute));
+      : data.items.filter((r) => r.run_id !== visit.ticket.run_id &&
+          (!visit.ticketRoute || (r.route_code === visit.ticketRoute.code &&
+                                  r.vehicle_class === visit.ticketRoute.vehicle_class)));
   } catch (e) {
     if (gen !== epoch) return;
     visit.runs = [];
@@ -621,7 +623,9 @@ async function startChange() {
   visit.ticketRoute = null;
   try {
     const same = await api("GET", `/runs?from=${tk.from}&to=${tk.to}&date=${tk.departs_at.slice(0, 10)}&channel=kiosk`);
-    visit.ticketRoute = same.items.find((r) => r.run_id === tk.run_id)?.route_code || null;
+    // A change keeps the route and the vehicle class (DESIGN.md §3): list only such runs.
+    const own = same.items.find((r) => r.run_id === tk.run_id);
+    visit.ticketRoute = own ? { code: own.route_code, vehicle_class: own.vehicle_class } : null;
   } catch (e) { /* the change quote decides what may be changed to */ }
   if (gen !== epoch) return;
   visit.runs = [];

@@ -2,8 +2,7 @@
 //   GET  /api/v1/tickets/{number}/change-quote?run_id=   → {fee, charge, refund, rule, …}
 //   POST /api/v1/tickets/{number}/change + Idempotency-Key {run_id, channel?, payment_method?}
 //        → {old_ticket_number, status: "changed", ticket: {ticket_number, …}, fee, charge, refund, rule, change_number}
-// It passes once that API is in the node; until then the quote is a 404 and the page shows it
-// (the first test checks that the error is shown in words, which holds either way).
+// The first test also checks that an error of the quote would be shown in words.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startNode, launchBrowser } from "./harness.mjs";
@@ -13,15 +12,18 @@ import { kioskPage, findByIdCard } from "./kiosk_steps.mjs";
 let node;
 let chrome;
 let clerk;
-let pair;  // two open runs of one route leaving the demo station tomorrow
+let pair;  // two open runs of one route and vehicle class leaving the demo station tomorrow
 before(async () => {
   node = await startNode();
   chrome = await launchBrowser();
   clerk = await staffToken(node, "clerk");
   const byRoute = new Map();
-  for (const run of await runsOf(node, clerk, 1)) byRoute.set(run.route_code, [...(byRoute.get(run.route_code) || []), run]);
+  for (const run of await runsOf(node, clerk, 1)) {
+    const key = `${run.route_code} ${run.vehicle_class}`;  // a change keeps both
+    byRoute.set(key, [...(byRoute.get(key) || []), run]);
+  }
   pair = [...byRoute.values()].find((runs) => runs.length >= 2);
-  assert.ok(pair, "a route with two runs tomorrow");
+  assert.ok(pair, "a route with two runs of one vehicle class tomorrow");
 });
 after(async () => { await chrome?.close(); await node?.stop(); });
 
