@@ -548,30 +548,8 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
     // check-in look-up, as a refund does, so a racing refund, check-in or second change and
     // this one serialize on the ticket's row and exactly one wins.
     for (const Ticket& t : plan->tickets) {
-      auto updated = tx.Execute(
-          "UPDATE tickets SET after_sale = 'changed', active = 0 WHERE ticket_id = $1 AND "
-          "status = 'issued' AND active = 1 AND after_sale IS NULL",
-          {Value{t.ticket_id}});
-      if (!updated) return Propagate(updated);
-      if (*updated != 1) return Aborted("ticket " + t.ticket_number + " changed meanwhile");
-      auto checked = tx.Query("SELECT at FROM checkins WHERE ticket_number = $1",
-                              {Value{t.ticket_number}});
-      if (!checked) return Propagate(checked);
-      if (!checked->empty()) {
-        return FailedPrecondition("ticket " + t.ticket_number + " was checked in at " +
-                                  core::Instant::FromUnixMicros(checked->at(0).Int(0)).ToIso8601() +
-                                  "; a boarded ticket is not changed");
-      }
-      auto freed = tx.Execute("DELETE FROM seat_segments WHERE ticket_id = $1", {Value{t.ticket_id}});
-      if (!freed) return Propagate(freed);
-      if (*freed != (t.seat > 0 ? t.to_index - t.from_index : 0)) {
-        return Internal(fmt::format("ticket {} held {} seat segments, not {}", t.ticket_number,
-                                    *freed, t.to_index - t.from_index));
-      }
-      auto number = core::TicketNumber::Parse(t.ticket_number);
-      if (!number) return Internal("ticket " + t.ticket_number + " has a malformed number");
-      auto revoked = eticket::RevokeTicket(tx, *number, eticket::RevocationReason::kChanged, now);
-      if (!revoked) return Propagate(revoked);
+      auto ended = internal::EndTicket(tx, t, "changed", eticket::RevocationReason::kChanged, now);
+      if (!ended) return Propagate(ended);
     }
 
     // The new order (an order is one run) and its tickets, issued at once.

@@ -267,30 +267,8 @@ Result<RefundResult> SalesService::Refund(const RefundRequest& request) {
     // the check-in look-up below and check-in writes the same row before inserting its
     // record, so of a racing refund and check-in exactly one wins (migration 0008).
     for (const Ticket& t : plan->tickets) {
-      auto updated = tx.Execute(
-          "UPDATE tickets SET after_sale = 'refunded', active = 0 WHERE ticket_id = $1 AND "
-          "status = 'issued' AND active = 1 AND after_sale IS NULL",
-          {Value{t.ticket_id}});
-      if (!updated) return Propagate(updated);
-      if (*updated != 1) return Aborted("ticket " + t.ticket_number + " changed meanwhile");
-      auto checked = tx.Query("SELECT at FROM checkins WHERE ticket_number = $1",
-                              {Value{t.ticket_number}});
-      if (!checked) return Propagate(checked);
-      if (!checked->empty()) {
-        return FailedPrecondition("ticket " + t.ticket_number + " was checked in at " +
-                                  core::Instant::FromUnixMicros(checked->at(0).Int(0)).ToIso8601() +
-                                  "; a boarded ticket is not refunded");
-      }
-      auto freed = tx.Execute("DELETE FROM seat_segments WHERE ticket_id = $1", {Value{t.ticket_id}});
-      if (!freed) return Propagate(freed);
-      if (*freed != (t.seat > 0 ? t.to_index - t.from_index : 0)) {
-        return Internal(fmt::format("ticket {} held {} seat segments, not {}", t.ticket_number,
-                                    *freed, t.to_index - t.from_index));
-      }
-      auto number = core::TicketNumber::Parse(t.ticket_number);
-      if (!number) return Internal("ticket " + t.ticket_number + " has a malformed number");
-      auto revoked = eticket::RevokeTicket(tx, *number, eticket::RevocationReason::kRefunded, now);
-      if (!revoked) return Propagate(revoked);
+      auto ended = internal::EndTicket(tx, t, "refunded", eticket::RevocationReason::kRefunded, now);
+      if (!ended) return Propagate(ended);
     }
 
     std::string main_id = internal::NewRecordId('R', now);

@@ -47,4 +47,34 @@ Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller, const TicketSal
   return {};
 }
 
+Result<void> EndTicket(store::Transaction& tx, const Ticket& t, std::string_view after_sale,
+                       eticket::RevocationReason reason, core::Instant now) {
+  using store::Value;
+  auto updated = tx.Execute(
+      "UPDATE tickets SET after_sale = $2, active = 0 WHERE ticket_id = $1 AND "
+      "status = 'issued' AND active = 1 AND after_sale IS NULL",
+      {Value{t.ticket_id}, Value{std::string(after_sale)}});
+  if (!updated) return Propagate(updated);
+  if (*updated != 1) return Aborted("ticket " + t.ticket_number + " changed meanwhile");
+  auto checked = tx.Query("SELECT at FROM checkins WHERE ticket_number = $1",
+                          {Value{t.ticket_number}});
+  if (!checked) return Propagate(checked);
+  if (!checked->empty()) {
+    return FailedPrecondition(fmt::format(
+        "ticket {} was checked in at {}; a boarded ticket is not {}", t.ticket_number,
+        core::Instant::FromUnixMicros(checked->at(0).Int(0)).ToIso8601(), after_sale));
+  }
+  auto freed = tx.Execute("DELETE FROM seat_segments WHERE ticket_id = $1", {Value{t.ticket_id}});
+  if (!freed) return Propagate(freed);
+  if (*freed != (t.seat > 0 ? t.to_index - t.from_index : 0)) {
+    return Internal(fmt::format("ticket {} held {} seat segments, not {}", t.ticket_number,
+                                *freed, t.to_index - t.from_index));
+  }
+  auto number = core::TicketNumber::Parse(t.ticket_number);
+  if (!number) return Internal("ticket " + t.ticket_number + " has a malformed number");
+  auto revoked = eticket::RevokeTicket(tx, *number, reason, now);
+  if (!revoked) return Propagate(revoked);
+  return {};
+}
+
 }  // namespace keyun::sales::internal

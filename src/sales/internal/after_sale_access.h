@@ -1,5 +1,6 @@
-// Who may refund (退票) or change (改签) a ticket, and where (DESIGN.md §3). Shared by
-// refunds.cc and changes.cc, so both after-sales admit exactly the same people. Private to sales/.
+// Who may refund (退票) or change (改签) a ticket, and where (DESIGN.md §3), and how either
+// ends the old ticket. Shared by refunds.cc and changes.cc, so both after-sales admit exactly
+// the same people and end a ticket the same way. Private to sales/.
 #pragma once
 
 #include <optional>
@@ -8,7 +9,10 @@
 
 #include "core/ids.h"
 #include "core/result.h"
+#include "core/time.h"
+#include "eticket/revocations.h"
 #include "sales/sales_service.h"
+#include "store/store.h"
 
 namespace keyun::sales::internal {
 
@@ -37,5 +41,14 @@ struct TicketSale {
 // passenger gives no order id.
 [[nodiscard]] Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller,
                                                 const TicketSale& sale);
+
+// Ends `ticket` in `tx` as `after_sale` ("refunded" or "changed"): a conditional update that
+// only an issued, active ticket passes (kAborted otherwise: it changed meanwhile, decide
+// again), written before the check-in look-up so that a racing refund, change or check-in
+// serialize on the ticket's row and exactly one wins; kFailedPrecondition if it checked in;
+// then its seat segments freed (kInternal unless exactly its own) and its voucher revoked.
+[[nodiscard]] Result<void> EndTicket(store::Transaction& tx, const Ticket& ticket,
+                                     std::string_view after_sale,
+                                     eticket::RevocationReason reason, core::Instant now);
 
 }  // namespace keyun::sales::internal
