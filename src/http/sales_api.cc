@@ -1,5 +1,6 @@
 #include "http/sales_api.h"
 
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "http/json_body.h"
@@ -189,9 +190,35 @@ json ToJson(const sales::RefundResult& result, std::string_view ticket_status) {
   return reply;
 }
 
+// Who asks for an after-sale and on which channel, from the JSON body or the query: staff with
+// a session (channel window unless given) or the passenger (mobile unless given), with the
+// order id the passenger holds.
+using FieldReader = std::function<Result<std::optional<std::string>>(const char*)>;
+struct AfterSaleCaller {
+  sales::Channel channel = sales::Channel::kMobile;
+  std::string order_id;
+  sales::Seller staff;
+};
+Result<AfterSaleCaller> ParseAfterSaleCaller(const Request& request, Sessions& sessions,
+                                             const FieldReader& field) {
+  AfterSaleCaller out;
+  const bool staff = request.Header("authorization").has_value();
+  auto channel_text = field("channel");
+  if (!channel_text) return Propagate(channel_text);
+  auto channel = sales::ParseChannel(channel_text->value_or(staff ? "window" : "mobile"));
+  if (!channel) return InvalidArgument(channel.error().message, "channel");
+  out.channel = *channel;
+  auto order_id = field("order_id");
+  if (!order_id) return Propagate(order_id);
+  out.order_id = order_id->value_or("");
+  auto seller = SellerFor(out.channel, request, sessions);
+  if (!seller) return Propagate(seller);
+  out.staff = std::move(*seller);
+  return out;
+}
+
 // A refund request from the path, the optional JSON fields (or query parameters for the quote)
-// and the caller: staff with a session (channel window unless given) or the passenger (mobile
-// unless given, with the order id).
+// and the caller (ParseAfterSaleCaller).
 Result<sales::RefundRequest> ParseRefund(const Request& request, Sessions& sessions,
                                          const std::optional<json>& body) {
   auto field = [&](const char* name) -> Result<std::optional<std::string>> {
@@ -201,23 +228,16 @@ Result<sales::RefundRequest> ParseRefund(const Request& request, Sessions& sessi
   sales::RefundRequest out;
   out.ticket_number = request.PathParam("number");
   out.idempotency_key = request.Header("idempotency-key").value_or("");
-  bool staff = request.Header("authorization").has_value();
-  auto channel_text = field("channel");
-  if (!channel_text) return Propagate(channel_text);
-  auto channel = sales::ParseChannel(channel_text->value_or(staff ? "window" : "mobile"));
-  if (!channel) return InvalidArgument(channel.error().message, "channel");
-  out.channel = *channel;
   auto cause_text = field("cause");
   if (!cause_text) return Propagate(cause_text);
   auto cause = sales::ParseRefundCause(cause_text->value_or("passenger"));
   if (!cause) return Propagate(cause);
   out.cause = *cause;
-  auto order_id = field("order_id");
-  if (!order_id) return Propagate(order_id);
-  out.order_id = order_id->value_or("");
-  auto seller = SellerFor(out.channel, request, sessions);
-  if (!seller) return Propagate(seller);
-  out.staff = std::move(*seller);
+  auto caller = ParseAfterSaleCaller(request, sessions, field);
+  if (!caller) return Propagate(caller);
+  out.channel = caller->channel;
+  out.order_id = std::move(caller->order_id);
+  out.staff = std::move(caller->staff);
   return out;
 }
 
@@ -259,8 +279,7 @@ json ToJson(const sales::ChangeResult& result, std::string_view status) {
 }
 
 // A change request from the path, the JSON body (or query parameters for the quote) and the
-// caller, as for a refund: staff with a session (channel window unless given) or the passenger
-// (mobile unless given, with the order id).
+// caller (ParseAfterSaleCaller).
 Result<sales::ChangeRequest> ParseChange(const Request& request, Sessions& sessions,
                                          const std::optional<json>& body) {
   auto field = [&](const char* name) -> Result<std::optional<std::string>> {
@@ -276,15 +295,6 @@ Result<sales::ChangeRequest> ParseChange(const Request& request, Sessions& sessi
     return InvalidArgument("give the run to change to: run_id", "run_id");
   }
   out.run_id = **run_id;
-  bool staff = request.Header("authorization").has_value();
-  auto channel_text = field("channel");
-  if (!channel_text) return Propagate(channel_text);
-  auto channel = sales::ParseChannel(channel_text->value_or(staff ? "window" : "mobile"));
-  if (!channel) return InvalidArgument(channel.error().message, "channel");
-  out.channel = *channel;
-  auto order_id = field("order_id");
-  if (!order_id) return Propagate(order_id);
-  out.order_id = order_id->value_or("");
   auto method = field("payment_method");
   if (!method) return Propagate(method);
   if (*method) {
@@ -294,9 +304,11 @@ Result<sales::ChangeRequest> ParseChange(const Request& request, Sessions& sessi
     }
     out.payment_method = *parsed;
   }
-  auto seller = SellerFor(out.channel, request, sessions);
-  if (!seller) return Propagate(seller);
-  out.staff = std::move(*seller);
+  auto caller = ParseAfterSaleCaller(request, sessions, field);
+  if (!caller) return Propagate(caller);
+  out.channel = caller->channel;
+  out.order_id = std::move(caller->order_id);
+  out.staff = std::move(caller->staff);
   return out;
 }
 
