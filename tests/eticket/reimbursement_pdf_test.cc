@@ -13,8 +13,8 @@
 #include "eticket/voucher_codec.h"
 #include "voucher_fixture.h"
 
-// LeakSanitizer's suppressions for cairo, fontconfig and pango are in voucher_pdf_test.cc (one
-// per test binary).
+// LeakSanitizer's suppressions for cairo, fontconfig and pango:
+// tests/support/lsan_pdf_suppressions.cc, linked into this test program.
 
 namespace keyun::eticket {
 namespace {
