@@ -1,6 +1,7 @@
 #include "cli/after_sale_policy_file.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,7 +13,6 @@
 #include <limits>
 #include <sstream>
 #include <string_view>
-#include <toml++/toml.h>
 #include <utility>
 #include <vector>
 
@@ -25,20 +25,26 @@ using core::Rounding;
 using std::chrono::minutes;
 
 constexpr std::pair<std::string_view, Rounding> kRoundings[] = {
-    {"fen", Rounding::kHalfUp},         {"fen_down", Rounding::kDown},
-    {"fen_up", Rounding::kUp},          {"jiao", Rounding::kToJiao},
-    {"half_yuan", Rounding::kToHalfYuan}, {"yuan", Rounding::kToYuan},
+    {"fen", Rounding::kHalfUp},  {"fen_down", Rounding::kDown},        {"fen_up", Rounding::kUp},
+    {"jiao", Rounding::kToJiao}, {"half_yuan", Rounding::kToHalfYuan}, {"yuan", Rounding::kToYuan},
 };
 
 std::string_view TypeName(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number with decimals";
-    case toml::node_type::boolean: return "a boolean";
-    default: return "a date or time";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number with decimals";
+    case toml::node_type::boolean:
+      return "a boolean";
+    default:
+      return "a date or time";
   }
 }
 
@@ -151,8 +157,8 @@ class PolicyFileReader final {
     return {};
   }
 
-  Result<void> ReadMinutes(const toml::table& table, std::string_view prefix,
-                           std::string_view name, minutes& out) const {
+  Result<void> ReadMinutes(const toml::table& table, std::string_view prefix, std::string_view name,
+                           minutes& out) const {
     int count = static_cast<int>(out.count());
     if (auto r = ReadInt(table, prefix, name, count); !r) return r;
     out = minutes(count);
@@ -162,8 +168,8 @@ class PolicyFileReader final {
   // A percent of the fare, 0 to 100 with at most 2 decimals, as basis points exactly:
   // 12.5 → 1250. TOML numbers are binary doubles, so "at most 2 decimals" means value × 100
   // is within 1e-6 of a whole number: 12.345 and 10.005 are refused, not rounded.
-  Result<void> ReadPercent(const toml::table& table, std::string_view prefix,
-                           std::string_view name, int& basis_points) const {
+  Result<void> ReadPercent(const toml::table& table, std::string_view prefix, std::string_view name,
+                           int& basis_points) const {
     const toml::node* node = table.get(name);
     if (node == nullptr) return {};
     const std::string key = Key(prefix, name);
@@ -192,15 +198,15 @@ class PolicyFileReader final {
   }
 
   // Yuan as a string with at most two decimals ("0.50"), so no amount goes through a double.
-  Result<void> ReadMoney(const toml::table& table, std::string_view prefix,
-                         std::string_view name, Money& out) const {
+  Result<void> ReadMoney(const toml::table& table, std::string_view prefix, std::string_view name,
+                         Money& out) const {
     const toml::node* node = table.get(name);
     if (node == nullptr) return {};
     const std::string key = Key(prefix, name);
     if (!node->is_string()) {
-      return At(node->source(), key,
-                fmt::format("expected yuan as a string such as \"0.50\", found {}",
-                            TypeName(*node)));
+      return At(
+          node->source(), key,
+          fmt::format("expected yuan as a string such as \"0.50\", found {}", TypeName(*node)));
     }
     Result<Money> money = Money::Parse(node->as_string()->get());
     if (!money) {
@@ -238,8 +244,8 @@ class PolicyFileReader final {
     if (auto k = CheckKeys(table, prefix, {minutes_key, "fee_percent", "minimum_fee_yuan"}); !k) {
       return k;
     }
-    for (std::string_view required : {minutes_key, std::string_view("fee_percent"),
-                                      std::string_view("minimum_fee_yuan")}) {
+    for (std::string_view required :
+         {minutes_key, std::string_view("fee_percent"), std::string_view("minimum_fee_yuan")}) {
       if (!table.contains(required)) {
         return At(table.source(), Key(prefix, required),
                   fmt::format("missing; a fee rule sets {}, fee_percent and minimum_fee_yuan",
@@ -253,15 +259,15 @@ class PolicyFileReader final {
 
   Result<void> ReadRefund(const toml::table& table, std::string_view prefix,
                           core::RefundPolicy& refund) const {
-    if (auto k = CheckKeys(table, prefix,
-                           {"fee_rounding", "changed_ticket_refundable", "tiers",
-                            "after_departure"});
+    if (auto k =
+            CheckKeys(table, prefix,
+                      {"fee_rounding", "changed_ticket_refundable", "tiers", "after_departure"});
         !k) {
       return k;
     }
     if (auto r = ReadRounding(table, prefix, "fee_rounding", refund.fee_rounding); !r) return r;
-    if (auto r = ReadBool(table, prefix, "changed_ticket_refundable",
-                          refund.changed_ticket_refundable);
+    if (auto r =
+            ReadBool(table, prefix, "changed_ticket_refundable", refund.changed_ticket_refundable);
         !r) {
       return r;
     }
@@ -307,10 +313,10 @@ class PolicyFileReader final {
 
   Result<void> ReadChange(const toml::table& table, std::string_view prefix,
                           core::ChangePolicy& change) const {
-    if (auto k = CheckKeys(table, prefix,
-                           {"max_changes", "free_changes", "fee_percent", "minimum_fee_yuan",
-                            "fee_rounding", "same_route_only", "same_vehicle_class_only",
-                            "cutoff_before_departure_minutes"});
+    if (auto k = CheckKeys(
+            table, prefix,
+            {"max_changes", "free_changes", "fee_percent", "minimum_fee_yuan", "fee_rounding",
+             "same_route_only", "same_vehicle_class_only", "cutoff_before_departure_minutes"});
         !k) {
       return k;
     }
@@ -322,8 +328,7 @@ class PolicyFileReader final {
     if (auto r = ReadMoney(table, prefix, "minimum_fee_yuan", change.minimum_fee); !r) return r;
     if (auto r = ReadRounding(table, prefix, "fee_rounding", change.fee_rounding); !r) return r;
     if (auto r = ReadBool(table, prefix, "same_route_only", change.same_route_only); !r) return r;
-    if (auto r = ReadBool(table, prefix, "same_vehicle_class_only",
-                          change.same_vehicle_class_only);
+    if (auto r = ReadBool(table, prefix, "same_vehicle_class_only", change.same_vehicle_class_only);
         !r) {
       return r;
     }
@@ -388,8 +393,7 @@ class PolicyFileReader final {
                                          const AfterSalePolicy& province_default,
                                          const std::vector<core::PolicyScope>& earlier,
                                          core::AfterSalePolicyBook& book) const {
-    if (auto k = CheckKeys(table, key, {"station", "carrier", "channel", "refund", "change"});
-        !k) {
+    if (auto k = CheckKeys(table, key, {"station", "carrier", "channel", "refund", "change"}); !k) {
       return Propagate(k);
     }
     core::PolicyScope scope;
@@ -428,9 +432,9 @@ class PolicyFileReader final {
       if (error.field == "scope.channel") {
         return At(table.get("channel")->source(), Key(key, "channel"), error.message);
       }
-      return At(table.source(), key,
-                fmt::format("{}; expected at least one of station, carrier, channel",
-                            error.message));
+      return At(
+          table.source(), key,
+          fmt::format("{}; expected at least one of station, carrier, channel", error.message));
     }
     return scope;
   }
@@ -456,9 +460,9 @@ Result<core::AfterSalePolicyBook> ParseAfterSalePolicy(const std::string& text,
 Result<core::AfterSalePolicyBook> LoadAfterSalePolicy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return NotFound(fmt::format("cannot read the after-sale policy file {}: {}", path,
-                                std::strerror(errno)),
-                    "after-sale-policy");
+    return NotFound(
+        fmt::format("cannot read the after-sale policy file {}: {}", path, std::strerror(errno)),
+        "after-sale-policy");
   }
   std::ostringstream text;
   text << in.rdbuf();

@@ -25,7 +25,7 @@ struct ServeFlags {
   std::string province = "37";
   int presale_days = 15;
   std::string log_level = "info";
-  std::string clock;  // ISO 8601 start of a shifted clock; empty = the real time
+  std::string clock;              // ISO 8601 start of a shifted clock; empty = the real time
   std::string after_sale_policy;  // a TOML file; empty = AfterSalePolicy::Default() everywhere
 };
 

@@ -195,9 +195,8 @@ tiers = [
 ]
 )");
   EXPECT_EQ(e.field, "refund.tiers[1].at_least_before_minutes");
-  EXPECT_THAT(e.message,
-              AllOf(HasSubstr("p.toml line 4: refund.tiers[1].at_least_before_minutes"),
-                    HasSubstr("strictly descending")));
+  EXPECT_THAT(e.message, AllOf(HasSubstr("p.toml line 4: refund.tiers[1].at_least_before_minutes"),
+                               HasSubstr("strictly descending")));
 }
 
 TEST(AfterSalePolicyFileTest, ValidateErrorInAnOverrideNamesTheOverride) {
