@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cli/after_sale_policy_file.h"
 #include "cli/commands.h"
 #include "http/node.h"
 
@@ -24,7 +25,8 @@ struct ServeFlags {
   std::string province = "37";
   int presale_days = 15;
   std::string log_level = "info";
-  std::string clock;  // ISO 8601 start of a shifted clock; empty = the real time
+  std::string clock;              // ISO 8601 start of a shifted clock; empty = the real time
+  std::string after_sale_policy;  // a TOML file; empty = AfterSalePolicy::Default() everywhere
 };
 
 void PrintBanner(const http::NodeInfo& info, const std::string& base) {
@@ -82,6 +84,15 @@ int Serve(const ServeFlags& flags) {
     shifted = std::make_unique<core::ShiftedClock>(*start);
     options.clock = shifted.get();
     spdlog::warn("the node's clock starts at {}, not the real time (--clock)", start->ToIso8601());
+  }
+  if (!flags.after_sale_policy.empty()) {
+    Result<core::AfterSalePolicyBook> book = LoadAfterSalePolicy(flags.after_sale_policy);
+    if (!book) return Fail(book.error());
+    spdlog::info("after-sale policy loaded from {}: province default and {} override(s)",
+                 flags.after_sale_policy, book->override_count());
+    options.sales_policy.after_sale = std::move(*book);
+  } else {
+    spdlog::info("after-sale policy: the defaults of DESIGN.md §3 (no --after-sale-policy)");
   }
   options.db = flags.db;
   options.server = {
@@ -145,6 +156,11 @@ void AddServeCommand(CLI::App& app, RunFn& run) {
                   "start the node's clock at this time and let it run on, e.g. "
                   "2026-11-24T07:10:00+08:00 (training, demonstrations and tests; sales, "
                   "holds and check-in windows follow it)");
+  cmd->add_option("--after-sale-policy", flags->after_sale_policy,
+                  "TOML file with the province's refund and change fees and their station, "
+                  "carrier and channel overrides (docs/after-sale.md, example in "
+                  "docs/after-sale-policy.example.toml); default: the DESIGN.md §3 fees")
+      ->type_name("FILE");
   cmd->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

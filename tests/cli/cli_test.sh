@@ -35,6 +35,15 @@ check "unopenable database" 1 "/nonexistent-dir/x.db" -- "$KEYUN" migrate --db /
 check "migrate a new database" 0 "schema version [0-9]+" -- "$KEYUN" migrate --db "$WORK/m.db"
 check "migrate again is a no-op" 0 "0 migrations applied" -- "$KEYUN" migrate --db "$WORK/m.db"
 
+# The after-sale policy file: a node does not start on a file it cannot read or that is wrong,
+# and says which file, line and key.
+check "serve documents the policy file" 0 "--after-sale-policy" -- "$KEYUN" serve --help
+check "missing policy file is named" 1 "$WORK/none.toml" -- \
+  "$KEYUN" serve --port 0 --db "$WORK/p.db" --after-sale-policy "$WORK/none.toml"
+printf '[refund]\nfee_rounding = "half_yuan"\ntiers = [ { at_least_before_minutes = 0, fee_percent = 10.005, minimum_fee_yuan = "0.50" } ]\n' >"$WORK/bad-policy.toml"
+check "bad policy file names the line" 2 "bad-policy.toml line 3: refund.tiers\\[0\\].fee_percent" -- \
+  "$KEYUN" serve --port 0 --db "$WORK/p.db" --after-sale-policy "$WORK/bad-policy.toml"
+
 # Busy port: a first node takes a free port, a second on the same port must refuse clearly.
 "$KEYUN" serve --port 0 --db "$WORK/a.db" >"$WORK/a.log" 2>&1 &
 for _ in $(seq 100); do grep -q "listening on" "$WORK/a.log" && break; sleep 0.1; done
