@@ -194,6 +194,14 @@ json ToJson(const sales::RefundResult& result, std::string_view ticket_status) {
 // a session (channel window unless given) or the passenger (mobile unless given), with the
 // order id the passenger holds.
 using FieldReader = std::function<Result<std::optional<std::string>>(const char*)>;
+// The request's optional string fields: from the JSON body when there is one (POST), else
+// from the query (the GET quotes).
+FieldReader FieldsOf(const Request& request, const std::optional<json>& body) {
+  return [&request, &body](const char* name) -> Result<std::optional<std::string>> {
+    if (body) return StringField(*body, name, false);
+    return request.QueryParam(name);
+  };
+}
 struct AfterSaleCaller {
   sales::Channel channel = sales::Channel::kMobile;
   std::string order_id;
@@ -221,10 +229,7 @@ Result<AfterSaleCaller> ParseAfterSaleCaller(const Request& request, Sessions& s
 // and the caller (ParseAfterSaleCaller).
 Result<sales::RefundRequest> ParseRefund(const Request& request, Sessions& sessions,
                                          const std::optional<json>& body) {
-  auto field = [&](const char* name) -> Result<std::optional<std::string>> {
-    if (body) return StringField(*body, name, false);
-    return request.QueryParam(name);
-  };
+  const FieldReader field = FieldsOf(request, body);
   sales::RefundRequest out;
   out.ticket_number = request.PathParam("number");
   out.idempotency_key = request.Header("idempotency-key").value_or("");
@@ -282,10 +287,7 @@ json ToJson(const sales::ChangeResult& result, std::string_view status) {
 // caller (ParseAfterSaleCaller).
 Result<sales::ChangeRequest> ParseChange(const Request& request, Sessions& sessions,
                                          const std::optional<json>& body) {
-  auto field = [&](const char* name) -> Result<std::optional<std::string>> {
-    if (body) return StringField(*body, name, false);
-    return request.QueryParam(name);
-  };
+  const FieldReader field = FieldsOf(request, body);
   sales::ChangeRequest out;
   out.ticket_number = request.PathParam("number");
   out.idempotency_key = request.Header("idempotency-key").value_or("");

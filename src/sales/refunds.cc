@@ -130,21 +130,10 @@ Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx
 
   RefundPlan plan;
   plan.run_id = order->run_id;
-  plan.tickets.push_back(*asked);
-  for (const Ticket& t : order->tickets) {
-    if (t.attached_to && *t.attached_to == asked->ticket_id && t.status == "issued") {
-      plan.tickets.push_back(t);
-    }
-  }
+  plan.tickets = internal::WithFreeChildren(*asked, order->tickets);
   for (const Ticket& t : plan.tickets) {
-    auto checked = tx.Query("SELECT station, at FROM checkins WHERE ticket_number = $1",
-                            {Value{t.ticket_number}});
-    if (!checked) return Propagate(checked);
-    if (!checked->empty()) {
-      return FailedPrecondition(fmt::format(
-          "ticket {} was checked in at station {} at {}; a boarded ticket is not refunded",
-          t.ticket_number, checked->at(0).Text(0),
-          core::Instant::FromUnixMicros(checked->at(0).Int(1)).ToIso8601()));
+    if (auto boarded = internal::RefuseIfCheckedIn(tx, t, "refunded"); !boarded) {
+      return Propagate(boarded);
     }
   }
 

@@ -1,6 +1,7 @@
 // SalesService::StopRun: 停班 and 停班有售 (sales_service.h, docs/after-sale.md).
 #include <fmt/format.h>
 
+#include "sales/internal/run_state.h"
 #include "sales/sales_service.h"
 #include "store/outbox.h"
 
@@ -11,7 +12,11 @@ Result<SalesService::RunStop> SalesService::StopRun(const std::string& run_id,
   auto id = core::RunId::Parse(run_id);
   if (!id) return InvalidArgument(id.error().message, "run_id");
   network::RunStatus status = network::RunStatus::kStopped;
-  auto locked = WithRunLocked(run_id, [&](network::Run& run) -> Result<void> {
+  auto state = LoadRun(run_id);
+  if (!state) return Propagate(state);
+  auto locked = [&]() -> Result<void> {
+    std::lock_guard lock((*state)->mu);
+    network::Run& run = (*state)->run;
     if (!staff.province_wide && (!staff.station || *staff.station != run.station())) {
       return PermissionDenied("run " + run_id + " is stopped by its origin station " +
                               run.station().str() + "; your account is for " +
@@ -33,7 +38,7 @@ Result<SalesService::RunStop> SalesService::StopRun(const std::string& run_id,
     if (!stopped) return Propagate(stopped);
     run.status = status;
     return {};
-  });
+  }();
   if (!locked) return Propagate(locked);
 
   RunStop out{.run_id = run_id, .status = std::string(network::RunStatusKey(status)),

@@ -80,14 +80,6 @@ SalesService::SalesService(store::Store& store, network::NetworkService& network
 
 SalesService::~SalesService() = default;
 
-Result<void> SalesService::WithRunLocked(
-    const std::string& run_id, const std::function<Result<void>(network::Run&)>& body) {
-  auto state = LoadRun(run_id);
-  if (!state) return Propagate(state);
-  std::lock_guard lock((*state)->mu);
-  return body((*state)->run);
-}
-
 Result<std::shared_ptr<SalesService::RunState>> SalesService::LoadRun(const std::string& run_id) {
   {
     std::lock_guard lock(mu_);

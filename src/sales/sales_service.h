@@ -36,7 +36,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -425,10 +424,6 @@ class SalesService final {
 
  private:
   struct RunState;
-  // Calls `body` with the run's in-memory state locked (no sale of it in progress), so that it
-  // may change the run (its status) for every later sale.
-  Result<void> WithRunLocked(const std::string& run_id,
-                             const std::function<Result<void>(network::Run&)>& body);
   Result<std::shared_ptr<RunState>> LoadRun(const std::string& run_id);
   // CreateOrder without the idempotency look-up: checks, seats, and the durable write.
   Result<Order> CreateOrderOnce(const OrderRequest& request, const std::string& fingerprint);

@@ -47,6 +47,28 @@ Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller, const TicketSal
   return {};
 }
 
+std::vector<Ticket> WithFreeChildren(const Ticket& ticket,
+                                     const std::vector<Ticket>& order_tickets) {
+  std::vector<Ticket> out{ticket};
+  for (const Ticket& t : order_tickets) {
+    if (t.attached_to && *t.attached_to == ticket.ticket_id && t.status == "issued") {
+      out.push_back(t);
+    }
+  }
+  return out;
+}
+
+Result<void> RefuseIfCheckedIn(store::Transaction& tx, const Ticket& t, std::string_view done) {
+  auto checked = tx.Query("SELECT station, at FROM checkins WHERE ticket_number = $1",
+                          {store::Value{t.ticket_number}});
+  if (!checked) return Propagate(checked);
+  if (checked->empty()) return {};
+  return FailedPrecondition(fmt::format(
+      "ticket {} was checked in at station {} at {}; a boarded ticket is not {}",
+      t.ticket_number, checked->at(0).Text(0),
+      core::Instant::FromUnixMicros(checked->at(0).Int(1)).ToIso8601(), done));
+}
+
 Result<void> EndTicket(store::Transaction& tx, const Ticket& t, std::string_view after_sale,
                        eticket::RevocationReason reason, core::Instant now) {
   using store::Value;
@@ -56,14 +78,7 @@ Result<void> EndTicket(store::Transaction& tx, const Ticket& t, std::string_view
       {Value{t.ticket_id}, Value{std::string(after_sale)}});
   if (!updated) return Propagate(updated);
   if (*updated != 1) return Aborted("ticket " + t.ticket_number + " changed meanwhile");
-  auto checked = tx.Query("SELECT at FROM checkins WHERE ticket_number = $1",
-                          {Value{t.ticket_number}});
-  if (!checked) return Propagate(checked);
-  if (!checked->empty()) {
-    return FailedPrecondition(fmt::format(
-        "ticket {} was checked in at {}; a boarded ticket is not {}", t.ticket_number,
-        core::Instant::FromUnixMicros(checked->at(0).Int(0)).ToIso8601(), after_sale));
-  }
+  if (auto boarded = RefuseIfCheckedIn(tx, t, after_sale); !boarded) return boarded;
   auto freed = tx.Execute("DELETE FROM seat_segments WHERE ticket_id = $1", {Value{t.ticket_id}});
   if (!freed) return Propagate(freed);
   if (*freed != (t.seat > 0 ? t.to_index - t.from_index : 0)) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/ids.h"
 #include "core/result.h"
@@ -41,6 +42,16 @@ struct TicketSale {
 // passenger gives no order id.
 [[nodiscard]] Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller,
                                                 const TicketSale& sale);
+
+// `ticket` and the free children (携童) attached to it still issued, from its order's tickets:
+// what a refund or a change of it moves together.
+[[nodiscard]] std::vector<Ticket> WithFreeChildren(const Ticket& ticket,
+                                                   const std::vector<Ticket>& order_tickets);
+
+// kFailedPrecondition naming when and where if `ticket` checked in ("a boarded ticket is not
+// {done}": "refunded", "changed").
+[[nodiscard]] Result<void> RefuseIfCheckedIn(store::Transaction& tx, const Ticket& ticket,
+                                             std::string_view done);
 
 // Ends `ticket` in `tx` as `after_sale` ("refunded" or "changed"): a conditional update that
 // only an issued, active ticket passes (kAborted otherwise: it changed meanwhile, decide
