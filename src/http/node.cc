@@ -130,10 +130,19 @@ Result<std::uint16_t> Node::Start() {
     expiry_ = std::jthread([this](std::stop_token stop) {
       std::mutex mu;
       std::condition_variable_any wake;
+      // Money still owed through a provider is asked for again every half minute.
+      constexpr auto kRefundSweep = std::chrono::seconds(30);
+      auto next_sweep = std::chrono::steady_clock::now() + kRefundSweep;
       while (!stop.stop_requested()) {
         Result<int> expired = sales_->ExpireHolds();
         if (!expired) spdlog::warn("releasing lapsed holds: {}", expired.error().ToString());
         if (expired && *expired > 0) spdlog::info("released {} lapsed holds", *expired);
+        if (std::chrono::steady_clock::now() >= next_sweep) {
+          next_sweep = std::chrono::steady_clock::now() + kRefundSweep;
+          Result<int> asked = sales_->RetryProviderRefunds(std::chrono::seconds(60));
+          if (!asked) spdlog::warn("asking for owed refunds again: {}", asked.error().ToString());
+          if (asked && *asked > 0) spdlog::info("asked providers again for {} refunds", *asked);
+        }
         std::unique_lock lock(mu);
         wake.wait_for(lock, stop, expiry_interval_, [] { return false; });
       }

@@ -115,9 +115,11 @@ Result<SalesService::NotificationOutcome> SalesService::ApplyPaymentNotification
   }
   core::Instant now = clock_.Now();
   std::optional<HeldChangeOutcome> held_change;  // the order was a held change (changes.cc)
+  std::optional<std::string> returned;           // money for a closed order, going back
   auto outcome = store_.Transact<NotificationOutcome>(
       [&](store::Transaction& tx) -> Result<NotificationOutcome> {
         held_change.reset();
+        returned.reset();
         auto row = tx.Query(std::string("SELECT ") + kPaymentColumns +
                                 ", order_id, trade_no FROM payments WHERE payment_id = $1",
                             {Value{notice->payment_id}});
@@ -173,6 +175,15 @@ Result<SalesService::NotificationOutcome> SalesService::ApplyPaymentNotification
         } else {
           payment.status = "paid_after_close";  // owed back: the order expired or was cancelled
         }
+        if (payment.status == "paid_after_close") {
+          std::string why =
+              held_change ? "the change it paid for could not complete"
+                          : "order " + order->order_id + " was " +
+                                std::string(OrderStatusKey(order->status)) + " when it arrived";
+          auto back = WritePaymentReturn(tx, payment, why, now);
+          if (!back) return Propagate(back);
+          returned = *back;
+        }
         auto updated = tx.Execute(
             "UPDATE payments SET status = $1, trade_no = $2, notify_id = $3, notified_at = $4 "
             "WHERE payment_id = $5 AND status = 'pending'",
@@ -193,18 +204,170 @@ Result<SalesService::NotificationOutcome> SalesService::ApplyPaymentNotification
     (void)ReleaseInMemory(done ? held_change->old_run_id : outcome->order.run_id, gone, hashes);
     if (held_change->refund) AskProviderToRefund(*held_change->refund);
     if (!done) {
-      spdlog::warn("payments: held change {} could not complete ({}); payment {} is owed back",
-                   outcome->order.order_id, outcome->change->change.money_status,
-                   outcome->payment.payment_id);
+      spdlog::warn("payments: held change {} could not complete; payment {} goes back",
+                   outcome->order.order_id, outcome->payment.payment_id);
     }
   }
-  if (outcome && outcome->applied && outcome->payment.status == "paid_after_close" &&
-      !held_change) {
-    spdlog::warn("payments: {} paid {} for order {} after it was {}; the money is owed back",
+  if (outcome && returned) {
+    spdlog::warn("payments: {} paid {} for order {} after it closed; returning it as {}",
                  outcome->payment.payment_id, outcome->payment.amount.ToString(),
-                 outcome->order.order_id, OrderStatusKey(outcome->order.status));
+                 outcome->order.order_id, *returned);
+    AskProviderToReturn(*returned);
   }
   return outcome;
+}
+
+Result<std::string> SalesService::WritePaymentReturn(store::Transaction& tx,
+                                                    const Payment& payment,
+                                                    const std::string& reason,
+                                                    core::Instant now) {
+  std::string return_id = internal::NewRecordId('R', now);
+  auto inserted = tx.Execute(
+      "INSERT INTO payment_returns (return_id, payment_id, provider, amount_fen, reason, status, "
+      "at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+      {Value{return_id}, Value{payment.payment_id}, Value{payment.provider},
+       Value{payment.amount.fen()}, Value{reason}, Value{now.unix_micros()}});
+  if (!inserted) return Propagate(inserted);
+  return return_id;
+}
+
+void SalesService::AskProviderToReturn(const std::string& return_id) {
+  auto row = store_.Transact<store::Row>(
+      [&](store::Transaction& tx) {
+        return tx.QueryOne(
+            "SELECT payment_id, provider, amount_fen, reason FROM payment_returns "
+            "WHERE return_id = $1",
+            {Value{return_id}});
+      },
+      {.read_only = true});
+  if (!row) {
+    spdlog::error("payments: reading return {}: {}", return_id, row.error().message);
+    return;
+  }
+  auto provider = providers_.find(row->Text(1));
+  if (provider == providers_.end()) {
+    spdlog::error("payments: return {} is owed through provider {}, which is not configured",
+                  return_id, row->Text(1));
+    return;
+  }
+  auto asked = provider->second->Refund(RefundOrder{.refund_id = return_id,
+                                                    .payment_id = row->Text(0),
+                                                    .amount = core::Money::Fen(row->Int(2)),
+                                                    .reason = "keyun: " + row->Text(3)});
+  if (!asked) {
+    spdlog::warn("payments: provider {} refused return {} for now ({}); the sweep asks again",
+                 row->Text(1), return_id, asked.error().message);
+  }
+}
+
+Result<SalesService::RefundNotificationOutcome> SalesService::ApplyReturnNotification(
+    store::Transaction& tx, const RefundNotice& notice, std::string_view provider,
+    core::Instant now) {
+  auto rows = tx.Query(
+      "SELECT r.payment_id, r.provider, r.amount_fen, r.status, r.provider_refund_no, r.reason, "
+      "r.at, r.done_at, p.order_id FROM payment_returns r JOIN payments p ON p.payment_id = "
+      "r.payment_id WHERE r.return_id = $1",
+      {Value{notice.refund_id}});
+  if (!rows) return Propagate(rows);
+  if (rows->empty()) return NotFound("no refund " + notice.refund_id);
+  const store::Row& r = rows->at(0);
+  if (r.Text(1) != provider || r.Text(0) != notice.payment_id) {
+    return FailedPrecondition("return " + notice.refund_id + " is not from payment " +
+                              notice.payment_id + " of " + std::string(provider));
+  }
+  if (r.Int(2) != notice.amount.fen()) {
+    return FailedPrecondition("the notification says " + notice.amount.ToString() +
+                              " but return " + notice.refund_id + " is for " +
+                              core::Money::Fen(r.Int(2)).ToString());
+  }
+  RefundRecord record{.refund_id = notice.refund_id,
+                      .ticket_number = {},
+                      .order_id = r.Text(8),
+                      .fare = notice.amount,
+                      .fee = {},
+                      .refunded = notice.amount,
+                      .cause = core::RefundCause::kPassenger,
+                      .rule = r.Text(5),
+                      .money_back = "provider",
+                      .status = r.Text(3),
+                      .at = core::Instant::FromUnixMicros(r.Int(6)),
+                      .done_at = r.IsNull(7) ? std::nullopt
+                                             : std::optional<core::Instant>(
+                                                   core::Instant::FromUnixMicros(r.Int(7)))};
+  if (record.status == "done") {
+    if (r.OptionalText(4) != notice.refund_no) {
+      return FailedPrecondition("return " + notice.refund_id +
+                                " was completed by another provider refund");
+    }
+    return RefundNotificationOutcome{record, false};  // a retry
+  }
+  if (!notice.success) {
+    spdlog::warn("payments: provider {} reports return {} failed; it stays pending", provider,
+                 notice.refund_id);
+    return RefundNotificationOutcome{record, false};
+  }
+  auto updated = tx.Execute(
+      "UPDATE payment_returns SET status = 'done', provider_refund_no = $1, done_at = $2 "
+      "WHERE return_id = $3 AND status = 'pending'",
+      {Value{notice.refund_no}, Value{now.unix_micros()}, Value{notice.refund_id}});
+  if (!updated) return Propagate(updated);
+  if (*updated != 1) return Aborted("return " + notice.refund_id + " changed meanwhile");
+  record.status = "done";
+  record.done_at = now;
+  return RefundNotificationOutcome{record, true};
+}
+
+Result<int> SalesService::RetryProviderRefunds(std::chrono::seconds older_than) {
+  core::Instant cutoff = clock_.Now() - older_than;
+  struct Owed {
+    bool is_return = false;
+    RefundRecord refund;
+  };
+  auto owed = store_.Transact<std::vector<Owed>>(
+      [&](store::Transaction& tx) -> Result<std::vector<Owed>> {
+        std::vector<Owed> out;
+        auto refunds = tx.Query(
+            "SELECT refund_id, ticket_number, refunded_fen FROM refunds WHERE status = 'pending' "
+            "AND at <= $1 ORDER BY at LIMIT 200",
+            {Value{cutoff.unix_micros()}});
+        if (!refunds) return Propagate(refunds);
+        for (const store::Row& r : *refunds) {
+          out.push_back(Owed{.is_return = false,
+                             .refund = RefundRecord{.refund_id = r.Text(0),
+                                                    .ticket_number = r.Text(1),
+                                                    .order_id = {},
+                                                    .fare = core::Money::Fen(r.Int(2)),
+                                                    .fee = {},
+                                                    .refunded = core::Money::Fen(r.Int(2)),
+                                                    .cause = core::RefundCause::kPassenger,
+                                                    .rule = {},
+                                                    .money_back = "provider",
+                                                    .status = "pending",
+                                                    .at = {},
+                                                    .done_at = std::nullopt}});
+        }
+        auto returns = tx.Query(
+            "SELECT return_id FROM payment_returns WHERE status = 'pending' AND at <= $1 "
+            "ORDER BY at LIMIT 200",
+            {Value{cutoff.unix_micros()}});
+        if (!returns) return Propagate(returns);
+        for (const store::Row& r : *returns) {
+          Owed o{.is_return = true, .refund = {}};
+          o.refund.refund_id = r.Text(0);
+          out.push_back(std::move(o));
+        }
+        return out;
+      },
+      {.read_only = true});
+  if (!owed) return Propagate(owed);
+  for (const Owed& o : *owed) {
+    if (o.is_return) {
+      AskProviderToReturn(o.refund.refund_id);
+    } else {
+      AskProviderToRefund(o.refund);
+    }
+  }
+  return static_cast<int>(owed->size());
 }
 
 }  // namespace keyun::sales

@@ -362,7 +362,7 @@ Result<SalesService::RefundNotificationOutcome> SalesService::ApplyRefundNotific
             "WHERE refund_id = $1",
             {Value{notice->refund_id}});
         if (!rows) return Propagate(rows);
-        if (rows->empty()) return NotFound("no refund " + notice->refund_id);
+        if (rows->empty()) return ApplyReturnNotification(tx, *notice, provider_name, now);
         const store::Row& r = rows->at(0);
         if (r.OptionalText(1) != std::string(provider_name) ||
             r.OptionalText(0) != notice->payment_id) {

@@ -409,8 +409,15 @@ class SalesService final {
   // provider, checked against the node's refund (payment, amount), and marks the refund done
   // once. Repeats change nothing. Errors: kNotFound (provider, refund), kInvalidArgument
   // (malformed), kFailedPrecondition (bad signature; amount, payment or refund number differ).
+  // A notification for a payment returned whole (payment_returns) is applied the same way.
   [[nodiscard]] Result<RefundNotificationOutcome> ApplyRefundNotification(
       std::string_view provider, std::string_view body);
+
+  // Asks the providers again for money still owed: ticket refunds and returned payments
+  // pending since at least `older_than` (a provider that could not be reached, a lost
+  // notification). Asking twice is harmless: providers key on the refund id. Run by the node
+  // every half minute. Returns how many were asked.
+  [[nodiscard]] Result<int> RetryProviderRefunds(std::chrono::seconds older_than);
 
   // 停班: stops a run that will not leave. Without tickets it becomes "stopped"; with issued
   // tickets "stopped_sold" (停班有售), and every holder may refund without fee (Refund treats
@@ -460,6 +467,16 @@ class SalesService final {
   Result<RefundResult> ReadRefund(store::Transaction& tx, const std::string& refund_id);
   // Asks the provider for a pending refund's money (after the commit; idempotent).
   void AskProviderToRefund(const RefundRecord& refund);
+  // Money taken for a closed order (payment "paid_after_close") goes back whole (payments.cc):
+  // the payment_returns row, written in the notification's transaction; the ask, after it.
+  Result<std::string> WritePaymentReturn(store::Transaction& tx, const Payment& payment,
+                                         const std::string& reason, core::Instant now);
+  void AskProviderToReturn(const std::string& return_id);
+  // ApplyRefundNotification's case of a returned payment, inside its transaction.
+  Result<RefundNotificationOutcome> ApplyReturnNotification(store::Transaction& tx,
+                                                            const RefundNotice& notice,
+                                                            std::string_view provider,
+                                                            core::Instant now);
   // The paid provider payment (payment id, provider) behind a ticket: its order's, or for a
   // ticket made by a change, the first ticket of its chain's (changes.cc). kInternal if none.
   Result<std::pair<std::string, std::string>> OriginPayment(store::Transaction& tx,

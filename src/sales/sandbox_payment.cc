@@ -241,6 +241,11 @@ Result<RefundNotice> SandboxPaymentProvider::VerifyRefundNotification(std::strin
                       .refunded_at = *at};
 }
 
+void SandboxPaymentProvider::FailNextRefunds(int requests) {
+  std::lock_guard lock(mu_);
+  refunds_to_fail_ = requests;
+}
+
 Result<void> SandboxPaymentProvider::Refund(const RefundOrder& order) {
   if (order.refund_id.empty() || order.amount.fen() <= 0) {
     return InvalidArgument("a sandbox refund needs an id and an amount above zero");
@@ -248,6 +253,10 @@ Result<void> SandboxPaymentProvider::Refund(const RefundOrder& order) {
   core::Instant now = clock_.Now();
   {
     std::lock_guard lock(mu_);
+    if (refunds_to_fail_ > 0) {
+      --refunds_to_fail_;
+      return Unavailable("the sandbox provider cannot be reached (a simulated outage); retry");
+    }
     if (auto seen = refunds_.find(order.refund_id); seen != refunds_.end()) {
       if (seen->second.order.payment_id != order.payment_id ||
           seen->second.order.amount != order.amount) {

@@ -87,6 +87,10 @@ class SandboxPaymentProvider final : public PaymentProvider {
   // must show the node refusing a genuinely signed but wrong notice (another order's amount).
   [[nodiscard]] std::string SignedBody(std::map<std::string, std::string> fields) const;
 
+  // Simulates an outage for tests: the next `requests` calls to Refund fail with kUnavailable,
+  // as a real provider's API does when it cannot be reached.
+  void FailNextRefunds(int requests);
+
   // How many deliveries have been attempted and how many the node acknowledged.
   [[nodiscard]] int attempts() const;
   [[nodiscard]] int delivered() const;
@@ -134,6 +138,7 @@ class SandboxPaymentProvider final : public PaymentProvider {
 
   mutable std::mutex mu_;
   std::condition_variable_any wake_;
+  int refunds_to_fail_ = 0;                  // guarded by mu_
   Delivery delivery_;                        // guarded by mu_
   Delivery refund_delivery_;                 // guarded by mu_
   std::map<std::string, Refunded> refunds_;  // guarded by mu_; by the node's refund id

@@ -67,6 +67,14 @@ class PaymentTest : public SalesTest {
     return bodies_.empty() ? std::string() : bodies_.back();
   }
 
+  store::Rows Query(const std::string& sql, const std::string& param) {
+    auto rows = store_->Transact<store::Rows>(
+        [&](store::Transaction& tx) { return tx.Query(sql, {store::Value{param}}); },
+        {.read_only = true});
+    EXPECT_TRUE(rows) << rows.error().ToString();
+    return rows.value_or(store::Rows{});
+  }
+
   std::unique_ptr<SandboxPaymentProvider> sandbox_;
   std::mutex mu_;
   std::vector<std::string> bodies_;         // guarded by mu_
@@ -201,11 +209,12 @@ TEST_P(PaymentTest, AlteredOrForeignNotificationsAreRefusedAndChangeNothing) {
   EXPECT_EQ(double_pay.error().code, ErrorCode::kFailedPrecondition);
 }
 
-TEST_P(PaymentTest, MoneyForACancelledOrderIsRecordedAsOwedNotIssued) {
+TEST_P(PaymentTest, MoneyForACancelledOrderGoesBackWholeEvenThroughAnOutage) {
   Order order = Held(6, "o6");
   auto started = sales_->StartPayment(order.order_id, "sandbox", "p6");
   ASSERT_TRUE(started);
   ASSERT_TRUE(sales_->Cancel(order.order_id));
+  sandbox_->FailNextRefunds(1);  // the first ask for the money back does not get through
   ASSERT_TRUE(sandbox_->Approve(started->payment->payment_id));
   for (int i = 0; i < 500 && sandbox_->delivered() < 1; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -218,6 +227,65 @@ TEST_P(PaymentTest, MoneyForACancelledOrderIsRecordedAsOwedNotIssued) {
   auto replay = sales_->ApplyPaymentNotification("sandbox", LastBody());
   ASSERT_TRUE(replay);
   EXPECT_EQ(replay->payment.status, "paid_after_close");
+
+  // Owed back, whole, through the provider: pending while the provider cannot be reached.
+  auto owed = Query("SELECT return_id, amount_fen, status FROM payment_returns "
+                    "WHERE payment_id = $1",
+                    started->payment->payment_id);
+  ASSERT_EQ(owed.size(), 1u);
+  const std::string return_id = owed[0].Text(0);
+  EXPECT_EQ(owed[0].Int(1), started->payment->amount.fen());
+  EXPECT_EQ(owed[0].Text(2), "pending");
+  EXPECT_FALSE(sandbox_->RefundStatus(return_id));
+
+  // The sweep asks again (only what has waited long enough), and the notification settles it.
+  auto young = sales_->RetryProviderRefunds(std::chrono::seconds(60));
+  ASSERT_TRUE(young) << young.error().ToString();
+  EXPECT_EQ(*young, 0);
+  clock_.Advance(std::chrono::seconds(61));
+  auto asked = sales_->RetryProviderRefunds(std::chrono::seconds(60));
+  ASSERT_TRUE(asked) << asked.error().ToString();
+  EXPECT_EQ(*asked, 1);
+  std::string status;
+  for (int i = 0; i < 500 && status != "done"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    status = Query("SELECT status FROM payment_returns WHERE return_id = $1", return_id)[0].Text(0);
+  }
+  EXPECT_EQ(status, "done");
+  EXPECT_EQ(*sandbox_->RefundStatus(return_id), "refunded");
+  auto nothing_left = sales_->RetryProviderRefunds(std::chrono::seconds(0));
+  ASSERT_TRUE(nothing_left);
+  EXPECT_EQ(*nothing_left, 0);
+}
+
+TEST_P(PaymentTest, ATicketRefundTheProviderMissedIsAskedAgainByTheSweep) {
+  Order order = Held(10, "o10");
+  auto started = sales_->StartPayment(order.order_id, "sandbox", "p10");
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(sandbox_->Approve(started->payment->payment_id));
+  Order issued = AwaitNotHeld(order.order_id);
+  ASSERT_EQ(issued.status, OrderStatus::kIssued);
+  sandbox_->FailNextRefunds(1);
+  auto refunded = sales_->Refund(RefundRequest{.ticket_number = issued.tickets[0].ticket_number,
+                                               .idempotency_key = "r10",
+                                               .channel = Channel::kMobile,
+                                               .staff = {},
+                                               .order_id = order.order_id,
+                                               .cause = core::RefundCause::kPassenger});
+  ASSERT_TRUE(refunded) << refunded.error().ToString();
+  EXPECT_EQ(refunded->ticket.status, "pending");
+  EXPECT_FALSE(sandbox_->RefundStatus(refunded->ticket.refund_id));
+  auto asked = sales_->RetryProviderRefunds(std::chrono::seconds(0));
+  ASSERT_TRUE(asked) << asked.error().ToString();
+  EXPECT_EQ(*asked, 1);
+  std::string status;
+  for (int i = 0; i < 500 && status != "done"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    status = Query("SELECT status FROM refunds WHERE refund_id = $1",
+                   refunded->ticket.refund_id)[0].Text(0);
+  }
+  EXPECT_EQ(status, "done");
+  EXPECT_EQ(*sandbox_->RefundStatus(refunded->ticket.refund_id), "refunded");
 }
 
 TEST_P(PaymentTest, ThePaymentClosesWhenTheHoldEnds) {
