@@ -88,6 +88,14 @@ struct Document {
   std::string_view what;        // in PdfPage::Finish's messages
   double height;
 };
+constexpr Document kReimbursementTicket{.heading = "道路旅客运输报销凭证",
+                                        .short_name = "报销凭证",
+                                        .what = "reimbursement ticket",
+                                        .height = kReimbursementHeight};
+constexpr Document kRefundReceipt{.heading = "退票费收据",
+                                  .short_name = "退票费收据",
+                                  .what = "refund receipt",
+                                  .height = kReceiptHeight};
 
 // The reprint mark, the heading, the ticket number, the route, the run and its departure.
 template <typename View>
@@ -95,9 +103,9 @@ double DrawTop(PdfPage& page, const Document& doc, const View& c) {
   double y = kMargin;
   if (c.reprint) {
     constexpr double kPad = 3.0;
-    const double h = page.Text(kMargin, y + kPad, kContent,
-                               fmt::format("重打　第 {} 次打印", c.print_sequence),
-                               TextStyle{.size = 13, .bold = true, .align = TextAlign::kCenter});
+    const double h =
+        page.Text(kMargin, y + kPad, kContent, fmt::format("重打　第 {} 次打印", c.print_sequence),
+                  TextStyle{.size = 13, .bold = true, .align = TextAlign::kCenter});
     page.Frame(kMargin, y, kContent, h + 2 * kPad, 1.5);
     y += h + 2 * kPad + 5;
   }
@@ -176,11 +184,7 @@ Result<std::string> RenderReimbursementPdf(const ReimbursementView& v) {
   if (!qr) return tl::unexpected(WithField(qr.error(), "voucher_text"));
 
   return RenderPage(
-      Document{.heading = "道路旅客运输报销凭证",
-               .short_name = "报销凭证",
-               .what = "reimbursement ticket",
-               .height = kReimbursementHeight},
-      v,
+      kReimbursementTicket, v,
       [&](PdfPage& page, double y) {
         y += page.Row(kMargin, y, kContent, "座位",
                       v.seat == 0 ? std::string("无座（携童）") : fmt::format("{} 号", v.seat),
@@ -210,17 +214,13 @@ Result<std::string> RenderRefundReceiptPdf(const RefundReceiptView& v) {
   if (Result<core::Money> expected = core::Money::CheckedSub(v.fare, v.refund_fee);
       !expected || *expected != v.refunded) {
     return InvalidArgument(
-        fmt::format("refunded {} plus refund_fee {} must equal the fare {}",
-                    v.refunded.ToString(), v.refund_fee.ToString(), v.fare.ToString()),
+        fmt::format("refunded {} plus refund_fee {} must equal the fare {}", v.refunded.ToString(),
+                    v.refund_fee.ToString(), v.fare.ToString()),
         "refunded");
   }
 
   return RenderPage(
-      Document{.heading = "退票费收据",
-               .short_name = "退票费收据",
-               .what = "refund receipt",
-               .height = kReceiptHeight},
-      v,
+      kRefundReceipt, v,
       [&](PdfPage& page, double y) {
         y += page.Row(kMargin, y, kContent, "票价", FareText(v), kRow);
         y += page.Row(kMargin, y, kContent, "退票费", v.refund_fee.ToYuanDisplay(), kMainRow);

@@ -113,24 +113,24 @@ Result<std::string> Render(store::Store& store, network::NetworkService& network
     if (!refund) return Propagate(refund);
     if (refund->empty()) return Internal("refunded ticket " + t.ticket_number + " has no refund");
     const store::Row& r = refund->front();
-    return eticket::RenderRefundReceiptPdf(eticket::RefundReceiptView{
-        .ticket_number = *number,
-        .run = *run_id,
-        .from_station_name = name_of(t.from),
-        .to_station_name = name_of(t.to),
-        .departs_at = t.departs_at,
-        .fare_type = internal::ToVoucherFareType(t.fare_type),
-        .fare = core::Money::Fen(r.Int(0)),
-        .refund_fee = core::Money::Fen(r.Int(1)),
-        .refunded = core::Money::Fen(r.Int(2)),
-        .refunded_at = core::Instant::FromUnixMicros(r.Int(3)),
-        .passenger_name_masked = t.passenger_name_masked,
-        .id_number_masked = t.id_masked,
-        .printed_at = print.printed_at,
-        .printed_by = printed_by,
-        .operator_name = operator_name,
-        .print_sequence = print.sequence,
-        .reprint = reprint});
+    return eticket::RenderRefundReceiptPdf(
+        eticket::RefundReceiptView{.ticket_number = *number,
+                                   .run = *run_id,
+                                   .from_station_name = name_of(t.from),
+                                   .to_station_name = name_of(t.to),
+                                   .departs_at = t.departs_at,
+                                   .fare_type = internal::ToVoucherFareType(t.fare_type),
+                                   .fare = core::Money::Fen(r.Int(0)),
+                                   .refund_fee = core::Money::Fen(r.Int(1)),
+                                   .refunded = core::Money::Fen(r.Int(2)),
+                                   .refunded_at = core::Instant::FromUnixMicros(r.Int(3)),
+                                   .passenger_name_masked = t.passenger_name_masked,
+                                   .id_number_masked = t.id_masked,
+                                   .printed_at = print.printed_at,
+                                   .printed_by = printed_by,
+                                   .operator_name = operator_name,
+                                   .print_sequence = print.sequence,
+                                   .reprint = reprint});
   }
   auto text = vouchers.Text(t.ticket_number);
   if (!text) return Propagate(text);
@@ -171,14 +171,16 @@ Result<std::string> ReimbursementTickets::HashId(const std::string& id_type,
 
 Result<PrintedDocument> ReimbursementTickets::Print(const ReimbursementRequest& request) {
   if (request.idempotency_key.empty() || request.idempotency_key.size() > 128) {
-    return InvalidArgument("an Idempotency-Key of 1 to 128 characters is required: a retried "
-                           "print must not print twice",
-                           "Idempotency-Key");
+    return InvalidArgument(
+        "an Idempotency-Key of 1 to 128 characters is required: a retried "
+        "print must not print twice",
+        "Idempotency-Key");
   }
   if (request.channel != Channel::kWindow && request.channel != Channel::kKiosk) {
-    return InvalidArgument("reimbursement tickets are printed at a window or a self-service "
-                           "machine; use channel window or kiosk",
-                           "channel");
+    return InvalidArgument(
+        "reimbursement tickets are printed at a window or a self-service "
+        "machine; use channel window or kiosk",
+        "channel");
   }
   if (request.printed_by.empty()) {
     return InvalidArgument("say who prints: the clerk's username or the machine's name",
@@ -201,8 +203,8 @@ Result<PrintedDocument> ReimbursementTickets::Print(const ReimbursementRequest& 
     if (request.id_number.empty()) {
       return InvalidArgument("swipe the ID card the ticket was bought with", "id_number");
     }
-    auto hash = HashId(request.id_type.empty() ? "resident_id" : request.id_type,
-                       request.id_number);
+    auto hash =
+        HashId(request.id_type.empty() ? "resident_id" : request.id_type, request.id_number);
     if (!hash) return Propagate(hash);
     if (*hash != ticket->id_hash) {
       return PermissionDenied("this ID document is not the one ticket " + request.ticket_number +
@@ -212,8 +214,8 @@ Result<PrintedDocument> ReimbursementTickets::Print(const ReimbursementRequest& 
   if (request.supervisor) {
     const network::Staff& s = *request.supervisor;
     if (s.role != network::Role::kStationManager || !s.station || *s.station != request.station) {
-      return PermissionDenied("a reprint (重打) is approved by a station manager of " +
-                              here->name + " (" + request.station.str() + "); " + s.username +
+      return PermissionDenied("a reprint (重打) is approved by a station manager of " + here->name +
+                              " (" + request.station.str() + "); " + s.username +
                               " is not one: ask one of them");
     }
   }
@@ -233,9 +235,10 @@ Result<PrintedDocument> ReimbursementTickets::Print(const ReimbursementRequest& 
     auto kind = DocumentOf(tx, request.ticket_number);
     if (!kind) return Propagate(kind);
     const bool receipt = *kind == kRefundReceipt;
-    auto last = tx.Query("SELECT sequence, printed_at, station FROM reimbursement_prints WHERE "
-                         "ticket_number = $1 AND kind = $2 ORDER BY sequence DESC LIMIT 1",
-                         {Value{request.ticket_number}, Value{std::string(*kind)}});
+    auto last = tx.Query(
+        "SELECT sequence, printed_at, station FROM reimbursement_prints WHERE "
+        "ticket_number = $1 AND kind = $2 ORDER BY sequence DESC LIMIT 1",
+        {Value{request.ticket_number}, Value{std::string(*kind)}});
     if (!last) return Propagate(last);
     const int sequence = last->empty() ? 1 : static_cast<int>(last->front().Int(0)) + 1;
     if (sequence > 1 && !request.supervisor) {
