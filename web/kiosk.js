@@ -79,7 +79,9 @@ async function busy(work) {
 }
 
 // The Idempotency-Key of one user action (e.g. "refund:3726…"): made on the first try, reused by
-// a retry after a network failure, dropped once the node has answered either way.
+// a retry after a network failure or a failure of the node itself (5xx: a print may be recorded
+// though its PDF was not drawn, and the same key draws it again), dropped once the node has
+// answered success or refusal.
 async function withKey(action, call) {
   if (!visit.keys.has(action)) visit.keys.set(action, newIdempotencyKey());
   const keys = visit.keys;
@@ -88,10 +90,25 @@ async function withKey(action, call) {
     keys.delete(action);
     return result;
   } catch (e) {
-    if (e instanceof ApiError) keys.delete(action);
+    if (e instanceof ApiError && e.status < 500) keys.delete(action);
     throw e;
   }
 }
+
+// One step of the visit: `call` the node, then `done(result)`, or show the error in the words
+// of `action` — neither if the machine forgot the visit meanwhile.
+async function step(action, call, done) {
+  const gen = epoch;
+  try {
+    const result = await call();
+    if (gen === epoch) done(result);
+  } catch (e) { if (gen === epoch) showError(e, action); }
+}
+
+// "2026-11-24 08:30" of an ISO 8601 time with +08:00.
+const minute = (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+const ticketPath = (number) => `/tickets/${encodeURIComponent(number)}`;
+const padWords = () => ({ back: t("pad_back"), clear: t("pad_clear") });
 
 // ---- Forgetting -------------------------------------------------------------------------------
 
@@ -275,9 +292,9 @@ function chooseRun(index) {
 
 renderers.passengers = () => {
   const r = visit.run;
-  $("run-summary").innerHTML = `<b>${escapeHtml(r.departs_at.slice(0, 10))} ${escapeHtml(r.departs_at.slice(11, 16))}</b>
+  $("run-summary").innerHTML = `<b>${escapeHtml(minute(r.departs_at))}</b>
     ${escapeHtml(r.from_stop.name)} → ${escapeHtml(r.to_stop.name)} · ${escapeHtml(r.route_name)}`;
-  renderPad(pad, PAD_KEYS.id, { back: t("pad_back"), clear: t("pad_clear") });
+  renderPad(pad, PAD_KEYS.id, padWords());
   renumber();
 };
 
@@ -376,36 +393,31 @@ renderers.pay = () => {
     <td class="num">¥${yuan(tk.fare + tk.station_fee)}</td></tr>`).join("")}</tbody></table>`;
 };
 
-async function payByCard() {
+function payByCard() {
   const o = visit.order;
-  const gen = epoch;
   if (!visit.payKey || visit.payKey.order !== o.order_id) visit.payKey = { order: o.order_id, key: newIdempotencyKey() };
-  try {
-    const paid = await api("POST", `/orders/${encodeURIComponent(o.order_id)}/pay`, { method: "card" }, { "Idempotency-Key": visit.payKey.key });
-    if (gen !== epoch) return;
-    visit.order = paid;
-    show("issued");
-  } catch (e) { if (gen === epoch) showError(e, "failed_pay"); }
+  return step("failed_pay",
+    () => api("POST", `/orders/${encodeURIComponent(o.order_id)}/pay`, { method: "card" }, { "Idempotency-Key": visit.payKey.key }),
+    (paid) => { visit.order = paid; show("issued"); });
 }
 
-async function cancelOrder() {
-  const gen = epoch;
-  try {
-    await api("POST", `/orders/${encodeURIComponent(visit.order.order_id)}/cancel`);
-    if (gen !== epoch) return;
-    visit.order = null;
-    show("passengers");  // the passengers stay entered
-  } catch (e) { if (gen === epoch) showError(e, "failed_cancel"); }
+function cancelOrder() {
+  return step("failed_cancel",
+    () => api("POST", `/orders/${encodeURIComponent(visit.order.order_id)}/cancel`),
+    () => { visit.order = null; show("passengers"); });  // the passengers stay entered
 }
+
+// "张* · 全票 · 座位 12" (the name as the node masked it).
+const passengerLine = (tk) => `${escapeHtml(tk.passenger_name)} · ${escapeHtml(t("fare_" + tk.fare_type))} · ${escapeHtml(t("seat"))} ${tk.seat ?? "—"}`;
 
 // A ticket card with its QR voucher and the printable PDF.
 function voucherCard(tk) {
-  const base = `/api/v1/tickets/${encodeURIComponent(tk.ticket_number)}`;
+  const base = `/api/v1${ticketPath(tk.ticket_number)}`;
   return `<div class="card ticket" data-ticket="${escapeHtml(tk.ticket_number)}">
     <img class="qr" src="${base}/voucher.svg" alt="QR ${escapeHtml(tk.ticket_number)}" width="220" height="220">
     <p class="ticket-number">${escapeHtml(tk.ticket_number)}</p>
-    <p>${escapeHtml(tk.passenger_name)} · ${escapeHtml(t("fare_" + tk.fare_type))} · ${escapeHtml(t("seat"))} ${tk.seat ?? "—"}</p>
-    <p>${escapeHtml(tk.departs_at.slice(0, 10))} ${escapeHtml(tk.departs_at.slice(11, 16))}</p>
+    <p>${passengerLine(tk)}</p>
+    <p>${escapeHtml(minute(tk.departs_at))}</p>
     <a class="print button" href="${base}/voucher.pdf" target="_blank" rel="noopener">${escapeHtml(t("print_voucher"))}</a>
   </div>`;
 }
@@ -436,7 +448,7 @@ renderers.find = () => {
   $("find-modes").hidden = p !== "collect";
   document.querySelectorAll("#find-modes button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.mode === visit.findMode)));
   $("find-hint").textContent = t(visit.findMode === "id" ? "find_hint_id" : "find_hint_order");
-  renderPad(pad, PAD_KEYS[visit.findMode], { back: t("pad_back"), clear: t("pad_clear") });
+  renderPad(pad, PAD_KEYS[visit.findMode], padWords());
 };
 
 function setFindMode(mode) {
@@ -489,7 +501,7 @@ renderers.tickets = () => {
   $("tickets-title").textContent = t("tickets_" + p);
   $("tickets-count").textContent = visit.tickets.length ? t("tickets_count", visit.tickets.length) : t("no_tickets");
   $("ticket-list").innerHTML = visit.tickets.map((tk, i) => {
-    const base = `/api/v1/tickets/${encodeURIComponent(tk.ticket_number)}`;
+    const base = `/api/v1${ticketPath(tk.ticket_number)}`;
     const issued = tk.status === "issued";
     const print = visit.prints[tk.ticket_number];
     let actions = "";
@@ -504,9 +516,9 @@ renderers.tickets = () => {
          ${print.url ? `<a class="reimb-pdf button" href="${print.url}" target="_blank" rel="noopener" download="reimbursement-${escapeHtml(tk.ticket_number)}.pdf">${escapeHtml(t("open_reimbursement"))}</a>` : ""}`;
     return `<div class="card ticket-row" data-ticket="${escapeHtml(tk.ticket_number)}" data-status="${escapeHtml(tk.status)}">
       <p class="ticket-number">${escapeHtml(tk.ticket_number)}</p>
-      <p><b>${escapeHtml(tk.departs_at.slice(0, 10))} ${escapeHtml(tk.departs_at.slice(11, 16))}</b>
+      <p><b>${escapeHtml(minute(tk.departs_at))}</b>
         <span class="stations">${escapeHtml(stations.get(tk.from) || tk.from)} → ${escapeHtml(stations.get(tk.to) || tk.to)}</span></p>
-      <p>${escapeHtml(tk.passenger_name)} · ${escapeHtml(t("fare_" + tk.fare_type))} · ${escapeHtml(t("seat"))} ${tk.seat ?? "—"} ·
+      <p>${passengerLine(tk)} ·
         ${escapeHtml(statusWord(tk.status))}</p>
       ${printLine}
       <div class="actions">${actions}</div>
@@ -525,7 +537,7 @@ async function printReimbursement(ticket, idNumber) {
   const gen = epoch;
   try {
     const pdf = await withKey(`reimbursement:${number}`, async (key) => {
-      const response = await fetch(`/api/v1/tickets/${encodeURIComponent(number)}/reimbursement`, {
+      const response = await fetch(`/api/v1${ticketPath(number)}/reimbursement`, {
         method: "POST",
         headers: { "Content-Type": "application/json", "Idempotency-Key": key },
         body: JSON.stringify({ station: here(), id_type: "resident_id", id_number: idNumber }),
@@ -571,14 +583,10 @@ function quoteRow(label, value, cls = "") {
   return `<dt>${escapeHtml(t(label))}</dt><dd class="${cls}">${value}</dd>`;
 }
 
-async function quoteRefund() {
-  const gen = epoch;
-  try {
-    const quote = await api("GET", `/tickets/${encodeURIComponent(visit.ticket.ticket_number)}/refund-quote?channel=kiosk`);
-    if (gen !== epoch) return;
-    visit.quote = quote;
-    show("refund-quote");
-  } catch (e) { if (gen === epoch) showError(e, "failed_refund"); }
+function quoteRefund() {
+  return step("failed_refund",
+    () => api("GET", `${ticketPath(visit.ticket.ticket_number)}/refund-quote?channel=kiosk`),
+    (quote) => { visit.quote = quote; show("refund-quote"); });
 }
 
 function refundRows(r) {
@@ -592,16 +600,12 @@ function refundRows(r) {
 
 renderers["refund-quote"] = () => { $("refund-quote").innerHTML = refundRows(visit.quote); };
 
-async function confirmRefund() {
+function confirmRefund() {
   const number = visit.ticket.ticket_number;
-  const gen = epoch;
-  try {
-    const result = await withKey(`refund:${number}`, (key) =>
-      api("POST", `/tickets/${encodeURIComponent(number)}/refund`, { channel: "kiosk" }, { "Idempotency-Key": key }));
-    if (gen !== epoch) return;
-    visit.result = result;
-    show("refund-done");
-  } catch (e) { if (gen === epoch) showError(e, "failed_refund"); }
+  return step("failed_refund",
+    () => withKey(`refund:${number}`, (key) =>
+      api("POST", `${ticketPath(number)}/refund`, { channel: "kiosk" }, { "Idempotency-Key": key })),
+    (result) => { visit.result = result; show("refund-done"); });
 }
 
 renderers["refund-done"] = () => {
@@ -633,20 +637,15 @@ async function startChange() {
   await loadRuns();
 }
 
-async function quoteChange(run) {
-  const number = visit.ticket.ticket_number;
-  const gen = epoch;
-  try {
-    const quote = await api("GET", `/tickets/${encodeURIComponent(number)}/change-quote?run_id=${encodeURIComponent(run.run_id)}`);
-    if (gen !== epoch) return;
-    visit.quote = { ...quote, run };
-    show("change-quote");
-  } catch (e) { if (gen === epoch) showError(e, "failed_change"); }
+function quoteChange(run) {
+  return step("failed_change",
+    () => api("GET", `${ticketPath(visit.ticket.ticket_number)}/change-quote?run_id=${encodeURIComponent(run.run_id)}`),
+    (quote) => { visit.quote = { ...quote, run }; show("change-quote"); });
 }
 
 function changeRows(q) {
   const r = q.run;
-  return (r ? quoteRow("new_run", `<b>${escapeHtml(r.departs_at.slice(0, 10))} ${escapeHtml(r.departs_at.slice(11, 16))}</b> ${escapeHtml(r.run_id)}`) : "") +
+  return (r ? quoteRow("new_run", `<b>${escapeHtml(minute(r.departs_at))}</b> ${escapeHtml(r.run_id)}`) : "") +
     quoteRow("change_fee", `¥${yuan(q.fee ?? 0)}`, "fee") +
     quoteRow("charge", `¥${yuan(q.charge ?? 0)}`, "charge") +
     quoteRow("change_refund", `¥${yuan(q.refund ?? 0)}`, "refund") +
@@ -656,19 +655,15 @@ function changeRows(q) {
 
 renderers["change-quote"] = () => { $("change-quote").innerHTML = changeRows(visit.quote); };
 
-async function confirmChange() {
+function confirmChange() {
   const number = visit.ticket.ticket_number;
   const q = visit.quote;
   const body = { run_id: q.run.run_id, channel: "kiosk" };
   if (q.charge > 0) body.payment_method = "card";
-  const gen = epoch;
-  try {
-    const result = await withKey(`change:${number}:${q.run.run_id}`, (key) =>
-      api("POST", `/tickets/${encodeURIComponent(number)}/change`, body, { "Idempotency-Key": key }));
-    if (gen !== epoch) return;
-    visit.result = { ...result, run: q.run };
-    show("change-done");
-  } catch (e) { if (gen === epoch) showError(e, "failed_change"); }
+  return step("failed_change",
+    () => withKey(`change:${number}:${q.run.run_id}`, (key) =>
+      api("POST", `${ticketPath(number)}/change`, body, { "Idempotency-Key": key })),
+    (result) => { visit.result = { ...result, run: q.run }; show("change-done"); });
 }
 
 renderers["change-done"] = () => {
@@ -769,7 +764,7 @@ $("change-confirm").addEventListener("click", () => busy(confirmChange));
 
 setupI18n({ ...salesWords, ...kioskWords }, $("lang"), () => {
   const screen = app.dataset.screen;
-  if (screen === "passengers") renderPad(pad, PAD_KEYS.id, { back: t("pad_back"), clear: t("pad_clear") });
+  if (screen === "passengers") renderPad(pad, PAD_KEYS.id, padWords());
   else renderers[screen]?.();
 });
 

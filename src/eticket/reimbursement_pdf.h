@@ -13,7 +13,8 @@
 //
 // The page is 80 mm wide, the width of the roll paper in the thermal ticket printers at
 // Chinese stations (72 mm printable: 4 mm margins); the reimbursement ticket is 140 mm long,
-// the refund receipt, which has no QR code, 110 mm. Only masked personal data is printed.
+// the refund receipt, which has no QR code, 110 mm. Only masked personal data is printed: an
+// id_number_masked without a masked ('*') character is refused.
 //
 // A ticket's reimbursement ticket is printed once (DESIGN.md §4). Printing it again is a
 // reprint: the caller logs it and passes the print's sequence number, and the page carries a
@@ -84,15 +85,15 @@ struct RefundReceiptView {
 };
 
 // The reimbursement ticket's PDF bytes, one 80 × 140 mm page. Errors: InvalidArgument (field
-// named) if a text field is not valid UTF-8 or longer than 200 bytes, carrier_name is empty,
-// the seat is negative, the fare is negative or the station fee is negative or more than the
+// named) if a text field is not valid UTF-8 or longer than 200 bytes, id_number_masked is not
+// masked, carrier_name is empty, the seat is negative, the fare is negative or the station fee is negative or more than the
 // fare, print_sequence is below 1 or disagrees with reprint, or the voucher text is empty or
 // too long for a QR code; FailedPrecondition if no installed font can draw Chinese (install
 // fonts-noto-cjk); Internal if cairo fails.
 [[nodiscard]] Result<std::string> RenderReimbursementPdf(const ReimbursementView& view);
 
 // The refund receipt's PDF bytes, one 80 × 110 mm page. Errors: InvalidArgument (field named)
-// for a bad text field as above, a negative amount, refunded ≠ fare − refund_fee, or a
+// for a bad or unmasked text field as above, a negative amount, refunded ≠ fare − refund_fee, or a
 // print_sequence below 1 or disagreeing with reprint; FailedPrecondition and Internal as above.
 [[nodiscard]] Result<std::string> RenderRefundReceiptPdf(const RefundReceiptView& view);
 

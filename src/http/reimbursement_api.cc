@@ -11,7 +11,7 @@ using nlohmann::json;
 
 // The request as the service takes it: who prints where, from the session or the machine's
 // body. A supervisor's approval is checked here against their password; the service checks
-// that they are a manager of this station.
+// that they are a manager of this station, and that a machine's print carries the holder's ID.
 Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::NetworkService& network,
                                                Sessions& sessions) {
   auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
@@ -20,6 +20,8 @@ Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::Networ
   sales::Channel channel = sales::Channel::kKiosk;
   std::optional<core::StationCode> station;
   std::string printed_by;
+  auto station_text = StringField(*body, "station", false);
+  if (!station_text) return Propagate(station_text);
   if (request.Header("authorization")) {
     auto who = sessions.Authenticate(request);
     if (!who) return Propagate(who);
@@ -30,13 +32,21 @@ Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::Networ
     }
     auto code = core::StationCode::Parse(who->station_code);
     if (!code) return PermissionDenied("your account has no station; ask an administrator");
+    if (*station_text && **station_text != code->str()) {
+      return InvalidArgument("staff print at the windows of their own station, " + code->str() +
+                                 "; leave out station",
+                             "station");
+    }
     channel = sales::Channel::kWindow;
     station = *code;
     printed_by = who->username;
   } else {
-    auto text = StringField(*body, "station", true);
-    if (!text) return Propagate(text);
-    auto code = core::StationCode::Parse(**text);
+    if (!*station_text) {
+      return InvalidArgument("without a staff session this is a self-service machine's print: "
+                             "send the machine's station code as station (staff: log in first)",
+                             "station");
+    }
+    auto code = core::StationCode::Parse(**station_text);
     if (!code) return InvalidArgument(code.error().message, "station");
     station = *code;
     printed_by = "kiosk@" + code->str();
@@ -49,7 +59,7 @@ Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::Networ
       .printed_by = printed_by};
   auto id_type = StringField(*body, "id_type", false);
   if (!id_type) return Propagate(id_type);
-  auto id_number = StringField(*body, "id_number", out.channel == sales::Channel::kKiosk);
+  auto id_number = StringField(*body, "id_number", false);  // the service asks a machine for it
   if (!id_number) return Propagate(id_number);
   out.id_type = id_type->value_or("resident_id");
   out.id_number = id_number->value_or("");
@@ -62,8 +72,9 @@ Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::Networ
     if (!password) return InvalidArgument(password.error().message, "supervisor.password");
     auto staff = network.Authenticate(**username, **password);
     if (!staff) {
+      if (staff.error().code != ErrorCode::kUnauthenticated) return Propagate(staff);
       return PermissionDenied("the supervisor's username or password is wrong: the reprint is "
-                              "not approved");
+                              "not approved; the supervisor enters them again");
     }
     out.supervisor = std::move(*staff);
   }

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "eticket/revocations.h"
 #include "sales/internal/after_sale_access.h"
@@ -41,6 +42,14 @@ RefundRecord RecordFromRow(const store::Row& r) {
       .at = core::Instant::FromUnixMicros(r.Int(10)),
       .done_at = r.IsNull(11) ? std::nullopt
                               : std::optional<core::Instant>(core::Instant::FromUnixMicros(r.Int(11)))};
+}
+
+// The answer of a refund or its quote: the ticket asked for, then its free children.
+RefundResult ResultOf(std::vector<RefundRecord> records) {
+  RefundResult out{.ticket = std::move(records.front()), .free_children = {}};
+  out.free_children.assign(std::make_move_iterator(records.begin() + 1),
+                           std::make_move_iterator(records.end()));
+  return out;
 }
 
 }  // namespace
@@ -120,8 +129,9 @@ Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx
     auto to = tx.QueryOne("SELECT new_ticket FROM changes WHERE old_ticket = $1",
                           {Value{number->str()}});
     if (!to) return Propagate(to);
-    return FailedPrecondition("ticket " + number->str() + " was changed to ticket " +
-                              to->Text(0) + "; its voucher is void. Ask about the new ticket");
+    return FailedPrecondition("ticket " + number->str() + " was changed (改签) to ticket " +
+                              to->Text(0) + "; its voucher is void. Refund ticket " + to->Text(0) +
+                              " instead");
   }
   if (asked->status != "issued") {
     return FailedPrecondition("ticket " + number->str() + " is " + asked->status +
@@ -135,6 +145,9 @@ Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx
     if (auto boarded = internal::RefuseIfCheckedIn(tx, t, "refunded"); !boarded) {
       return Propagate(boarded);
     }
+  }
+  if (auto paper = internal::RefuseIfReimbursed(tx, *asked, request.channel, "refunded"); !paper) {
+    return Propagate(paper);
   }
 
   // The run left the boarding stop early: it has departed from then on.
@@ -202,9 +215,7 @@ Result<RefundResult> SalesService::QuoteTicketRefund(const RefundRequest& reques
       [&](store::Transaction& tx) -> Result<RefundResult> {
         auto plan = PlanRefund(tx, request, now);
         if (!plan) return Propagate(plan);
-        RefundResult out{.ticket = plan->records[0], .free_children = {}};
-        out.free_children.assign(plan->records.begin() + 1, plan->records.end());
-        return out;
+        return ResultOf(std::move(plan->records));
       },
       {.read_only = true});
 }
@@ -218,17 +229,14 @@ Result<RefundResult> SalesService::ReadRefund(store::Transaction& tx,
                        {Value{refund_id}});
   if (!rows) return Propagate(rows);
   if (rows->empty()) return NotFound("no refund " + refund_id);
-  RefundResult out{.ticket = RecordFromRow(rows->at(0)), .free_children = {}};
-  for (std::size_t i = 1; i < rows->size(); ++i) out.free_children.push_back(RecordFromRow(rows->at(i)));
-  return out;
+  std::vector<RefundRecord> records;
+  for (const store::Row& row : *rows) records.push_back(RecordFromRow(row));
+  return ResultOf(std::move(records));
 }
 
 Result<RefundResult> SalesService::Refund(const RefundRequest& request) {
-  if (request.idempotency_key.empty() || request.idempotency_key.size() > 100) {
-    return InvalidArgument(
-        "send an Idempotency-Key of 1 to 100 characters, unique per refund, so a retried "
-        "request cannot refund twice",
-        "idempotency_key");
+  if (auto key = internal::CheckAfterSaleKey(request.idempotency_key, "refund"); !key) {
+    return Propagate(key);
   }
   core::Instant now = clock_.Now();
   struct Ended {
@@ -283,7 +291,13 @@ Result<RefundResult> SalesService::Refund(const RefundRequest& request) {
            online ? Value{*plan->provider} : Value{store::kNull}, Value{r.status},
            Value{now.unix_micros()}, r.done_at ? Value{now.unix_micros()} : Value{store::kNull},
            i == 0 ? Value{request.idempotency_key} : Value{store::kNull}});
-      if (!inserted) return Propagate(inserted);
+      if (!inserted) {
+        // The key was taken by a request committing meanwhile: decide again on its refund.
+        if (inserted.error().code == ErrorCode::kAlreadyExists) {
+          return Aborted("a concurrent refund with Idempotency-Key " + request.idempotency_key);
+        }
+        return Propagate(inserted);
+      }
       auto event = store::AppendEvent(
           tx, store::OutboxEvent{.sequence = 0,
                                  .kind = "refunded",
@@ -303,9 +317,7 @@ Result<RefundResult> SalesService::Refund(const RefundRequest& request) {
     Ended e{.run_id = plan->run_id, .tickets = plan->tickets, .hashes = {}};
     for (const Ticket& t : plan->tickets) e.hashes.push_back(t.id_hash);
     ended = std::move(e);
-    RefundResult out{.ticket = plan->records[0], .free_children = {}};
-    out.free_children.assign(plan->records.begin() + 1, plan->records.end());
-    return out;
+    return ResultOf(std::move(plan->records));
   });
   if (!result) return result;
   if (ended) (void)ReleaseInMemory(ended->run_id, ended->tickets, ended->hashes);

@@ -11,15 +11,20 @@
 //   // Printing it again: kFailedPrecondition, unless .supervisor is a station manager of
 //   // `here`: then sequence 2, marked 重打 on the paper and recorded with the approver.
 //
-// A retried request (the same idempotency key) gives back the same document, never a second
-// print; two different requests for a first print racing each other print once (the table's
-// primary key (ticket, sequence) decides). At a self-service machine the passenger proves the
-// ticket is theirs with the ID document it was bought with.
+// A retried request (the same idempotency key) gives back the same document, rendered from
+// the print's record (its time, station and clerk), never a second print; two different
+// requests for a first print racing each other print once (the table's primary key (ticket,
+// kind, sequence) decides). Which document a ticket prints is decided from its state inside the
+// transaction that records the print, so a refund committing meanwhile is seen. At a
+// self-service machine the passenger proves the ticket is theirs with the ID document it was
+// bought with.
 //
-// Errors: kInvalidArgument (a missing key, a malformed number or ID), kNotFound (no such
-// ticket), kPermissionDenied (the ID does not match the ticket; the approver is not a manager
-// of this station), kFailedPrecondition (printed before and no approval; a ticket never issued),
-// kAlreadyExists (the key was used for another ticket), store errors.
+// Errors: kInvalidArgument (a missing key, a malformed number or ID, a station that does not
+// exist), kNotFound (no such ticket), kPermissionDenied (the ID does not match the ticket; the
+// approver is not a manager of this station), kFailedPrecondition (printed before and no
+// approval; a ticket never issued; a changed ticket, whose new ticket prints instead),
+// kAlreadyExists (the key was used for another ticket), store errors. A print is recorded
+// before its PDF is drawn: should drawing fail, the same key draws it again.
 //
 // Thread-safety: safe from many threads.
 #pragma once
@@ -90,8 +95,6 @@ class ReimbursementTickets final {
 
  private:
   Result<std::string> HashId(const std::string& id_type, const std::string& id_number);
-  Result<std::string> Render(const Ticket& ticket, const PrintedDocument& print,
-                             const ReimbursementRequest& request);
 
   store::Store& store_;
   SalesService& sales_;

@@ -310,6 +310,31 @@ TEST_P(RefundTest, EightConcurrentRequestsMakeOneRefund) {
   }
 }
 
+TEST_P(RefundTest, OneKeyRacingForTwoTicketsRefundsOneAndNamesTheOther) {
+  Order order = Sold({Adult(70), Adult(71)}, "key-race");
+  ASSERT_EQ(order.tickets.size(), 2u);
+  std::vector<Result<RefundResult>> results(2, Result<RefundResult>(RefundResult{}));
+  {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < 2; ++i) {
+      threads.emplace_back([&, i] { results[i] = sales_->Refund(Passenger(order, i, "r-race")); });
+    }
+    for (auto& t : threads) t.join();
+  }
+  int ok = 0;
+  for (const auto& r : results) {
+    if (r) {
+      ++ok;
+    } else {
+      EXPECT_EQ(r.error().code, ErrorCode::kAlreadyExists) << r.error().ToString();
+      EXPECT_EQ(r.error().field, "idempotency_key");
+      EXPECT_NE(r.error().message.find("use a new key"), std::string::npos) << r.error().message;
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM refunds WHERE order_id = $1", order.order_id), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, RefundTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& info) { return testing::TestEngineName(info.param); });

@@ -246,6 +246,84 @@ TEST_P(ReimbursementTest, OnlyAnIssuedTicketPrintsAndTheKeyIsRequired) {
   EXPECT_EQ(no_key.error().field, "Idempotency-Key");
 }
 
+// The passenger holds paper worth the fare once the reimbursement ticket is printed: a refund
+// then happens at a window, where the clerk takes it back, and only there.
+TEST_P(ReimbursementTest, APrintedTicketIsRefundedOnlyAtAWindow) {
+  std::string ticket = Sell(20);
+  ASSERT_TRUE(prints_->Print(AtWindow(ticket, "printed-20")));
+  RefundRequest online{.ticket_number = ticket,
+                       .idempotency_key = "refund-20",
+                       .channel = Channel::kMobile,
+                       .staff = {},
+                       .order_id = last_order_};
+  auto refused = sales_->Refund(online);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().message.find("ticket window"), std::string::npos)
+      << refused.error().message;
+  online.channel = Channel::kKiosk;
+  online.staff = Seller{.staff_username = "kiosk", .station = station_};
+  auto kiosk = sales_->QuoteTicketRefund(online);
+  ASSERT_FALSE(kiosk);
+  EXPECT_EQ(kiosk.error().code, ErrorCode::kFailedPrecondition);
+
+  RefundRequest window = online;
+  window.channel = Channel::kWindow;
+  window.staff = Seller{.staff_username = "clerk", .station = station_};
+  auto refunded = sales_->Refund(window);
+  ASSERT_TRUE(refunded) << refunded.error().ToString();
+  // Its receipt is a document of its own: printed once, like the reimbursement ticket.
+  auto receipt = prints_->Print(AtWindow(ticket, "receipt-20"));
+  ASSERT_TRUE(receipt) << receipt.error().ToString();
+  EXPECT_EQ(receipt->kind, "refund_receipt");
+  EXPECT_EQ(receipt->sequence, 1);
+}
+
+// A print and an online refund of one ticket racing: one of them wins, never both — either the
+// reimbursement ticket is printed and the refund refused, or the ticket is refunded and the
+// print is its refund receipt.
+TEST_P(ReimbursementTest, APrintAndAnOnlineRefundRacingNeverBothWin) {
+  for (int serial = 30; serial < 36; ++serial) {
+    std::string ticket = Sell(serial);
+    const std::string order = last_order_;
+    std::optional<Result<PrintedDocument>> printed;
+    std::optional<Result<RefundResult>> refunded;
+    {
+      std::jthread print([&] { printed = prints_->Print(AtWindow(ticket, "race-print-" + ticket)); });
+      std::jthread refund([&] {
+        refunded = sales_->Refund(RefundRequest{.ticket_number = ticket,
+                                                .idempotency_key = "race-refund-" + ticket,
+                                                .channel = Channel::kMobile,
+                                                .staff = {},
+                                                .order_id = order});
+      });
+    }
+    ASSERT_TRUE(printed->has_value()) << printed->error().ToString();
+    if (refunded->has_value()) {
+      EXPECT_EQ((*printed)->kind, "refund_receipt") << ticket;
+    } else {
+      EXPECT_EQ(refunded->error().code, ErrorCode::kFailedPrecondition)
+          << refunded->error().ToString();
+      EXPECT_EQ((*printed)->kind, "reimbursement") << ticket;
+    }
+  }
+}
+
+TEST_P(ReimbursementTest, AMachineOfAStationThatDoesNotExistIsRefused) {
+  std::string ticket = Sell(40);
+  ReimbursementRequest kiosk{.ticket_number = ticket,
+                             .idempotency_key = "nowhere-1",
+                             .channel = Channel::kKiosk,
+                             .station = *core::StationCode::Parse("370102999"),
+                             .printed_by = "kiosk@370102999",
+                             .id_number = keyun::testing::TestResidentId(40)};
+  auto refused = prints_->Print(kiosk);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().field, "station");
+  EXPECT_EQ(PrintRows(ticket), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ReimbursementTest,
                          ::testing::Values(keyun::testing::TestEngine::kSqlite,
                                            keyun::testing::TestEngine::kPostgres),

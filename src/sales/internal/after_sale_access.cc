@@ -41,10 +41,20 @@ Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller, const TicketSal
     return InvalidArgument("give the order id the ticket was bought with", "order_id");
   }
   if (caller.order_id != sale.order_id) {
-    return PermissionDenied("ticket " + std::string(caller.ticket_number) + " is not in order " +
-                            std::string(caller.order_id));
+    return PermissionDenied(fmt::format(
+        "ticket {} is not in order {}; give the order id the ticket was bought with (after a "
+        "change, the new order's)",
+        caller.ticket_number, caller.order_id));
   }
   return {};
+}
+
+Result<void> CheckAfterSaleKey(std::string_view key, std::string_view action) {
+  if (!key.empty() && key.size() <= 100) return {};
+  return InvalidArgument(fmt::format("send an Idempotency-Key of 1 to 100 characters, unique per "
+                                     "{0}, so a retried request cannot {0} twice",
+                                     action),
+                         "idempotency_key");
 }
 
 std::vector<Ticket> WithFreeChildren(const Ticket& ticket,
@@ -69,6 +79,22 @@ Result<void> RefuseIfCheckedIn(store::Transaction& tx, const Ticket& t, std::str
       core::Instant::FromUnixMicros(checked->at(0).Int(1)).ToIso8601(), done));
 }
 
+Result<void> RefuseIfReimbursed(store::Transaction& tx, const Ticket& t, Channel channel,
+                                std::string_view done) {
+  if (channel == Channel::kWindow) return {};
+  auto printed = tx.Query(
+      "SELECT printed_at, station FROM reimbursement_prints WHERE ticket_number = $1 AND kind = "
+      "'reimbursement' ORDER BY sequence LIMIT 1",
+      {store::Value{t.ticket_number}});
+  if (!printed) return Propagate(printed);
+  if (printed->empty()) return {};
+  return FailedPrecondition(fmt::format(
+      "the reimbursement ticket (报销凭证) of ticket {} was printed at {} at station {}; it can "
+      "only be {} at a ticket window, where the paper is handed back",
+      t.ticket_number, core::Instant::FromUnixMicros(printed->at(0).Int(0)).ToIso8601(),
+      printed->at(0).Text(1), done));
+}
+
 Result<void> EndTicket(store::Transaction& tx, const Ticket& t, std::string_view after_sale,
                        eticket::RevocationReason reason, core::Instant now) {
   using store::Value;
@@ -81,9 +107,10 @@ Result<void> EndTicket(store::Transaction& tx, const Ticket& t, std::string_view
   if (auto boarded = RefuseIfCheckedIn(tx, t, after_sale); !boarded) return boarded;
   auto freed = tx.Execute("DELETE FROM seat_segments WHERE ticket_id = $1", {Value{t.ticket_id}});
   if (!freed) return Propagate(freed);
-  if (*freed != (t.seat > 0 ? t.to_index - t.from_index : 0)) {
+  const std::int64_t segments = t.seat > 0 ? t.to_index - t.from_index : 0;
+  if (*freed != segments) {
     return Internal(fmt::format("ticket {} held {} seat segments, not {}", t.ticket_number,
-                                *freed, t.to_index - t.from_index));
+                                *freed, segments));
   }
   auto number = core::TicketNumber::Parse(t.ticket_number);
   if (!number) return Internal("ticket " + t.ticket_number + " has a malformed number");

@@ -43,6 +43,10 @@ struct TicketSale {
 [[nodiscard]] Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller,
                                                 const TicketSale& sale);
 
+// Ok if `key`, the request's Idempotency-Key, is 1 to 100 characters; kInvalidArgument (field
+// "idempotency_key") saying why it is needed otherwise. `action`: "refund" or "change".
+[[nodiscard]] Result<void> CheckAfterSaleKey(std::string_view key, std::string_view action);
+
 // `ticket` and the free children (携童) attached to it still issued, from its order's tickets:
 // what a refund or a change of it moves together.
 [[nodiscard]] std::vector<Ticket> WithFreeChildren(const Ticket& ticket,
@@ -52,6 +56,14 @@ struct TicketSale {
 // {done}": "refunded", "changed").
 [[nodiscard]] Result<void> RefuseIfCheckedIn(store::Transaction& tx, const Ticket& ticket,
                                              std::string_view done);
+
+// kFailedPrecondition if `ticket`'s reimbursement ticket (报销凭证) was printed and `channel` is
+// not a window: the passenger holds paper worth the fare, which only a clerk can take back
+// (as at China Railway's windows). Read in the after-sale's transaction, so that a print and a
+// refund racing each other serialize (PostgreSQL sees the read-write conflict both ways).
+// `done`: "refunded" or "changed".
+[[nodiscard]] Result<void> RefuseIfReimbursed(store::Transaction& tx, const Ticket& ticket,
+                                              Channel channel, std::string_view done);
 
 // Ends `ticket` in `tx` as `after_sale` ("refunded" or "changed"): a conditional update that
 // only an issued, active ticket passes (kAborted otherwise: it changed meanwhile, decide
