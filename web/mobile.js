@@ -94,6 +94,8 @@ const dict = {
   change_pay_title: { zh: "改签补差价", en: "Pay for the change" },
   change_amount: { zh: "应补差价", en: "To pay" },
   change_pay_notice: { zh: "改签到 {0} 的班次需补差价。支付成功后原车票作废、新车票生效；未支付则原车票仍然有效。", en: "The change to the {0} run costs more. Once paid, your old ticket is void and the new one valid; unpaid, the old ticket stays valid." },
+  change_pay_full: { zh: "改签净补差价 ¥{2}：请先支付新票票款 ¥{0}，改签完成后原票款扣除手续费的 ¥{1} 原路退回。未支付则原车票仍然有效。", en: "The change costs ¥{2} net: pay the new ticket's ¥{0} now; once changed, ¥{1} (your old fare less the fee) goes back the way you paid. Unpaid, your old ticket stays valid." },
+  change_money_full: { zh: "已付新票 ¥{0}；原票款扣除手续费的 ¥{1} 原路退回：{2}。", en: "¥{0} paid for the new ticket; ¥{1} of the old fare goes back the way you paid: {2}." },
   give_up_change: { zh: "放弃改签", en: "Give up the change" },
   back_to_old_ticket: { zh: "返回原车票", en: "Back to my ticket" },
   change_not_done: { zh: "改签未完成：补差价订单{0}，原车票仍然有效。如仍需改签，请返回原车票重新办理。", en: "Not changed: the payment order is {0} and your ticket stays valid. To change it still, go back to it and start again." },
@@ -106,6 +108,7 @@ const POLL_MS = 300;
 const POLL_LIMIT_MS = 20000;
 const LAST_ORDER = "keyun.mobile.order";
 const LAST_TRIP = "keyun.mobile.trip";
+const PENDING_CHANGE = "keyun.mobile.change";  // a change awaiting payment, to resume after a reload
 
 const $ = (id) => document.getElementById(id);
 const app = $("app");
@@ -126,6 +129,13 @@ let afterSale = null;      // { ticket, route, runs }: the ticket being refunded
 let changeOffer = null;    // { run, quote }: the run chosen to change to
 let changing = null;       // { oldOrderId, oldTicket, result, action }: a change being paid
 let previous = null;       // { orderId, others }: the order a change left, if it has tickets
+
+// Sets (or ends, with null) the change being paid, kept across a reload with its key.
+function setChanging(value) {
+  changing = value;
+  if (value) localStorage.setItem(PENDING_CHANGE, JSON.stringify({ ...value, key: actionKeys.get(value.action) }));
+  else localStorage.removeItem(PENDING_CHANGE);
+}
 
 // ---- Steps and errors -------------------------------------------------------------------------
 
@@ -347,7 +357,11 @@ function showOrder() {
   $("cancel-order").dataset.i18n = changing ? "give_up_change" : "cancel_order";
   applyTranslations($("pay-panel"));
   $("pay-notice").hidden = !changing;
-  if (changing) say($("pay-notice"), "change_pay_notice", when(order.tickets[0]?.departs_at || changeOffer?.run.departs_at || ""));
+  // Either the charge alone is paid, or (old_fare_back) the new fare in full and the old fare
+  // less the fee comes back once the change is done.
+  const hold = changing?.result;
+  if (hold?.old_fare_back > 0) say($("pay-notice"), "change_pay_full", yuan(hold.to_pay ?? order.amount), yuan(hold.old_fare_back), yuan(hold.charge));
+  else if (changing) say($("pay-notice"), "change_pay_notice", when(order.tickets[0]?.departs_at || changeOffer?.run.departs_at || ""));
   $("pay-back").hidden = true;
   $("order-id").textContent = order.order_id;
   $("order-card").innerHTML = (run && run.run_id === order.run_id ? runCard(run) : `<p>${escapeHtml(order.run_id)}</p>`) +
@@ -444,16 +458,17 @@ async function waitForIssue() {
 async function issued() {
   if (!changing) { showTickets("done"); return; }
   const { oldOrderId, oldTicket, action } = changing;
-  let { result } = changing;
+  const hold = changing.result;
+  let result = hold;
   // The same change request, with its key, now answers with the completed change and its
   // money (what went back of the old fare); failing that, the hold's answer will do.
   try {
     result = await api("POST", `${ticketPath(oldTicket.ticket_number)}/change`,
       { run_id: result.new_run_id, channel: "mobile", order_id: oldOrderId }, { "Idempotency-Key": actionKeys.get(action) });
   } catch (e) { /* the tickets are issued either way */ }
-  changing = null;
+  setChanging(null);
   actionKeys.delete(action);
-  await changeDone(oldOrderId, oldTicket, result);
+  await changeDone(oldOrderId, oldTicket, result, hold);
 }
 
 async function cancelOrder() {
@@ -462,7 +477,7 @@ async function cancelOrder() {
     if (changing) {  // giving up a change: the old ticket stays as it was
       actionKeys.delete(changing.action);
       const oldOrderId = changing.oldOrderId;
-      changing = null;
+      setChanging(null);
       await backToOrder(oldOrderId, { say: ["change_given_up"], kind: "given-up" });
       return;
     }
@@ -539,7 +554,26 @@ function ticketCard(tk, fromName, toName) {
     </article>`;
 }
 
+// A change that was awaiting payment when the page was left: pay it, or see it done. False
+// if there is none (any more).
+async function resumeChange() {
+  const pending = JSON.parse(localStorage.getItem(PENDING_CHANGE) || "null");
+  if (!pending) return false;
+  try {
+    const held = await api("GET", `/orders/${encodeURIComponent(pending.result.new_order_id)}`);
+    const { key, ...value } = pending;
+    actionKeys.set(value.action, key);
+    changing = value;
+    order = held;
+    if (held.status === "issued") { await issued(); return true; }
+    if (held.status === "held" && Date.parse(held.expires_at) > Date.now()) { showOrder(); return true; }
+  } catch (e) { /* shown as the old order below */ }
+  setChanging(null);
+  return false;
+}
+
 async function resumeOrder() {
+  if (await resumeChange()) return;
   const id = localStorage.getItem(LAST_ORDER);
   try {
     order = await api("GET", `/orders/${encodeURIComponent(id)}`);
@@ -841,7 +875,7 @@ async function confirmChange() {
   run = target;  // names the new run on its order and tickets
   if (result.status === "awaiting_payment") {
     // Costs more: the node holds the new seat in a new order, paid like any order.
-    changing = { oldOrderId: order.order_id, oldTicket: tk, result, action };
+    setChanging({ oldOrderId: order.order_id, oldTicket: tk, result, action });
     try {
       order = await api("GET", `/orders/${encodeURIComponent(result.new_order_id)}`);
     } catch (e) {
@@ -858,7 +892,7 @@ async function confirmChange() {
 
 // The change is made: the new order's tickets, with what happened said above them; the old
 // order's other tickets stay one tap away.
-async function changeDone(oldOrderId, oldTicket, result) {
+async function changeDone(oldOrderId, oldTicket, result, hold = null) {
   let before = null;
   try {
     before = await api("GET", `/orders/${encodeURIComponent(oldOrderId)}`);
@@ -876,7 +910,9 @@ async function changeDone(oldOrderId, oldTicket, result) {
   const fresh = order.tickets.find((x) => x.changed_from === oldTicket.ticket_number) || order.tickets[0];
   const money = result.refund > 0
     ? ["change_money_refund", yuan(result.refund), word("money_back_" + result.money), word("refund_status_" + result.money_status)]
-    : result.charge > 0 ? ["change_money_charge", yuan(result.charge)] : null;
+    : hold?.old_fare_back > 0
+      ? ["change_money_full", yuan(hold.to_pay), yuan(hold.old_fare_back), word("refund_status_" + (result.money_status === "done" ? "done" : "pending"))]
+      : result.charge > 0 ? ["change_money_charge", yuan(result.charge)] : null;
   await showTickets("change_done",
     { say: ["changed_notice", oldTicket.ticket_number, fresh.ticket_number], more: money, kind: "changed" });
 }
@@ -952,7 +988,7 @@ $("change-confirm").addEventListener("click", () => busy($("change-confirm"), co
 $("change-back").addEventListener("click", () => busy($("change-back"), () => backToOrder(order.order_id)));
 $("pay-back").addEventListener("click", () => {
   const oldOrderId = changing.oldOrderId;
-  changing = null;
+  setChanging(null);
   busy($("pay-back"), () => backToOrder(oldOrderId));
 });
 
