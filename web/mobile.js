@@ -462,9 +462,12 @@ async function issued() {
   let result = hold;
   // The same change request, with its key, now answers with the completed change and its
   // money (what went back of the old fare); failing that, the hold's answer will do.
+  const key = actionKeys.get(action);
   try {
-    result = await api("POST", `${ticketPath(oldTicket.ticket_number)}/change`,
-      { run_id: result.new_run_id, channel: "mobile", order_id: oldOrderId }, { "Idempotency-Key": actionKeys.get(action) });
+    if (key) {
+      result = await api("POST", `${ticketPath(oldTicket.ticket_number)}/change`,
+        { run_id: hold.new_run_id, channel: "mobile", order_id: oldOrderId }, { "Idempotency-Key": key });
+    }
   } catch (e) { /* the tickets are issued either way */ }
   setChanging(null);
   actionKeys.delete(action);
