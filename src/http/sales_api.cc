@@ -264,6 +264,7 @@ json ToJson(const sales::ChangeRecord& c) {
           {"money", c.money},
           {"money_status", c.money_status},
           {"refund_id", c.refund_id ? json(*c.refund_id) : json(nullptr)},
+          {"payment_id", c.payment_id ? json(*c.payment_id) : json(nullptr)},
           {"at", c.at.ToIso8601()}};
 }
 
@@ -280,6 +281,14 @@ json ToJson(const sales::ChangeResult& result, std::string_view status) {
     children.push_back(std::move(c));
   }
   reply["free_children"] = std::move(children);
+  if (result.change.money_status == "awaiting_payment") {
+    // A dearer change online: pay the new order in full; the old fare less the fee comes back.
+    core::Money to_pay = result.ticket.fare + result.ticket.station_fee;
+    for (const auto& t : result.free_child_tickets) to_pay = to_pay + t.fare + t.station_fee;
+    reply["to_pay"] = to_pay.fen();
+    reply["old_fare_back"] = (result.change.old_fare - result.change.fee).fen();
+    reply["pay_path"] = "/api/v1/orders/" + result.change.new_order_id + "/pay";
+  }
   return reply;
 }
 
@@ -464,6 +473,10 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
                if (!change) return ErrorResponse(change.error());
                auto done = sales.Change(*change);
                if (!done) return ErrorResponse(done.error());
+               // A dearer change online is held until its new order is paid: 202.
+               if (done->change.money_status == "awaiting_payment") {
+                 return Json(ToJson(*done, "awaiting_payment"), 202);
+               }
                return Json(ToJson(*done, "changed"));
              });
   // A provider's refund notification (like the payment's, on its own path).

@@ -9,6 +9,7 @@
 
 #include "eticket/revocations.h"
 #include "sales/internal/after_sale_access.h"
+#include "sales/internal/order_holds.h"
 #include "sales/internal/record_id.h"
 #include "sales/internal/run_state.h"
 #include "sales/sales_service.h"
@@ -24,7 +25,7 @@ bool Staffed(Channel channel) { return channel == Channel::kWindow || channel ==
 constexpr const char* kChangeColumns =
     "c.change_id, c.old_ticket, c.new_ticket, c.new_order_id, c.old_run_id, c.new_run_id, "
     "c.change_number, c.old_fare_fen, c.new_fare_fen, c.fee_fen, c.charge_fen, c.refund_fen, "
-    "c.rule, c.money, COALESCE(rf.status, c.money_status), c.refund_id, c.at";
+    "c.rule, c.money, COALESCE(rf.status, c.money_status), c.refund_id, c.at, c.payment_id";
 
 ChangeRecord RecordFromRow(const store::Row& r) {
   return ChangeRecord{.change_id = r.Text(0),
@@ -43,6 +44,7 @@ ChangeRecord RecordFromRow(const store::Row& r) {
                       .money = r.Text(13),
                       .money_status = r.Text(14),
                       .refund_id = r.OptionalText(15),
+                      .payment_id = r.OptionalText(17),
                       .at = core::Instant::FromUnixMicros(r.Int(16))};
 }
 
@@ -57,7 +59,11 @@ struct SalesService::ChangePlan {
   int from_index = 0, to_index = 0;           // on the new run
   std::vector<Ticket> new_tickets;            // per ticket: as issued (seat, number unset)
   std::vector<ChangeRecord> records;          // per ticket, amounts set, status "quote"
-  std::optional<std::pair<std::string, std::string>> payment;  // for money "provider"
+  // Money "provider": the payment (id, provider) a refund of the difference, or of the old
+  // fare, comes from.
+  std::optional<std::pair<std::string, std::string>> payment;
+  // Online and dearer: the new seat is held until the passenger pays the new order.
+  bool hold = false;
 };
 
 Result<std::pair<std::string, std::string>> SalesService::OriginPayment(
@@ -255,27 +261,23 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
                                   .same_vehicle_class = nr.Text(1) == old_class});
   if (!quote) return Propagate(quote);
 
-  // Money: settled at once at a window; online, a charge is not taken here.
+  // Money: settled at once at a window. Online, the provider: a cheaper fare's difference
+  // goes back; a dearer change is held until the passenger pays the new order in full, and
+  // then the old fare less the fee goes back (each ticket stays backed by one payment).
   std::string method = old.payment_method.value_or("");
   std::string money = "none";
-  if (quote->charge.fen() > 0) {
-    if (online) {
-      return FailedPrecondition(fmt::format(
-          "this change costs {} more ({}); online changes cannot collect money yet: change "
-          "the ticket at a station window, where the difference is paid in cash or by card, "
-          "or choose a run with a fare no higher",
-          quote->charge.ToString(), quote->rule));
-    }
+  if (request.payment_method == PaymentMethod::kSandbox) {
+    return InvalidArgument("a change at a window is settled in cash or by card", "payment_method");
+  }
+  if (quote->charge.fen() > 0 && online) {
+    money = "provider";
+    plan.hold = true;
+  } else if (quote->charge.fen() > 0) {
     if (!request.payment_method) {
       return InvalidArgument("this change costs " + quote->charge.ToString() +
                                  "; say how it is paid: payment_method cash or card",
                              "payment_method");
     }
-  }
-  if (request.payment_method == PaymentMethod::kSandbox) {
-    return InvalidArgument("a change at a window is settled in cash or by card", "payment_method");
-  }
-  if (quote->charge.fen() > 0) {
     money = std::string(PaymentMethodKey(*request.payment_method));
   } else if (quote->refund.fen() > 0) {
     if (!online && request.payment_method) {
@@ -286,10 +288,18 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
       money = "cash";
     } else {
       money = "provider";
-      auto payment = OriginPayment(tx, asked->ticket_number);
-      if (!payment) return Propagate(payment);
-      plan.payment = *payment;
     }
+  }
+  const core::Money old_paid = asked->fare + asked->station_fee;
+  if (money == "provider" && (!plan.hold || quote->fee < old_paid)) {
+    if (method == "cash" || method == "card") {
+      return FailedPrecondition("ticket " + number->str() + " was paid in " + method +
+                                "; change it at a station window, where the difference is "
+                                "settled in cash or by card");
+    }
+    auto payment = OriginPayment(tx, asked->ticket_number);
+    if (!payment) return Propagate(payment);
+    plan.payment = *payment;
   }
 
   for (std::size_t i = 0; i < plan.tickets.size(); ++i) {
@@ -328,6 +338,7 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
                         .money = "none",
                         .money_status = "quote",
                         .refund_id = std::nullopt,
+                        .payment_id = std::nullopt,
                         .at = now};
     if (!child) {
       record.fee = quote->fee;
@@ -350,7 +361,172 @@ struct MemorySeats {
   std::vector<std::string> hashes;
 };
 
+std::optional<std::string> StaffStation(const ChangeRequest& request) {
+  if (!request.staff.station) return std::nullopt;
+  return request.staff.station->str();
+}
+
+Value TextOrNull(const std::optional<std::string>& text) {
+  return text ? Value{*text} : Value{store::kNull};
+}
+
+// A refund through the provider that a change owes: `amount` of payment (id, provider), for
+// the old ticket of `r`. Pending until the provider's refund notification (refunds.cc).
+Result<RefundRecord> WriteProviderRefund(store::Transaction& tx, const ChangeRecord& r,
+                                         const std::string& old_order_id,
+                                         const std::pair<std::string, std::string>& payment,
+                                         core::Money amount, const std::string& rule,
+                                         const ChangeRequest& request, core::Instant now) {
+  RefundRecord refund{.refund_id = internal::NewRecordId('R', now),
+                      .ticket_number = r.old_ticket_number,
+                      .order_id = old_order_id,
+                      .fare = amount,
+                      .fee = {},
+                      .refunded = amount,
+                      .cause = core::RefundCause::kPassenger,
+                      .rule = rule,
+                      .money_back = "provider",
+                      .status = "pending",
+                      .at = now,
+                      .done_at = std::nullopt};
+  auto inserted = tx.Execute(
+      "INSERT INTO refunds (refund_id, ticket_number, order_id, with_refund, fare_fen, "
+      "fee_fen, refunded_fen, cause, rule, channel, station, staff_username, money_back, "
+      "payment_id, provider, status, at, done_at, idempotency_key) VALUES ($1, $2, $3, "
+      "NULL, $4, 0, $4, 'passenger', $5, $6, $7, $8, 'provider', $9, $10, 'pending', $11, "
+      "NULL, $12)",
+      {Value{refund.refund_id}, Value{refund.ticket_number}, Value{old_order_id},
+       Value{amount.fen()}, Value{rule}, Value{std::string(ChannelKey(request.channel))},
+       TextOrNull(StaffStation(request)),
+       request.staff.staff_username.empty() ? Value{store::kNull}
+                                            : Value{request.staff.staff_username},
+       Value{payment.first}, Value{payment.second}, Value{now.unix_micros()},
+       Value{"change:" + request.idempotency_key}});
+  if (!inserted) return Propagate(inserted);
+  return refund;
+}
+
+// The `changes` rows of a completed change (records[0] the ticket asked for, then its free
+// children) and a "changed" outbox event per ticket. Sets each record's change_id.
+Result<void> WriteChangeRecords(store::Transaction& tx, std::vector<ChangeRecord>& records,
+                                const std::vector<Ticket>& new_tickets,
+                                const ChangeRequest& request, core::Instant now) {
+  std::string main_id;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    ChangeRecord& r = records[i];
+    r.change_id = internal::NewRecordId('C', now);
+    if (i == 0) main_id = r.change_id;
+    auto inserted = tx.Execute(
+        "INSERT INTO changes (change_id, old_ticket, new_ticket, with_change, old_run_id, "
+        "new_run_id, new_order_id, change_number, old_fare_fen, new_fare_fen, fee_fen, "
+        "charge_fen, refund_fen, rule, money, money_status, refund_id, payment_id, channel, "
+        "station, staff_username, at, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+        "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+        {Value{r.change_id}, Value{r.old_ticket_number}, Value{r.new_ticket_number},
+         i == 0 ? Value{store::kNull} : Value{main_id}, Value{r.old_run_id}, Value{r.new_run_id},
+         Value{r.new_order_id}, Value{std::int64_t{r.change_number}}, Value{r.old_fare.fen()},
+         Value{r.new_fare.fen()}, Value{r.fee.fen()}, Value{r.charge.fen()},
+         Value{r.refund.fen()}, Value{r.rule}, Value{r.money}, Value{r.money_status},
+         TextOrNull(r.refund_id), TextOrNull(r.payment_id),
+         Value{std::string(ChannelKey(request.channel))}, TextOrNull(StaffStation(request)),
+         request.staff.staff_username.empty() ? Value{store::kNull}
+                                              : Value{request.staff.staff_username},
+         Value{now.unix_micros()},
+         i == 0 ? Value{request.idempotency_key} : Value{store::kNull}});
+    if (!inserted) return Propagate(inserted);
+    auto event = store::AppendEvent(
+        tx, store::OutboxEvent{.sequence = 0,
+                               .kind = "changed",
+                               .subject = r.old_ticket_number,
+                               .at = now,
+                               .fields = {{"change_id", r.change_id},
+                                          {"new_ticket", r.new_ticket_number},
+                                          {"old_run_id", r.old_run_id},
+                                          {"new_run_id", r.new_run_id},
+                                          {"new_order_id", r.new_order_id},
+                                          {"seat", std::to_string(new_tickets.at(i).seat)},
+                                          {"old_fare", std::to_string(r.old_fare.fen())},
+                                          {"new_fare", std::to_string(r.new_fare.fen())},
+                                          {"fee", std::to_string(r.fee.fen())},
+                                          {"charge", std::to_string(r.charge.fen())},
+                                          {"refund", std::to_string(r.refund.fen())},
+                                          {"channel", std::string(ChannelKey(request.channel))},
+                                          {"money", r.money}}});
+    if (!event) return Propagate(event);
+  }
+  return {};
+}
+
 }  // namespace
+
+Result<std::string> SalesService::WriteNewOrder(store::Transaction& tx, ChangePlan& plan,
+                                                const std::vector<int>& seats,
+                                                const ChangeRequest& request, core::Instant now) {
+  // The new order (an order is one run): issued at once, or held until paid (plan.hold).
+  const Order& old = plan.old_order;
+  std::string order_id = internal::NewRecordId('O', now);
+  core::Money amount;
+  for (const Ticket& t : plan.new_tickets) amount = amount + t.fare + t.station_fee;
+  const Value at{now.unix_micros()};
+  auto order = tx.Execute(
+      "INSERT INTO orders (order_id, run_id, from_index, to_index, channel, seller_station, "
+      "staff_username, status, amount_fen, created_at, expires_at, paid_at, payment_method, "
+      "idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+      "$12, $13, NULL, $14)",
+      {Value{order_id}, Value{request.run_id}, Value{std::int64_t{plan.from_index}},
+       Value{std::int64_t{plan.to_index}}, Value{old.channel}, TextOrNull(plan.seller_station),
+       request.staff.staff_username.empty() ? Value{store::kNull}
+                                            : Value{request.staff.staff_username},
+       Value{plan.hold ? "held" : "issued"}, Value{amount.fen()}, at,
+       plan.hold ? Value{(now + policy_.hold).unix_micros()} : at,
+       plan.hold ? Value{store::kNull} : at,
+       plan.hold ? Value{store::kNull} : TextOrNull(old.payment_method),
+       Value{"change:" + request.idempotency_key}});
+  if (!order) return Propagate(order);
+  auto run_id = core::RunId::Parse(request.run_id);
+  if (!run_id) return InvalidArgument(run_id.error().message, "run_id");
+  core::LocalDate today = now.ShanghaiDate();
+  for (std::size_t i = 0; i < plan.new_tickets.size(); ++i) {
+    Ticket& n = plan.new_tickets[i];
+    n.order_id = order_id;
+    n.ticket_id = order_id + "-" + std::to_string(i + 1);
+    n.seat = seats[i];
+    if (i > 0) n.attached_to = plan.new_tickets[0].ticket_id;
+    n.status = plan.hold ? "held" : "issued";
+    if (!plan.hold) {
+      auto sequence = store::NextSequence(tx, "ticket-" + today.Compact());
+      if (!sequence) return Propagate(sequence);
+      auto ticket_number = core::TicketNumber::Make(run_id->station().province(), today, *sequence);
+      if (!ticket_number) return Propagate(ticket_number);
+      n.ticket_number = ticket_number->str();
+      n.issued_at = now;
+    }
+    auto row = tx.Execute(
+        "INSERT INTO tickets (ticket_id, ticket_number, order_id, passenger_index, run_id, "
+        "from_index, to_index, from_station, to_station, seat, fare_type, passenger_name, "
+        "id_type, id_hash, id_masked, id_sealed, fare_fen, station_fee_fen, cap_fen, status, "
+        "active, attached_to, issued_at, changed_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1, $21, $22, $23)",
+        {Value{n.ticket_id}, n.ticket_number.empty() ? Value{store::kNull} : Value{n.ticket_number},
+         Value{order_id}, Value{static_cast<std::int64_t>(i)}, Value{n.run_id},
+         Value{std::int64_t{n.from_index}}, Value{std::int64_t{n.to_index}}, Value{n.from.str()},
+         Value{n.to.str()}, Value{std::int64_t{n.seat}},
+         Value{std::string(FareTypeKey(n.fare_type))}, Value{plan.names[i]}, Value{n.id_type},
+         Value{n.id_hash}, Value{n.id_masked}, Value{plan.sealed[i]}, Value{n.fare.fen()},
+         Value{n.station_fee.fen()}, Value{n.cap.fen()}, Value{n.status},
+         TextOrNull(n.attached_to), plan.hold ? Value{store::kNull} : at,
+         Value{*n.changed_from}});
+    if (!row) return Propagate(row);
+    for (int segment = n.from_index; n.seat > 0 && segment < n.to_index; ++segment) {
+      auto held = tx.Execute(
+          "INSERT INTO seat_segments (run_id, seat, segment, ticket_id) VALUES ($1, $2, $3, $4)",
+          {Value{n.run_id}, Value{std::int64_t{n.seat}}, Value{std::int64_t{segment}},
+           Value{n.ticket_id}});
+      if (!held) return Propagate(held);
+    }
+  }
+  return order_id;
+}
 
 Result<ChangeResult> SalesService::QuoteTicketChange(const ChangeRequest& request) {
   core::Instant now = clock_.Now();
@@ -440,7 +616,31 @@ Result<ChangeResult> SalesService::Change(const ChangeRequest& request) {
         auto rows = tx.Query("SELECT change_id, old_ticket FROM changes WHERE idempotency_key = $1",
                              {Value{request.idempotency_key}});
         if (!rows) return Propagate(rows);
-        if (rows->empty()) return std::nullopt;
+        if (rows->empty()) {
+          // A held change (online, dearer) this key made, not (yet) completed.
+          auto held = tx.Query(
+              "SELECT order_id, old_ticket, status, reason FROM change_holds "
+              "WHERE idempotency_key = $1",
+              {Value{request.idempotency_key}});
+          if (!held) return Propagate(held);
+          if (held->empty()) return std::nullopt;
+          const store::Row& h = held->at(0);
+          if (h.Text(1) != request.ticket_number) {
+            return AlreadyExists("this Idempotency-Key changed another ticket; use a new key",
+                                 "idempotency_key");
+          }
+          if (h.Text(2) != "awaiting_payment") {
+            return FailedPrecondition(
+                "the change made with this Idempotency-Key was " + h.Text(2) +
+                    (h.IsNull(3) ? std::string() : " (" + h.Text(3) + ")") + "; ticket " +
+                    request.ticket_number + " was not changed. Send a new Idempotency-Key to "
+                    "change it again",
+                "idempotency_key");
+          }
+          auto change = ReadChangeHold(tx, h.Text(0));
+          if (!change) return Propagate(change);
+          return std::optional<ChangeResult>(std::move(*change));
+        }
         if (rows->at(0).Text(1) != request.ticket_number) {
           return AlreadyExists("this Idempotency-Key changed another ticket; use a new key",
                                "idempotency_key");
@@ -521,8 +721,10 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
   };
 
   std::optional<ChangePlan> done;
+  std::optional<RefundRecord> provider_refund;  // asked of the provider after the commit
   auto result = store_.Transact<ChangeResult>([&](store::Transaction& tx) -> Result<ChangeResult> {
     done.reset();
+    provider_refund.reset();
     auto plan = PlanChange(tx, request, *state, now);
     if (!plan) return Propagate(plan);
     if (plan->tickets.size() != first->tickets.size() ||
@@ -530,141 +732,56 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
       return FailedPrecondition("ticket " + request.ticket_number +
                                 " or its free children changed meanwhile; try again");
     }
-    auto run_id = core::RunId::Parse(request.run_id);
-    if (!run_id) return InvalidArgument(run_id.error().message, "run_id");
-
-    // End the old tickets: only an issued, active ticket turns changed. Written before the
-    // check-in look-up, as a refund does, so a racing refund, check-in or second change and
-    // this one serialize on the ticket's row and exactly one wins.
-    for (const Ticket& t : plan->tickets) {
-      auto ended = internal::EndTicket(tx, t, "changed", eticket::RevocationReason::kChanged, now);
-      if (!ended) return Propagate(ended);
-    }
-
-    // The new order (an order is one run) and its tickets, issued at once.
-    const Order& old = plan->old_order;
-    std::string order_id = internal::NewRecordId('O', now);
-    core::Money amount;
-    for (const Ticket& t : plan->new_tickets) amount = amount + t.fare + t.station_fee;
-    auto order = tx.Execute(
-        "INSERT INTO orders (order_id, run_id, from_index, to_index, channel, seller_station, "
-        "staff_username, status, amount_fen, created_at, expires_at, paid_at, payment_method, "
-        "idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8, $9, "
-        "$9, $9, $10, NULL, $11)",
-        {Value{order_id}, Value{request.run_id}, Value{std::int64_t{plan->from_index}},
-         Value{std::int64_t{plan->to_index}}, Value{old.channel},
-         plan->seller_station ? Value{*plan->seller_station} : Value{store::kNull},
-         request.staff.staff_username.empty() ? Value{store::kNull}
-                                              : Value{request.staff.staff_username},
-         Value{amount.fen()}, Value{now.unix_micros()},
-         old.payment_method ? Value{*old.payment_method} : Value{store::kNull},
-         Value{"change:" + request.idempotency_key}});
-    if (!order) return Propagate(order);
-    core::LocalDate today = now.ShanghaiDate();
-    for (std::size_t i = 0; i < plan->new_tickets.size(); ++i) {
-      Ticket& n = plan->new_tickets[i];
-      n.order_id = order_id;
-      n.ticket_id = order_id + "-" + std::to_string(i + 1);
-      n.seat = taken.seats[i];
-      if (i > 0) n.attached_to = plan->new_tickets[0].ticket_id;
-      auto sequence = store::NextSequence(tx, "ticket-" + today.Compact());
-      if (!sequence) return Propagate(sequence);
-      auto ticket_number = core::TicketNumber::Make(run_id->station().province(), today, *sequence);
-      if (!ticket_number) return Propagate(ticket_number);
-      n.ticket_number = ticket_number->str();
-      n.status = "issued";
-      n.issued_at = now;
-      auto row = tx.Execute(
-          "INSERT INTO tickets (ticket_id, ticket_number, order_id, passenger_index, run_id, "
-          "from_index, to_index, from_station, to_station, seat, fare_type, passenger_name, "
-          "id_type, id_hash, id_masked, id_sealed, fare_fen, station_fee_fen, cap_fen, status, "
-          "active, attached_to, issued_at, changed_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-          "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'issued', 1, $20, $21, $22)",
-          {Value{n.ticket_id}, Value{n.ticket_number}, Value{order_id},
-           Value{static_cast<std::int64_t>(i)}, Value{n.run_id}, Value{std::int64_t{n.from_index}},
-           Value{std::int64_t{n.to_index}}, Value{n.from.str()}, Value{n.to.str()},
-           Value{std::int64_t{n.seat}}, Value{std::string(FareTypeKey(n.fare_type))},
-           Value{plan->names[i]}, Value{n.id_type}, Value{n.id_hash}, Value{n.id_masked},
-           Value{plan->sealed[i]}, Value{n.fare.fen()}, Value{n.station_fee.fen()},
-           Value{n.cap.fen()}, n.attached_to ? Value{*n.attached_to} : Value{store::kNull},
-           Value{now.unix_micros()}, Value{*n.changed_from}});
-      if (!row) return Propagate(row);
-      for (int segment = n.from_index; n.seat > 0 && segment < n.to_index; ++segment) {
-        auto held = tx.Execute(
-            "INSERT INTO seat_segments (run_id, seat, segment, ticket_id) VALUES ($1, $2, $3, $4)",
-            {Value{n.run_id}, Value{std::int64_t{n.seat}}, Value{std::int64_t{segment}},
-             Value{n.ticket_id}});
-        if (!held) return Propagate(held);
+    if (!plan->hold) {
+      // End the old tickets: only an issued, active ticket turns changed. Written before the
+      // check-in look-up, as a refund does, so a racing refund, check-in or second change and
+      // this one serialize on the ticket's row and exactly one wins.
+      for (const Ticket& t : plan->tickets) {
+        auto ended =
+            internal::EndTicket(tx, t, "changed", eticket::RevocationReason::kChanged, now);
+        if (!ended) return Propagate(ended);
       }
     }
-
-    // The records: the change of each ticket, and the provider refund of a cheaper fare.
-    std::string main_id = internal::NewRecordId('C', now);
+    auto order_id = WriteNewOrder(tx, *plan, taken.seats, request, now);
+    if (!order_id) return Propagate(order_id);
     for (std::size_t i = 0; i < plan->records.size(); ++i) {
-      ChangeRecord& r = plan->records[i];
-      r.change_id = i == 0 ? main_id : internal::NewRecordId('C', now);
-      r.new_ticket_number = plan->new_tickets[i].ticket_number;
-      r.new_order_id = order_id;
-      bool provider = r.money == "provider";
-      r.money_status = provider ? "pending" : "done";
-      if (provider) {
-        r.refund_id = internal::NewRecordId('R', now);
-        auto refund = tx.Execute(
-            "INSERT INTO refunds (refund_id, ticket_number, order_id, with_refund, fare_fen, "
-            "fee_fen, refunded_fen, cause, rule, channel, station, staff_username, money_back, "
-            "payment_id, provider, status, at, done_at, idempotency_key) VALUES ($1, $2, $3, "
-            "NULL, $4, 0, $4, 'passenger', $5, $6, $7, $8, 'provider', $9, $10, 'pending', $11, "
-            "NULL, $12)",
-            {Value{*r.refund_id}, Value{r.old_ticket_number}, Value{old.order_id},
-             Value{r.refund.fen()},
-             Value{"change (改签) to ticket " + r.new_ticket_number + ": the cheaper fare's "
-                   "difference back (" + r.rule + ")"},
-             Value{std::string(ChannelKey(request.channel))},
-             request.staff.station ? Value{request.staff.station->str()} : Value{store::kNull},
-             request.staff.staff_username.empty() ? Value{store::kNull}
-                                                  : Value{request.staff.staff_username},
-             Value{plan->payment->first}, Value{plan->payment->second}, Value{now.unix_micros()},
-             Value{"change:" + request.idempotency_key}});
+      plan->records[i].new_order_id = *order_id;
+      plan->records[i].new_ticket_number = plan->new_tickets[i].ticket_number;
+    }
+
+    if (plan->hold) {
+      // Dearer, online: held until the new order is paid (CompleteHeldChange).
+      const ChangeRecord& r = plan->records[0];
+      auto held = tx.Execute(
+          "INSERT INTO change_holds (order_id, old_ticket, old_run_id, change_number, "
+          "old_fare_fen, new_fare_fen, fee_fen, charge_fen, rule, channel, status, created_at, "
+          "idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+          "'awaiting_payment', $11, $12)",
+          {Value{*order_id}, Value{r.old_ticket_number}, Value{r.old_run_id},
+           Value{std::int64_t{r.change_number}}, Value{r.old_fare.fen()}, Value{r.new_fare.fen()},
+           Value{r.fee.fen()}, Value{r.charge.fen()}, Value{r.rule},
+           Value{std::string(ChannelKey(request.channel))}, Value{now.unix_micros()},
+           Value{request.idempotency_key}});
+      if (!held) return Propagate(held);
+      for (ChangeRecord& record : plan->records) record.money_status = "awaiting_payment";
+    } else {
+      // The records: the change of each ticket, and the provider refund of a cheaper fare.
+      for (ChangeRecord& r : plan->records) {
+        r.money_status = r.money == "provider" ? "pending" : "done";
+        if (r.money != "provider") continue;
+        auto refund = WriteProviderRefund(
+            tx, r, plan->old_order.order_id, *plan->payment, r.refund,
+            "change (改签) to ticket " + r.new_ticket_number + ": the cheaper fare's difference "
+            "back (" + r.rule + ")",
+            request, now);
         if (!refund) return Propagate(refund);
+        r.refund_id = refund->refund_id;
+        provider_refund = *refund;
       }
-      auto inserted = tx.Execute(
-          "INSERT INTO changes (change_id, old_ticket, new_ticket, with_change, old_run_id, "
-          "new_run_id, new_order_id, change_number, old_fare_fen, new_fare_fen, fee_fen, "
-          "charge_fen, refund_fen, rule, money, money_status, refund_id, channel, station, "
-          "staff_username, at, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-          "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
-          {Value{r.change_id}, Value{r.old_ticket_number}, Value{r.new_ticket_number},
-           i == 0 ? Value{store::kNull} : Value{main_id}, Value{r.old_run_id},
-           Value{r.new_run_id}, Value{order_id}, Value{std::int64_t{r.change_number}},
-           Value{r.old_fare.fen()}, Value{r.new_fare.fen()}, Value{r.fee.fen()},
-           Value{r.charge.fen()}, Value{r.refund.fen()}, Value{r.rule}, Value{r.money},
-           Value{r.money_status}, r.refund_id ? Value{*r.refund_id} : Value{store::kNull},
-           Value{std::string(ChannelKey(request.channel))},
-           request.staff.station ? Value{request.staff.station->str()} : Value{store::kNull},
-           request.staff.staff_username.empty() ? Value{store::kNull}
-                                                : Value{request.staff.staff_username},
-           Value{now.unix_micros()},
-           i == 0 ? Value{request.idempotency_key} : Value{store::kNull}});
-      if (!inserted) return Propagate(inserted);
-      auto event = store::AppendEvent(
-          tx, store::OutboxEvent{.sequence = 0,
-                                 .kind = "changed",
-                                 .subject = r.old_ticket_number,
-                                 .at = now,
-                                 .fields = {{"change_id", r.change_id},
-                                            {"new_ticket", r.new_ticket_number},
-                                            {"old_run_id", r.old_run_id},
-                                            {"new_run_id", r.new_run_id},
-                                            {"new_order_id", order_id},
-                                            {"seat", std::to_string(plan->new_tickets[i].seat)},
-                                            {"old_fare", std::to_string(r.old_fare.fen())},
-                                            {"new_fare", std::to_string(r.new_fare.fen())},
-                                            {"fee", std::to_string(r.fee.fen())},
-                                            {"charge", std::to_string(r.charge.fen())},
-                                            {"refund", std::to_string(r.refund.fen())},
-                                            {"channel", std::string(ChannelKey(request.channel))},
-                                            {"money", r.money}}});
-      if (!event) return Propagate(event);
+      if (auto written = WriteChangeRecords(tx, plan->records, plan->new_tickets, request, now);
+          !written) {
+        return Propagate(written);
+      }
     }
     ChangeResult out{.change = plan->records[0],
                      .ticket = plan->new_tickets[0],
@@ -688,24 +805,170 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
     }
     return result;
   }
+  if (done->hold) return result;  // the old ticket stays valid until the new order is paid
   std::vector<std::string> hashes;
   for (const Ticket& t : done->tickets) hashes.push_back(t.id_hash);
   (void)ReleaseInMemory(done->old_order.run_id, done->tickets, hashes);
-  if (result->change.money == "provider" && result->change.refund_id) {
-    AskProviderToRefund(RefundRecord{.refund_id = *result->change.refund_id,
-                                     .ticket_number = result->change.old_ticket_number,
-                                     .order_id = done->old_order.order_id,
-                                     .fare = result->change.refund,
-                                     .fee = {},
-                                     .refunded = result->change.refund,
-                                     .cause = core::RefundCause::kPassenger,
-                                     .rule = result->change.rule,
-                                     .money_back = "provider",
-                                     .status = "pending",
-                                     .at = now,
-                                     .done_at = std::nullopt});
-  }
+  if (provider_refund) AskProviderToRefund(*provider_refund);
   return result;
+}
+
+Result<ChangeResult> SalesService::ReadChangeHold(store::Transaction& tx,
+                                                  const std::string& order_id) {
+  auto rows = tx.Query(
+      "SELECT old_ticket, old_run_id, change_number, old_fare_fen, new_fare_fen, fee_fen, "
+      "charge_fen, rule, status, created_at, change_id FROM change_holds WHERE order_id = $1",
+      {Value{order_id}});
+  if (!rows) return Propagate(rows);
+  if (rows->empty()) return NotFound("order " + order_id + " holds no change");
+  const store::Row& h = rows->at(0);
+  if (!h.IsNull(10)) return ReadChange(tx, h.Text(10));
+  auto order = ReadOrder(tx, order_id);
+  if (!order) return Propagate(order);
+  if (order->tickets.empty()) return Internal("held change " + order_id + " has no tickets");
+  auto record = [&](const Ticket& t, bool main) {
+    return ChangeRecord{
+        .change_id = {},
+        .old_ticket_number = t.changed_from.value_or(""),
+        .new_ticket_number = t.ticket_number,
+        .new_order_id = order_id,
+        .old_run_id = h.Text(1),
+        .new_run_id = order->run_id,
+        .change_number = static_cast<int>(h.Int(2)),
+        .old_fare = core::Money::Fen(main ? h.Int(3) : 0),
+        .new_fare = core::Money::Fen(main ? h.Int(4) : 0),
+        .fee = core::Money::Fen(main ? h.Int(5) : 0),
+        .charge = core::Money::Fen(main ? h.Int(6) : 0),
+        .refund = {},
+        .rule = main ? h.Text(7) : "free child (携童) moved with its adult: no fee",
+        .money = main ? "provider" : "none",
+        .money_status = h.Text(8),
+        .refund_id = std::nullopt,
+        .payment_id = std::nullopt,
+        .at = core::Instant::FromUnixMicros(h.Int(9))};
+  };
+  ChangeResult out{.change = record(order->tickets[0], true),
+                   .ticket = order->tickets[0],
+                   .free_children = {},
+                   .free_child_tickets = {}};
+  for (std::size_t i = 1; i < order->tickets.size(); ++i) {
+    out.free_children.push_back(record(order->tickets[i], false));
+    out.free_child_tickets.push_back(order->tickets[i]);
+  }
+  return out;
+}
+
+Result<std::optional<SalesService::HeldChangeOutcome>> SalesService::CompleteHeldChange(
+    store::Transaction& tx, Order& order, const std::string& payment_id, core::Instant now) {
+  auto held = ReadChangeHold(tx, order.order_id);
+  if (!held) {
+    if (held.error().code == ErrorCode::kNotFound) return std::nullopt;  // an ordinary order
+    return Propagate(held);
+  }
+  auto key = tx.QueryOne("SELECT idempotency_key, channel FROM change_holds WHERE order_id = $1",
+                         {Value{order.order_id}});
+  if (!key) return Propagate(key);
+  auto channel = ParseChannel(key->Text(1));
+  if (!channel) return Internal("held change " + order.order_id + " has a bad channel");
+  std::string old_run_id = held->change.old_run_id;
+  HeldChangeOutcome outcome{.done = false,
+                            .change = std::move(*held),
+                            .old_run_id = std::move(old_run_id),
+                            .old_tickets = {},
+                            .refund = std::nullopt};
+  // The old tickets, as they are now: each must still be issued and not checked in.
+  std::string refused;
+  std::optional<Order> old_order;
+  for (const Ticket& n : order.tickets) {
+    auto row = tx.QueryOne("SELECT order_id FROM tickets WHERE ticket_number = $1",
+                           {Value{n.changed_from.value_or("")}});
+    if (!row) return Propagate(row);
+    if (!old_order || old_order->order_id != row->Text(0)) {
+      auto read = ReadOrder(tx, row->Text(0));
+      if (!read) return Propagate(read);
+      old_order = std::move(*read);
+    }
+    auto old = std::find_if(old_order->tickets.begin(), old_order->tickets.end(),
+                            [&](const Ticket& t) { return t.ticket_number == n.changed_from; });
+    if (old == old_order->tickets.end()) return Internal("held change lost its old ticket");
+    if (old->status != "issued") {
+      refused = "ticket " + old->ticket_number + " was " + old->status + " meanwhile";
+    } else if (auto boarded = internal::RefuseIfCheckedIn(tx, *old, "changed"); !boarded) {
+      refused = boarded.error().message;
+    }
+    outcome.old_tickets.push_back(*old);
+  }
+  if (!refused.empty()) {
+    // Nothing changes on the old ticket; the held seats go back and the money is owed back.
+    auto failed = tx.Execute(
+        "UPDATE change_holds SET status = 'failed', reason = $1 WHERE order_id = $2 AND "
+        "status = 'awaiting_payment'",
+        {Value{refused}, Value{order.order_id}});
+    if (!failed) return Propagate(failed);
+    auto ended = internal::EndHold(tx, order.order_id, "cancelled", std::nullopt);
+    if (!ended) return Propagate(ended);
+    outcome.change.change.money_status = "failed";
+    for (ChangeRecord& r : outcome.change.free_children) r.money_status = "failed";
+    return std::optional<HeldChangeOutcome>(std::move(outcome));
+  }
+
+  for (const Ticket& t : outcome.old_tickets) {
+    auto ended = internal::EndTicket(tx, t, "changed", eticket::RevocationReason::kChanged, now);
+    if (!ended) return Propagate(ended);
+  }
+  auto provider = tx.QueryOne("SELECT provider FROM payments WHERE payment_id = $1",
+                              {Value{payment_id}});
+  if (!provider) return Propagate(provider);
+  if (auto issued = IssueTickets(tx, order, provider->Text(0), now); !issued) {
+    return Propagate(issued);
+  }
+  const ChangeRequest request{.ticket_number = outcome.change.change.old_ticket_number,
+                              .run_id = order.run_id,
+                              .idempotency_key = key->Text(0),
+                              .channel = *channel,
+                              .staff = {},
+                              .order_id = old_order->order_id,
+                              .payment_method = std::nullopt};
+  std::vector<ChangeRecord> records{outcome.change.change};
+  records.insert(records.end(), outcome.change.free_children.begin(),
+                 outcome.change.free_children.end());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    records[i].new_ticket_number = order.tickets[i].ticket_number;
+    records[i].money_status = "done";
+    records[i].at = now;
+  }
+  ChangeRecord& main = records[0];
+  main.payment_id = payment_id;
+  // The old fare less the fee back through the old ticket's payment.
+  core::Money back = main.old_fare - main.fee;
+  if (back.fen() > 0) {
+    auto origin = OriginPayment(tx, main.old_ticket_number);
+    if (!origin) return Propagate(origin);
+    auto refund = WriteProviderRefund(
+        tx, main, old_order->order_id, *origin, back,
+        "change (改签) to ticket " + main.new_ticket_number + ", paid in full by payment " +
+            payment_id + ": the old fare less the fee back (" + main.rule + ")",
+        request, now);
+    if (!refund) return Propagate(refund);
+    main.refund_id = refund->refund_id;
+    main.money_status = "pending";
+    outcome.refund = *refund;
+  }
+  if (auto written = WriteChangeRecords(tx, records, order.tickets, request, now); !written) {
+    return Propagate(written);
+  }
+  auto marked = tx.Execute(
+      "UPDATE change_holds SET status = 'done', change_id = $1 WHERE order_id = $2 AND "
+      "status = 'awaiting_payment'",
+      {Value{main.change_id}, Value{order.order_id}});
+  if (!marked) return Propagate(marked);
+  if (*marked != 1) return Aborted("held change " + order.order_id + " changed meanwhile");
+  outcome.done = true;
+  outcome.change.change = records[0];
+  outcome.change.ticket = order.tickets[0];
+  outcome.change.free_children.assign(records.begin() + 1, records.end());
+  outcome.change.free_child_tickets.assign(order.tickets.begin() + 1, order.tickets.end());
+  return std::optional<HeldChangeOutcome>(std::move(outcome));
 }
 
 }  // namespace keyun::sales

@@ -114,8 +114,10 @@ Result<SalesService::NotificationOutcome> SalesService::ApplyPaymentNotification
     return tl::unexpected(notice.error());
   }
   core::Instant now = clock_.Now();
+  std::optional<HeldChangeOutcome> held_change;  // the order was a held change (changes.cc)
   auto outcome = store_.Transact<NotificationOutcome>(
       [&](store::Transaction& tx) -> Result<NotificationOutcome> {
+        held_change.reset();
         auto row = tx.Query(std::string("SELECT ") + kPaymentColumns +
                                 ", order_id, trade_no FROM payments WHERE payment_id = $1",
                             {Value{notice->payment_id}});
@@ -152,9 +154,21 @@ Result<SalesService::NotificationOutcome> SalesService::ApplyPaymentNotification
         if (!notice->success) {
           payment.status = "failed";
         } else if (order->status == OrderStatus::kHeld) {
-          payment.status = "paid";
-          if (auto issued = IssueTickets(tx, *order, provider_name, now); !issued) {
-            return Propagate(issued);
+          auto change = CompleteHeldChange(tx, *order, payment.payment_id, now);
+          if (!change) return Propagate(change);
+          if (*change) {
+            // A change that could not complete freed its seats: its money is owed back.
+            payment.status = (*change)->done ? "paid" : "paid_after_close";
+            if (!(*change)->done) {
+              order->status = OrderStatus::kCancelled;
+              for (Ticket& t : order->tickets) t.status = "released";
+            }
+            held_change = std::move(*change);
+          } else {
+            payment.status = "paid";
+            if (auto issued = IssueTickets(tx, *order, provider_name, now); !issued) {
+              return Propagate(issued);
+            }
           }
         } else {
           payment.status = "paid_after_close";  // owed back: the order expired or was cancelled
@@ -166,9 +180,26 @@ Result<SalesService::NotificationOutcome> SalesService::ApplyPaymentNotification
              Value{notice->notify_id}, Value{now.unix_micros()}, Value{payment.payment_id}});
         if (!updated) return Propagate(updated);
         if (*updated != 1) return Aborted("payment " + payment.payment_id + " changed meanwhile");
-        return NotificationOutcome{*order, payment, true};
+        return NotificationOutcome{
+            *order, payment, true,
+            held_change ? std::optional<ChangeResult>(held_change->change) : std::nullopt};
       });
-  if (outcome && outcome->applied && outcome->payment.status == "paid_after_close") {
+  if (outcome && held_change) {
+    // After the commit, memory follows: the old seats go back (done), or the held ones.
+    const bool done = held_change->done;
+    const std::vector<Ticket>& gone = done ? held_change->old_tickets : outcome->order.tickets;
+    std::vector<std::string> hashes;
+    for (const Ticket& t : gone) hashes.push_back(t.id_hash);
+    (void)ReleaseInMemory(done ? held_change->old_run_id : outcome->order.run_id, gone, hashes);
+    if (held_change->refund) AskProviderToRefund(*held_change->refund);
+    if (!done) {
+      spdlog::warn("payments: held change {} could not complete ({}); payment {} is owed back",
+                   outcome->order.order_id, outcome->change->change.money_status,
+                   outcome->payment.payment_id);
+    }
+  }
+  if (outcome && outcome->applied && outcome->payment.status == "paid_after_close" &&
+      !held_change) {
     spdlog::warn("payments: {} paid {} for order {} after it was {}; the money is owed back",
                  outcome->payment.payment_id, outcome->payment.amount.ToString(),
                  outcome->order.order_id, OrderStatusKey(outcome->order.status));

@@ -8,6 +8,7 @@
 #include "core/hex.h"
 #include "core/id_document.h"
 #include "core/seat_inventory.h"
+#include "sales/internal/order_holds.h"
 #include "sales/internal/record_id.h"
 #include "sales/internal/run_state.h"
 
@@ -678,6 +679,15 @@ Result<Order> SalesService::Pay(const std::string& order_id, PaymentMethod metho
     if (!order) return Propagate(order);
     if (order->status == OrderStatus::kIssued) return order;  // paid before: same answer
     if (auto payable = CheckPayable(*order, now); !payable) return Propagate(payable);
+    auto change = tx.Query("SELECT old_ticket FROM change_holds WHERE order_id = $1",
+                           {store::Value{order_id}});
+    if (!change) return Propagate(change);
+    if (!change->empty()) {
+      return FailedPrecondition("order " + order_id + " holds an online change (改签) of ticket " +
+                                change->at(0).Text(0) +
+                                "; it is paid through the payment provider, online. To settle "
+                                "it here instead, cancel it and change the ticket at this window");
+    }
     // A run stopped since the hold (停班) takes no more money at the window.
     auto run = tx.QueryOne("SELECT status FROM runs WHERE run_id = $1",
                            {store::Value{order->run_id}});
@@ -694,40 +704,6 @@ Result<Order> SalesService::Pay(const std::string& order_id, PaymentMethod metho
   });
 }
 
-namespace {
-
-// Ends a held order (expired or cancelled) in the store: order status, tickets released, seat
-// segments freed. Returns the order as it was, or nullopt if it was no longer held.
-Result<std::optional<std::vector<std::pair<std::string, std::string>>>> EndHold(
-    store::Transaction& tx, const std::string& order_id, std::string_view status,
-    std::optional<core::Instant> expired_by) {
-  auto updated =
-      expired_by
-          ? tx.Execute(
-                "UPDATE orders SET status = $1 WHERE order_id = $2 AND status = 'held' "
-                "AND expires_at <= $3",
-                {Value{std::string(status)}, Value{order_id}, Value{expired_by->unix_micros()}})
-          : tx.Execute("UPDATE orders SET status = $1 WHERE order_id = $2 AND status = 'held'",
-                       {Value{std::string(status)}, Value{order_id}});
-  if (!updated) return Propagate(updated);
-  if (*updated == 0) return std::nullopt;
-  auto tickets =
-      tx.Query("SELECT ticket_id, id_hash FROM tickets WHERE order_id = $1", {Value{order_id}});
-  if (!tickets) return Propagate(tickets);
-  std::vector<std::pair<std::string, std::string>> released;
-  for (const store::Row& t : *tickets) {
-    auto freed = tx.Execute("DELETE FROM seat_segments WHERE ticket_id = $1", {Value{t.Text(0)}});
-    if (!freed) return Propagate(freed);
-    released.emplace_back(t.Text(0), t.Text(1));
-  }
-  auto done = tx.Execute("UPDATE tickets SET status = 'released', active = 0 WHERE order_id = $1",
-                         {Value{order_id}});
-  if (!done) return Propagate(done);
-  return released;
-}
-
-}  // namespace
-
 Result<Order> SalesService::Cancel(const std::string& order_id) {
   std::vector<std::string> hashes;
   auto result = store_.Transact<Order>([&](store::Transaction& tx) -> Result<Order> {
@@ -739,7 +715,7 @@ Result<Order> SalesService::Cancel(const std::string& order_id) {
                                 std::string(OrderStatusKey(order->status)) +
                                 "; a paid ticket is refunded, not cancelled");
     }
-    auto ended = EndHold(tx, order_id, "cancelled", std::nullopt);
+    auto ended = internal::EndHold(tx, order_id, "cancelled", std::nullopt);
     if (!ended) return Propagate(ended);
     if (!*ended) return Aborted("order " + order_id + " changed meanwhile");
     hashes.clear();
@@ -772,7 +748,7 @@ Result<int> SalesService::ExpireHolds() {
         [&](store::Transaction& tx) -> Result<std::optional<Order>> {
           auto before = ReadOrder(tx, order_id);
           if (!before) return Propagate(before);
-          auto ended = EndHold(tx, order_id, "expired", now);
+          auto ended = internal::EndHold(tx, order_id, "expired", now);
           if (!ended) return Propagate(ended);
           if (!*ended) return std::nullopt;  // paid or cancelled meanwhile
           hashes.clear();

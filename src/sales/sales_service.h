@@ -228,9 +228,16 @@ struct ChangeRecord {
   core::Money charge;     // collected from the passenger (fee + a dearer fare)
   core::Money refund;     // paid back (a cheaper fare, less the fee)
   std::string rule;       // the fee rule that applied
-  std::string money;      // "none", "cash", "card", "provider" (a refund through the provider)
-  std::string money_status;      // "quote", "pending" (the provider has not confirmed), "done"
-  std::optional<std::string> refund_id;  // the provider refund's record ("R…"), money "provider"
+  // "none", "cash", "card", or "provider": online, through the payment provider — a cheaper
+  // fare's difference refunded (refund_id); or a dearer one: the new order paid in full
+  // (payment_id) and the old fare less the fee refunded (refund_id, unless nothing is left).
+  std::string money;
+  // "quote"; "awaiting_payment" (a dearer change online: the new seat is held until the new
+  // order is paid, new_order_id); "pending" (a provider refund not yet confirmed); "done";
+  // for a held change that did not complete: "expired", "cancelled" or "failed".
+  std::string money_status;
+  std::optional<std::string> refund_id;   // the provider refund's record ("R…")
+  std::optional<std::string> payment_id;  // the new order's provider payment ("P…")
   core::Instant at;
 };
 
@@ -294,6 +301,9 @@ class SalesService final {
     Order order;
     Payment payment;
     bool applied = false;  // false: seen before, nothing changed (a provider's retry)
+    // The order was a held change (Change online to a dearer fare): the change it completed,
+    // or, if it could not (money_status "failed"), the change as held.
+    std::optional<ChangeResult> change = std::nullopt;
   };
   // Applies a provider's notification, `body` exactly as posted. The provider verifies the
   // signature; the node checks the payment, order and amount against its own record, then in
@@ -357,10 +367,14 @@ class SalesService final {
   // before the request channel's cut-off; the old run has not left the boarding stop. Amounts
   // come from core::QuoteChange: charge = fee + a dearer fare, refund = a cheaper fare − fee.
   // Who and where: exactly as for Refund. Money: at a window or kiosk the charge or refund is
-  // settled at once in cash or by card (request.payment_method; a charge needs it); online a
-  // charge is refused (kFailedPrecondition: change at a station window, where it can be paid),
-  // and a refund of the difference goes back through the order's payment provider ("pending"
-  // until its refund notification, like a refund).
+  // settled at once in cash or by card (request.payment_method; a charge needs it). Online, a
+  // cheaper fare's difference goes back through the order's payment provider ("pending" until
+  // its refund notification, like a refund); a dearer change is held instead (money_status
+  // "awaiting_payment"): the new seat is taken as a held order (new_order_id) which the
+  // passenger pays in full like any order (StartPayment); the provider's notification then
+  // completes the change (ApplyPaymentNotification) and the old fare less the fee goes back
+  // through the old ticket's payment. Until then the old ticket stays valid; if the hold
+  // lapses or the old ticket is used or refunded first, nothing changes on it.
   //
   // All or nothing: a seat for the same segment is taken on the new run in memory (under that
   // run's lock alone: the two runs' locks are never held together, so changes in opposite
@@ -376,8 +390,9 @@ class SalesService final {
   // Errors: kInvalidArgument (key, ticket number, run id, payment method), kNotFound (ticket,
   // run, or not this order's ticket), kPermissionDenied (as Refund), kFailedPrecondition
   // (already changed or refunded, checked in, departed, too many changes, another route or
-  // class, the new run not on sale or full, the passenger already on it, a charge online),
-  // kAlreadyExists (the key was used for another change), the store's errors.
+  // class, the new run not on sale or full, the passenger already on it, a held change with
+  // this key that lapsed), kAlreadyExists (the key was used for another change), the store's
+  // errors.
   // Thread-safety: safe from many threads; racing changes, refunds and check-ins of one ticket
   // end with exactly one winner (the ticket row decides).
   [[nodiscard]] Result<ChangeResult> Change(const ChangeRequest& request);
@@ -457,6 +472,27 @@ class SalesService final {
   Result<ChangeResult> ReadChange(store::Transaction& tx, const std::string& change_id);
   // Change without the idempotency look-up: plan, seat, and the durable write.
   Result<ChangeResult> ChangeOnce(const ChangeRequest& request, core::Instant now);
+  // The change's new order and tickets on `seats` (per plan ticket; 0 for a free child):
+  // issued with numbers, or held (plan.hold) until paid. Returns the order id.
+  Result<std::string> WriteNewOrder(store::Transaction& tx, ChangePlan& plan,
+                                    const std::vector<int>& seats, const ChangeRequest& request,
+                                    core::Instant now);
+  // A held change (online, dearer) as the API shows it, from its held order.
+  Result<ChangeResult> ReadChangeHold(store::Transaction& tx, const std::string& order_id);
+  // Completes the held change behind a paid `order`, inside `tx` (changes.cc); nullopt when
+  // the order is no held change. The old tickets and their run are for the memory release
+  // after the commit; `done` false means the change failed and the held seats were freed.
+  struct HeldChangeOutcome {
+    bool done = false;
+    ChangeResult change;
+    std::string old_run_id;
+    std::vector<Ticket> old_tickets;
+    std::optional<RefundRecord> refund;  // of the old fare, to ask the provider for
+  };
+  Result<std::optional<HeldChangeOutcome>> CompleteHeldChange(store::Transaction& tx,
+                                                              Order& order,
+                                                              const std::string& payment_id,
+                                                              core::Instant now);
 
   store::Store& store_;                 // constant after construction
   network::NetworkService& network_;    // constant after construction

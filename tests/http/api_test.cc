@@ -48,32 +48,6 @@ class ApiTest : public DemoNodeTest {
     EXPECT_EQ(held->status, 201) << held->body;
     return held && held->status == 201 ? Body(held) : json();
   }
-
-  // Pays a held order the way a phone does: start a sandbox payment, approve it in the
-  // wallet, then wait for the provider's notification to issue the order. Returns the order.
-  json PayInSandbox(const std::string& order_id) {
-    auto started = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
-                                 {{"Idempotency-Key", "pay-" + order_id}},
-                                 R"({"method":"sandbox"})", "application/json");
-    if (!started || started->status != 202) {
-      ADD_FAILURE() << "starting the payment: " << (started ? started->body : "no answer");
-      return {};
-    }
-    std::string payment = Body(started)["payment"]["payment_id"];
-    auto approved = client_->Post(("/api/v1/sandbox/wallet/" + payment + "/approve").c_str(),
-                                  "", "application/json");
-    if (!approved || approved->status != 202) {
-      ADD_FAILURE() << "approving: " << (approved ? approved->body : "no answer");
-      return {};
-    }
-    json order;
-    for (int i = 0; i < 200; ++i) {
-      order = Body(client_->Get(("/api/v1/orders/" + order_id).c_str()));
-      if (order["status"] == "issued") break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return order;
-  }
 };
 
 TEST_P(ApiTest, HealthzReportsEngineAndSchema) {

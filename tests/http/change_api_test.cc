@@ -185,6 +185,81 @@ TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
   EXPECT_EQ(items[0]["reason"], "changed");
 }
 
+TEST_P(ChangeApiTest, ADearerChangeOnThePhoneIsPaidInTheWallet) {
+  std::string gate = Login("gate");
+  std::string station = Body(client_->Get("/api/v1/session", Bearer(gate)))["station"];
+  FindTwoRuns(station);
+  if (IsSkipped() || HasFatalFailure()) return;
+  // Bought on the phone and paid in the sandbox wallet.
+  json sale = {{"run_id", run1_->run.id.str()},
+               {"from", route_->stops.front().station.str()},
+               {"to", route_->stops.back().station.str()},
+               {"channel", "mobile"},
+               {"passengers", {{{"name", "司马光"}, {"id_number", testing::TestResidentId(78)}}}}};
+  auto held = client_->Post("/api/v1/orders", {{"Idempotency-Key", "sell-dear"}}, sale.dump(),
+                            "application/json");
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->status, 201) << held->body;
+  const std::string order_id = Body(held)["order_id"];
+  json order = PayInSandbox(order_id);
+  ASSERT_EQ(order["status"], "issued") << order.dump();
+  const std::string number = order["tickets"][0]["ticket_number"];
+  const std::int64_t paid = order["amount"];
+
+  // The fare rises before run 2 is first sold: the change costs ¥7.50 more.
+  auto fares = node_->network().ListFares(route_->code);
+  ASSERT_TRUE(fares);
+  for (auto f : *fares) {
+    if (f.from_index != 0 || f.to_index != static_cast<int>(route_->stops.size()) - 1) continue;
+    f.adult = f.adult + core::Money::Fen(750);
+    f.cap = std::max(f.cap, f.adult);
+    ASSERT_TRUE(node_->network().UpsertFare(f));
+  }
+
+  // Held: 202, with what to pay and where.
+  const std::string change = "/api/v1/tickets/" + number + "/change";
+  json body = {{"run_id", run2_->run.id.str()}, {"order_id", order_id}};
+  auto hold = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-dear"}}, body.dump(),
+                            "application/json");
+  ASSERT_TRUE(hold);
+  ASSERT_EQ(hold->status, 202) << hold->body;
+  json h = Body(hold);
+  EXPECT_EQ(h["status"], "awaiting_payment");
+  EXPECT_EQ(h["money"], "provider");
+  EXPECT_EQ(h["charge"], 750);
+  EXPECT_EQ(h["change_id"], nullptr);
+  EXPECT_EQ(h["ticket"]["status"], "held");
+  EXPECT_EQ(h["to_pay"], paid + 750);
+  EXPECT_EQ(h["old_fare_back"], paid);
+  const std::string new_order = h["new_order_id"];
+  EXPECT_EQ(h["pay_path"], "/api/v1/orders/" + new_order + "/pay");
+  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + number).c_str()))["status"], "issued");
+  auto again = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-dear"}}, body.dump(),
+                             "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 202) << again->body;
+  EXPECT_EQ(Body(again)["new_order_id"], new_order);
+
+  // Paid like any order; the provider's notification completes the change.
+  json done = PayInSandbox(new_order);
+  ASSERT_EQ(done["status"], "issued") << done.dump();
+  EXPECT_EQ(done["amount"], paid + 750);
+  const std::string fresh = done["tickets"][0]["ticket_number"];
+  EXPECT_EQ(fresh.size(), 20u);
+  EXPECT_EQ(done["tickets"][0]["changed_from"], number);
+  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + number).c_str()))["status"], "changed");
+  auto retried = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-dear"}}, body.dump(),
+                               "application/json");
+  ASSERT_TRUE(retried);
+  ASSERT_EQ(retried->status, 200) << retried->body;
+  json c = Body(retried);
+  EXPECT_EQ(c["status"], "changed");
+  EXPECT_NE(c["change_id"], nullptr);
+  EXPECT_NE(c["payment_id"], nullptr);
+  EXPECT_NE(c["refund_id"], nullptr);
+  EXPECT_EQ(c["ticket"]["ticket_number"], fresh);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ChangeApiTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& info) { return testing::TestEngineName(info.param); });

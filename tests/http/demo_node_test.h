@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "http/node.h"
 #include "support/test_data.h"
@@ -85,6 +87,33 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
   }
   static nlohmann::json Body(const httplib::Result& res) {
     return nlohmann::json::parse(res->body);
+  }
+
+  // Pays a held order the way a phone does: start a sandbox payment, approve it in the
+  // wallet, then wait for the provider's notification to settle the order (it leaves "held").
+  // Returns the order.
+  nlohmann::json PayInSandbox(const std::string& order_id) {
+    auto started = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
+                                 {{"Idempotency-Key", "pay-" + order_id}},
+                                 R"({"method":"sandbox"})", "application/json");
+    if (!started || started->status != 202) {
+      ADD_FAILURE() << "starting the payment: " << (started ? started->body : "no answer");
+      return {};
+    }
+    std::string payment = Body(started)["payment"]["payment_id"];
+    auto approved = client_->Post(("/api/v1/sandbox/wallet/" + payment + "/approve").c_str(),
+                                  "", "application/json");
+    if (!approved || approved->status != 202) {
+      ADD_FAILURE() << "approving: " << (approved ? approved->body : "no answer");
+      return {};
+    }
+    nlohmann::json order;
+    for (int i = 0; i < 200; ++i) {
+      order = Body(client_->Get(("/api/v1/orders/" + order_id).c_str()));
+      if (order["status"] != "held") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return order;
   }
 
   core::FakeClock clock_;  // before node_, which uses it until it is destroyed

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <thread>
 
 #include "sales/sandbox_payment.h"
@@ -130,7 +131,75 @@ class ChangeTest : public SalesTest {
   std::string R1() const { return run_->run.id.str(); }
   std::string R2() const { return run2_->run.id.str(); }
 
+  // The sandbox wallet, delivering payment and refund notifications straight to the service.
+  SandboxPaymentProvider& Sandbox() {
+    if (!sandbox_) {
+      sandbox_ = std::make_unique<SandboxPaymentProvider>(
+          clock_, SandboxPaymentProvider::Options{.delay = std::chrono::milliseconds(1),
+                                                  .backoff = std::chrono::milliseconds(5),
+                                                  .max_attempts = 4});
+      sales_->AddPaymentProvider(*sandbox_);
+      sandbox_->SetDelivery([this](const std::string& body) -> Result<void> {
+        auto applied = sales_->ApplyPaymentNotification("sandbox", body);
+        if (!applied) return tl::unexpected(applied.error());
+        return {};
+      });
+      sandbox_->SetRefundDelivery([this](const std::string& body) -> Result<void> {
+        auto applied = sales_->ApplyRefundNotification("sandbox", body);
+        if (!applied) return tl::unexpected(applied.error());
+        return {};
+      });
+    }
+    return *sandbox_;
+  }
+  void TearDown() override {
+    if (sandbox_) {
+      sandbox_->SetDelivery(nullptr);
+      sandbox_->SetRefundDelivery(nullptr);
+    }
+    SalesTest::TearDown();
+  }
+
+  // Pays held order `order_id` in the sandbox wallet and waits until the notification is
+  // applied (the order leaves "held"). Returns the payment.
+  SalesService::Payment PayOnline(const std::string& order_id, const std::string& key) {
+    auto started = sales_->StartPayment(order_id, "sandbox", key);
+    EXPECT_TRUE(started) << started.error().ToString();
+    if (!started || !started->payment) return {};
+    auto approved = Sandbox().Approve(started->payment->payment_id);
+    EXPECT_TRUE(approved) << approved.error().ToString();
+    for (int i = 0; i < 500; ++i) {
+      auto order = sales_->GetOrder(order_id);
+      if (order && order->status != OrderStatus::kHeld) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return *started->payment;
+  }
+
+  // A ticket sold on the phone and paid in the sandbox wallet.
+  Order SoldOnline(std::vector<PassengerInput> passengers, const std::string& key) {
+    (void)Sandbox();
+    auto held = sales_->CreateOrder(Request(std::move(passengers), key));
+    EXPECT_TRUE(held) << held.error().ToString();
+    if (!held) return {};
+    (void)PayOnline(held->order_id, key + "-pay");
+    auto order = sales_->GetOrder(held->order_id);
+    EXPECT_TRUE(order && order->status == OrderStatus::kIssued);
+    return order.value_or(Order{});
+  }
+
+  std::string Text(const std::string& sql, const std::string& param) {
+    auto text = store_->Transact<std::string>([&](store::Transaction& tx) -> Result<std::string> {
+      auto row = tx.QueryOne(sql, {Value{param}});
+      if (!row) return Propagate(row);
+      return row->IsNull(0) ? std::string("NULL") : row->Text(0);
+    });
+    EXPECT_TRUE(text) << text.error().ToString();
+    return text.value_or("");
+  }
+
   std::optional<network::RunSummary> run2_;
+  std::unique_ptr<SandboxPaymentProvider> sandbox_;
 };
 
 TEST_P(ChangeTest, MovesTheSeatToALaterRunAndRevokesTheOldTicket) {
@@ -213,16 +282,11 @@ TEST_P(ChangeTest, MovesTheSeatToALaterRunAndRevokesTheOldTicket) {
   EXPECT_EQ(back.status, OrderStatus::kIssued);
 }
 
-TEST_P(ChangeTest, ADearerRunChargesTheDifferenceAtAWindowOnly) {
+TEST_P(ChangeTest, ADearerRunChargesTheDifferenceInCashOrByCardAtAWindow) {
   Order order = Sold({Adult(3)}, "dearer");
   const core::Money paid = order.tickets[0].fare + order.tickets[0].station_fee;
   // The fare table rose after the sale (run 2 is not in memory yet, so it sells at the new one).
   SetWholeTripAdultFare(order.tickets[0].fare + core::Money::Fen(750));
-  auto online = sales_->Change(Passenger(order, 0, R2(), "c-dearer-online"));
-  ASSERT_FALSE(online);
-  EXPECT_EQ(online.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_NE(online.error().message.find("window"), std::string::npos) << online.error().message;
-  EXPECT_EQ(sales_->GetTicket(order.tickets[0].ticket_number)->status, "issued");
 
   auto unpaid = sales_->Change(AtWindow(order, R2(), "c-dearer-0", std::nullopt));
   ASSERT_FALSE(unpaid);
@@ -589,32 +653,7 @@ TEST_P(ChangeTest, PastTheNewRunsCutOffChangesNothing) {
 }
 
 TEST_P(ChangeTest, ACheaperRunOnAnOnlineOrderRefundsThroughTheProvider) {
-  SandboxPaymentProvider sandbox(clock_, SandboxPaymentProvider::Options{
-                                             .delay = std::chrono::milliseconds(1),
-                                             .backoff = std::chrono::milliseconds(5),
-                                             .max_attempts = 4});
-  sales_->AddPaymentProvider(sandbox);
-  sandbox.SetDelivery([this](const std::string& body) -> Result<void> {
-    auto applied = sales_->ApplyPaymentNotification("sandbox", body);
-    if (!applied) return tl::unexpected(applied.error());
-    return {};
-  });
-  sandbox.SetRefundDelivery([this](const std::string& body) -> Result<void> {
-    auto applied = sales_->ApplyRefundNotification("sandbox", body);
-    if (!applied) return tl::unexpected(applied.error());
-    return {};
-  });
-  auto held = sales_->CreateOrder(Request({Adult(16)}, "online"));
-  ASSERT_TRUE(held) << held.error().ToString();
-  auto started = sales_->StartPayment(held->order_id, "sandbox", "p-online");
-  ASSERT_TRUE(started) << started.error().ToString();
-  ASSERT_TRUE(sandbox.Approve(started->payment->payment_id));
-  Order order;
-  for (int i = 0; i < 500; ++i) {
-    order = *sales_->GetOrder(held->order_id);
-    if (order.status == OrderStatus::kIssued) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  Order order = SoldOnline({Adult(16)}, "online");
   ASSERT_EQ(order.status, OrderStatus::kIssued);
 
   SetWholeTripAdultFare(order.tickets[0].fare - core::Money::Fen(800));
@@ -636,8 +675,174 @@ TEST_P(ChangeTest, ACheaperRunOnAnOnlineOrderRefundsThroughTheProvider) {
   }
   EXPECT_EQ(again.change.money_status, "done");
   EXPECT_EQ(again.change.change_id, changed->change.change_id);
-  sandbox.SetDelivery(nullptr);
-  sandbox.SetRefundDelivery(nullptr);
+}
+
+TEST_P(ChangeTest, ADearerRunOnlineIsHeldUntilTheNewOrderIsPaidThenChanges) {
+  Order order = SoldOnline({Adult(17)}, "dear-online");
+  ASSERT_EQ(order.status, OrderStatus::kIssued);
+  const Ticket old = order.tickets[0];
+  const core::Money paid = old.fare + old.station_fee;
+  const std::string first_payment =
+      Text("SELECT payment_id FROM payments WHERE order_id = $1", order.order_id);
+  SetWholeTripAdultFare(old.fare + core::Money::Fen(750));
+  const int left1 = SeatsLeft(R1()), left2 = SeatsLeft(R2());
+
+  auto quote = sales_->QuoteTicketChange(Passenger(order, 0, R2(), ""));
+  ASSERT_TRUE(quote) << quote.error().ToString();
+  EXPECT_EQ(quote->change.charge.fen(), 750);
+  EXPECT_EQ(quote->change.money, "provider");
+
+  // Held: the new seat is taken, the old ticket stays valid, nothing is recorded as changed.
+  auto held = sales_->Change(Passenger(order, 0, R2(), "c-dear"));
+  ASSERT_TRUE(held) << held.error().ToString();
+  EXPECT_EQ(held->change.money_status, "awaiting_payment");
+  EXPECT_EQ(held->change.charge.fen(), 750);
+  EXPECT_TRUE(held->change.change_id.empty());
+  EXPECT_EQ(held->ticket.status, "held");
+  EXPECT_EQ(held->ticket.changed_from, old.ticket_number);
+  const std::string new_order = held->change.new_order_id;
+  ASSERT_FALSE(new_order.empty());
+  EXPECT_EQ(sales_->GetTicket(old.ticket_number)->status, "issued");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM revocations WHERE ticket_number = $1", old.ticket_number),
+            0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM changes WHERE old_ticket = $1", old.ticket_number), 0);
+  EXPECT_EQ(Events("changed"), 0);
+  EXPECT_EQ(SeatsLeft(R1()), left1);
+  EXPECT_EQ(SeatsLeft(R2()), left2 - 1);
+  EXPECT_EQ(sales_->StoredOccupancy(R2())->size(), 1u);
+
+  // A retry answers with the same hold; a window cannot take cash for it.
+  auto again = sales_->Change(Passenger(order, 0, R2(), "c-dear"));
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ(again->change.new_order_id, new_order);
+  EXPECT_EQ(again->change.money_status, "awaiting_payment");
+  auto cash = sales_->Pay(new_order, PaymentMethod::kCash);
+  ASSERT_FALSE(cash);
+  EXPECT_EQ(cash.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(cash.error().message.find("online change"), std::string::npos)
+      << cash.error().message;
+
+  // The passenger pays the new order in full; the notification completes the change.
+  SalesService::Payment payment = PayOnline(new_order, "c-dear-pay");
+  EXPECT_EQ(payment.amount, paid + core::Money::Fen(750));
+  auto issued = sales_->GetOrder(new_order);
+  ASSERT_TRUE(issued);
+  EXPECT_EQ(issued->status, OrderStatus::kIssued);
+  EXPECT_EQ(issued->tickets[0].status, "issued");
+  EXPECT_EQ(issued->tickets[0].ticket_number.size(), 20u);
+  EXPECT_EQ(sales_->GetTicket(old.ticket_number)->status, "changed");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM revocations WHERE ticket_number = $1", old.ticket_number),
+            1);
+  EXPECT_EQ(Events("changed"), 1);
+  EXPECT_EQ(Text("SELECT status FROM change_holds WHERE order_id = $1", new_order), "done");
+  EXPECT_EQ(Text("SELECT payment_id FROM changes WHERE old_ticket = $1", old.ticket_number),
+            payment.payment_id);
+  EXPECT_EQ(SeatsLeft(R1()), left1 + 1);
+  EXPECT_EQ(SeatsLeft(R2()), left2 - 1);
+  EXPECT_TRUE(sales_->StoredOccupancy(R1())->empty());
+
+  // The old fare (no fee on the first change) goes back through the first payment; the
+  // retried request shows the change, done once the provider confirms.
+  const std::string refund_id =
+      Text("SELECT refund_id FROM changes WHERE old_ticket = $1", old.ticket_number);
+  EXPECT_EQ(Text("SELECT payment_id FROM refunds WHERE refund_id = $1", refund_id), first_payment);
+  EXPECT_EQ(Count("SELECT refunded_fen FROM refunds WHERE refund_id = $1", refund_id),
+            paid.fen());
+  ChangeResult done = *again;
+  for (int i = 0; i < 500 && done.change.money_status != "done"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto retried = sales_->Change(Passenger(order, 0, R2(), "c-dear"));
+    ASSERT_TRUE(retried) << retried.error().ToString();
+    done = *retried;
+  }
+  EXPECT_EQ(done.change.money_status, "done");
+  EXPECT_FALSE(done.change.change_id.empty());
+  EXPECT_EQ(done.change.charge.fen(), 750);
+  EXPECT_EQ(done.ticket.ticket_number, issued->tickets[0].ticket_number);
+
+  // The new ticket is backed by its own payment: refunding it (free: its run is stopped, as a
+  // changed ticket refunds only for the operator's fault) draws on that one.
+  auto stopped = sales_->StopRun(R2(), Seller{.staff_username = "li.na",
+                                              .station = route_->stops[0].station,
+                                              .province_wide = false});
+  ASSERT_TRUE(stopped) << stopped.error().ToString();
+  auto refunded = sales_->Refund(RefundRequest{.ticket_number = done.ticket.ticket_number,
+                                               .idempotency_key = "r-after-dear",
+                                               .channel = Channel::kMobile,
+                                               .staff = {},
+                                               .order_id = new_order,
+                                               .cause = core::RefundCause::kPassenger});
+  ASSERT_TRUE(refunded) << refunded.error().ToString();
+  EXPECT_EQ(Text("SELECT payment_id FROM refunds WHERE refund_id = $1",
+                 refunded->ticket.refund_id),
+            payment.payment_id);
+}
+
+TEST_P(ChangeTest, AHeldChangeThatLapsesChangesNothing) {
+  Order order = SoldOnline({Adult(18)}, "lapse");
+  ASSERT_EQ(order.status, OrderStatus::kIssued);
+  const std::string number = order.tickets[0].ticket_number;
+  SetWholeTripAdultFare(order.tickets[0].fare + core::Money::Fen(300));
+  const int left2 = SeatsLeft(R2());
+  auto held = sales_->Change(Passenger(order, 0, R2(), "c-lapse"));
+  ASSERT_TRUE(held) << held.error().ToString();
+  ASSERT_EQ(held->change.money_status, "awaiting_payment");
+  EXPECT_EQ(SeatsLeft(R2()), left2 - 1);
+
+  clock_.Advance(sales_->policy().hold + std::chrono::seconds(1));
+  auto expired = sales_->ExpireHolds();
+  ASSERT_TRUE(expired) << expired.error().ToString();
+  EXPECT_EQ(*expired, 1);
+  EXPECT_EQ(Text("SELECT status FROM change_holds WHERE order_id = $1",
+                 held->change.new_order_id),
+            "expired");
+  EXPECT_EQ(sales_->GetTicket(number)->status, "issued");
+  EXPECT_EQ(SeatsLeft(R2()), left2);
+  EXPECT_TRUE(sales_->StoredOccupancy(R2())->empty());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM changes WHERE old_ticket = $1", number), 0);
+
+  // The lapsed key says so; a new key holds again.
+  auto retried = sales_->Change(Passenger(order, 0, R2(), "c-lapse"));
+  ASSERT_FALSE(retried);
+  EXPECT_EQ(retried.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(retried.error().message.find("expired"), std::string::npos)
+      << retried.error().message;
+  auto fresh = sales_->Change(Passenger(order, 0, R2(), "c-lapse-2"));
+  ASSERT_TRUE(fresh) << fresh.error().ToString();
+  EXPECT_EQ(fresh->change.money_status, "awaiting_payment");
+}
+
+TEST_P(ChangeTest, AHeldChangeWhoseTicketWasRefundedMeanwhileFailsAndOwesTheMoneyBack) {
+  Order order = SoldOnline({Adult(19)}, "race-hold");
+  ASSERT_EQ(order.status, OrderStatus::kIssued);
+  const std::string number = order.tickets[0].ticket_number;
+  SetWholeTripAdultFare(order.tickets[0].fare + core::Money::Fen(500));
+  const int left2 = SeatsLeft(R2());
+  auto held = sales_->Change(Passenger(order, 0, R2(), "c-race-hold"));
+  ASSERT_TRUE(held) << held.error().ToString();
+  const std::string new_order = held->change.new_order_id;
+
+  auto refunded = sales_->Refund(RefundRequest{.ticket_number = number,
+                                               .idempotency_key = "r-race-hold",
+                                               .channel = Channel::kMobile,
+                                               .staff = {},
+                                               .order_id = order.order_id,
+                                               .cause = core::RefundCause::kPassenger});
+  ASSERT_TRUE(refunded) << refunded.error().ToString();
+
+  SalesService::Payment payment = PayOnline(new_order, "c-race-hold-pay");
+  auto after = sales_->GetOrder(new_order);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, OrderStatus::kCancelled);
+  EXPECT_EQ(Text("SELECT status FROM payments WHERE payment_id = $1", payment.payment_id),
+            "paid_after_close");
+  EXPECT_EQ(Text("SELECT status FROM change_holds WHERE order_id = $1", new_order), "failed");
+  EXPECT_NE(Text("SELECT reason FROM change_holds WHERE order_id = $1", new_order).find("refunded"),
+            std::string::npos);
+  EXPECT_EQ(sales_->GetTicket(number)->status, "refunded");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM changes WHERE old_ticket = $1", number), 0);
+  EXPECT_TRUE(sales_->StoredOccupancy(R2())->empty());
+  EXPECT_EQ(SeatsLeft(R2()), left2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ChangeTest,
