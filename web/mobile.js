@@ -96,6 +96,9 @@ const dict = {
   change_pay_notice: { zh: "改签到 {0} 的班次需补差价。支付成功后原车票作废、新车票生效；未支付则原车票仍然有效。", en: "The change to the {0} run costs more. Once paid, your old ticket is void and the new one valid; unpaid, the old ticket stays valid." },
   change_pay_full: { zh: "改签净补差价 ¥{2}：请先支付新票票款 ¥{0}，改签完成后原票款扣除手续费的 ¥{1} 原路退回。未支付则原车票仍然有效。", en: "The change costs ¥{2} net: pay the new ticket's ¥{0} now; once changed, ¥{1} (your old fare less the fee) goes back the way you paid. Unpaid, your old ticket stays valid." },
   change_money_full: { zh: "已付新票 ¥{0}；原票款扣除手续费的 ¥{1} 原路退回：{2}。", en: "¥{0} paid for the new ticket; ¥{1} of the old fare goes back the way you paid: {2}." },
+  change_failed_paid: { zh: "改签未完成：{2}。已支付的 ¥{1} 应退还给您：请带订单号 {0} 到车站售票窗口办理退款。", en: "Not changed: {2}. The ¥{1} you paid is owed back to you: ask at a station ticket window with order {0}." },
+  change_failed_ticket: { zh: "原车票在支付完成前已变为“{0}”", en: "your ticket became “{0}” before the payment arrived" },
+  change_failed_used: { zh: "原车票在支付完成前已检票或有变动", en: "your ticket was checked in or changed before the payment arrived" },
   give_up_change: { zh: "放弃改签", en: "Give up the change" },
   back_to_old_ticket: { zh: "返回原车票", en: "Back to my ticket" },
   change_not_done: { zh: "改签未完成：补差价订单{0}，原车票仍然有效。如仍需改签，请返回原车票重新办理。", en: "Not changed: the payment order is {0} and your ticket stays valid. To change it still, go back to it and start again." },
@@ -353,7 +356,9 @@ function showOrder() {
   // A change that costs more is paid like an order: its held new order, with words of a change.
   $("pay-panel").dataset.purpose = changing ? "change" : "order";
   $("pay-title").dataset.i18n = changing ? "change_pay_title" : "order";
-  $("amount-label").dataset.i18n = changing ? "change_amount" : "amount";
+  // The charge alone is "to pay"; the new fare in full (old_fare_back: the old fare comes
+  // back) is the amount due, as for an order.
+  $("amount-label").dataset.i18n = changing && !(changing.result.old_fare_back > 0) ? "change_amount" : "amount";
   $("cancel-order").dataset.i18n = changing ? "give_up_change" : "cancel_order";
   applyTranslations($("pay-panel"));
   $("pay-notice").hidden = !changing;
@@ -440,9 +445,7 @@ async function waitForIssue() {
     if (current.status !== "held") {
       $("wallet-status").textContent = "";
       if (changing) {
-        actionKeys.delete(changing.action);  // a new try is a new change, with a new key
-        say($("pay-error"), "change_not_done", word("status_" + current.status));
-        $("pay-back").hidden = false;
+        await changeEnded(current);
       } else {
         $("pay-error").textContent = t("order_ended", t("status_" + current.status));
       }
@@ -472,6 +475,24 @@ async function issued() {
   setChanging(null);
   actionKeys.delete(action);
   await changeDone(oldOrderId, oldTicket, result, hold);
+}
+
+// A change's held order ended unissued: lapsed or cancelled before payment, or paid after the
+// old ticket was refunded or used (the node then owes the money back).
+async function changeEnded(current) {
+  const paid = wallet.dataset.state === "approved" || wallet.dataset.state === "timeout";
+  actionKeys.delete(changing.action);  // a new try is a new change, with a new key
+  if (!paid) {
+    say($("pay-error"), "change_not_done", word("status_" + current.status));
+  } else {
+    let reason = word("change_failed_used");
+    try {
+      const old = await api("GET", ticketPath(changing.oldTicket.ticket_number));
+      if (old.status !== "issued") reason = spoken("change_failed_ticket", [word("ticket_status_" + old.status)]);
+    } catch (e) { /* the general reason */ }
+    say($("pay-error"), "change_failed_paid", current.order_id, yuan(current.amount), reason);
+  }
+  $("pay-back").hidden = false;
 }
 
 async function cancelOrder() {
