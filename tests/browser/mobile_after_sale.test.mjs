@@ -17,12 +17,25 @@ const literally = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 let node;
 let chrome;
 let pair;  // two open runs of one route and vehicle class leaving the demo station tomorrow
+// A second node whose province charges for the first change (a policy file): there a change
+// costs the fee, online, and `dearPair` are its two runs.
+let dear;
+let dearPair;
+let policyDir;
 before(async () => {
-  node = await startNode();
-  chrome = await launchBrowser();
+  policyDir = mkdtempSync(path.join(tmpdir(), "keyun-policy-"));
+  const policy = path.join(policyDir, "after-sale.toml");
+  writeFileSync(policy, "[change]\nfree_changes = 0\n");
+  [node, dear, chrome] = await Promise.all([startNode(), startNode(["--after-sale-policy", policy]), launchBrowser()]);
   pair = await sameRoutePair(node);
+  dearPair = await sameRoutePair(dear);
 });
-after(async () => { await chrome?.close(); await node?.stop(); });
+after(async () => {
+  await chrome?.close();
+  await node?.stop();
+  await dear?.stop();
+  if (policyDir) rmSync(policyDir, { recursive: true, force: true });
+});
 
 async function sameRoutePair(someNode) {
   const clerk = await staffToken(someNode, "clerk");
@@ -192,5 +205,119 @@ test("change: a ticket refunded meanwhile (another phone) is refused in words; t
   assert.ok(await page.isVisible("#change-runs"), "the runs stay listed");
   await page.click("#change-back");
   await page.waitForSelector(`#tickets [data-ticket="${number}"][data-status=refunded]`);
+  await page.close();
+});
+
+// On the dear node: buys on its first run, opens the change to its second and confirms the
+// quote (which costs the fee); resolves once the pay step shows the held new order.
+async function changeThatCostsMore(serial, name) {
+  const runs = dearPair;
+  const { page, number } = await buyOnThePage(dear, runs[0], { name, id_number: residentId("19860606", serial) });
+  const oldOrderId = (await ticketOf(dear, number)).order_id;
+  const quote = (await call(dear, null, "GET",
+    `/tickets/${number}/change-quote?run_id=${runs[1].run_id}&channel=mobile&order_id=${oldOrderId}`)).body;
+  assert.ok(quote.fee > 0 && quote.charge === quote.new_fare - quote.old_fare + quote.fee, JSON.stringify(quote));
+
+  await page.click(`#tickets [data-ticket="${number}"] button.change-action`);
+  await page.waitForSelector("#change-runs[data-loaded]");
+  await page.click(`#change-runs button.run[data-run="${runs[1].run_id}"]`);
+  await page.waitForFunction(() => ["quote", "error"].includes(document.getElementById("change-panel").dataset.state));
+  assert.equal(await page.getAttribute("#change-panel", "data-state"), "quote", `quote: ${await textOf(page, "#change-error")}`);
+  assert.equal(await textOf(page, "#change-quote .fee"), yuan(quote.fee));
+  assert.equal(await textOf(page, "#change-quote .charge"), yuan(quote.charge));
+  assert.match(await textOf(page, "#change-pay-hint"), new RegExp(`需补差价 ${literally(yuan(quote.charge))}：确认后在沙箱钱包中支付`));
+
+  await page.click("#change-confirm");
+  await page.waitForSelector("#app[data-step=pay] #pay-panel[data-purpose=change]");
+  const newOrderId = await textOf(page, "#order-id");
+  assert.notEqual(newOrderId, oldOrderId);
+  const held = (await call(dear, null, "GET", `/orders/${newOrderId}`)).body;
+  assert.equal(held.status, "held");
+  assert.equal(held.run_id, runs[1].run_id);
+  assert.equal(held.tickets[0].status, "held");
+  assert.equal(held.tickets[0].changed_from, number);
+  assert.equal(await textOf(page, "#pay-title"), "改签补差价");
+  assert.equal(await textOf(page, "#amount"), (held.amount / 100).toFixed(2));
+  assert.equal((await ticketOf(dear, number)).status, "issued", "unpaid, the old ticket stays valid");
+  return { page, number, oldOrderId, newOrderId, held, quote };
+}
+
+test("a change that costs more: the held new order is paid in the sandbox wallet, then the change is done", async () => {
+  const { page, number, newOrderId, held, quote } = await changeThatCostsMore(34, "李补");
+  // The node takes the new fare in full and gives the old fare less the fee back: net, the charge.
+  assert.equal(held.amount, quote.new_fare, "the new order is paid in full");
+  assert.match(await textOf(page, "#pay-notice"),
+    new RegExp(`净补差价 ${literally(yuan(quote.charge))}.*新票票款 ${literally(yuan(held.amount))}.*${literally(yuan(quote.old_fare - quote.fee))} 原路退回`));
+  await shot(page, "mobile-change-pay");
+
+  await page.click("#pay");
+  await page.waitForSelector("#wallet[data-state=pending]");
+  assert.equal(await textOf(page, "#wallet-amount"), (held.amount / 100).toFixed(2), "the wallet asks for the held order's amount");
+  await page.click("#approve");
+  await page.waitForSelector("#app[data-step=done] #after-sale-notice[data-kind=changed]", { timeout: 25000 });
+  await page.waitForSelector("#tickets[data-state=ready]");
+  const fresh = await textOf(page, "#tickets .ticket-number");
+  assert.match(fresh, /^\d{19}[\dX]$/);
+  assert.notEqual(fresh, number);
+  assert.equal(await textOf(page, "#tickets .run-id"), dearPair[1].run_id);
+  assert.ok(await page.$eval("#tickets img.qr", (img) => img.naturalWidth > 0), "the new QR loaded");
+  assert.match(await textOf(page, "#after-sale-notice"),
+    new RegExp(`已付新票 ${literally(yuan(held.amount))}；原票款扣除手续费的 ${literally(yuan(quote.old_fare - quote.fee))} 原路退回`));
+  await shot(page, "mobile-change-paid");
+
+  assert.equal((await ticketOf(dear, number)).status, "changed");
+  const now = await ticketOf(dear, fresh);
+  assert.equal(now.status, "issued");
+  assert.equal(now.changed_from, number);
+  assert.equal(now.order_id, newOrderId);
+  assert.equal((await call(dear, null, "GET", `/orders/${newOrderId}`)).body.status, "issued");
+  assert.equal(await page.evaluate(() => localStorage.getItem("keyun.mobile.order")), newOrderId);
+  assert.equal(await page.evaluate(() => localStorage.getItem("keyun.mobile.change")), null, "no change left pending");
+  await page.close();
+});
+
+test("a change that costs more, given up: the held order is cancelled and the old ticket stays valid", async () => {
+  const { page, number, newOrderId } = await changeThatCostsMore(35, "周弃");
+  assert.equal(await textOf(page, "#cancel-order"), "放弃改签");
+  await page.click("#cancel-order");
+  await page.waitForSelector(`#app[data-step=done] #tickets [data-ticket="${number}"][data-status=issued]`);
+  assert.equal(await textOf(page, "#after-sale-notice"), "已放弃改签，原车票仍然有效。");
+  assert.equal((await ticketOf(dear, number)).status, "issued");
+  assert.equal((await call(dear, null, "GET", `/orders/${newOrderId}`)).body.status, "cancelled");
+  await page.close();
+});
+
+test("a change that costs more, paid after the old ticket was refunded elsewhere: not changed, and the page says the money is owed back", async () => {
+  const { page, number, oldOrderId, newOrderId, held } = await changeThatCostsMore(36, "吴迟");
+  await page.click("#pay");
+  await page.waitForSelector("#wallet[data-state=pending]");
+  const refunded = await call(dear, null, "POST", `/tickets/${number}/refund`, { channel: "mobile", order_id: oldOrderId },
+    { "Idempotency-Key": `test-${number}` });
+  assert.equal(refunded.status, 200, JSON.stringify(refunded.body));
+  await page.click("#approve");
+  await page.waitForFunction(() => document.getElementById("pay-error").textContent.length > 0, null, { timeout: 25000 });
+  assert.match(await textOf(page, "#pay-error"),
+    new RegExp(`^改签未完成：原车票在支付完成前已变为“已退票”。已支付的 ${literally(yuan(held.amount))} 应退还给您：请带订单号 ${newOrderId} 到车站售票窗口办理退款。$`));
+  assert.equal((await call(dear, null, "GET", `/orders/${newOrderId}`)).body.status, "cancelled");
+  assert.equal((await ticketOf(dear, number)).status, "refunded");
+  await page.click("#pay-back");
+  await page.waitForSelector(`#app[data-step=done] #tickets [data-ticket="${number}"][data-status=refunded]`);
+  await page.close();
+});
+
+test("a change that costs more survives a reload: re-opening the order goes back to paying it", async () => {
+  const { page, number, newOrderId } = await changeThatCostsMore(37, "郑续");
+  await page.reload();
+  await page.waitForSelector("#search-form[data-ready=true]");
+  await page.click("#resume-order");
+  await page.waitForSelector("#app[data-step=pay] #pay-panel[data-purpose=change]");
+  assert.equal(await textOf(page, "#order-id"), newOrderId);
+  await page.click("#pay");
+  await page.waitForSelector("#wallet[data-state=pending]");
+  await page.click("#approve");
+  await page.waitForSelector("#app[data-step=done] #after-sale-notice[data-kind=changed]", { timeout: 25000 });
+  assert.equal((await ticketOf(dear, number)).status, "changed");
+  const fresh = await textOf(page, "#tickets .ticket-number");
+  assert.equal((await ticketOf(dear, fresh)).changed_from, number);
   await page.close();
 });
