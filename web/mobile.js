@@ -96,7 +96,7 @@ const dict = {
   change_pay_notice: { zh: "改签到 {0} 的班次需补差价。支付成功后原车票作废、新车票生效；未支付则原车票仍然有效。", en: "The change to the {0} run costs more. Once paid, your old ticket is void and the new one valid; unpaid, the old ticket stays valid." },
   change_pay_full: { zh: "改签净补差价 ¥{2}：请先支付新票票款 ¥{0}，改签完成后原票款扣除手续费的 ¥{1} 原路退回。未支付则原车票仍然有效。", en: "The change costs ¥{2} net: pay the new ticket's ¥{0} now; once changed, ¥{1} (your old fare less the fee) goes back the way you paid. Unpaid, your old ticket stays valid." },
   change_money_full: { zh: "已付新票 ¥{0}；原票款扣除手续费的 ¥{1} 原路退回：{2}。", en: "¥{0} paid for the new ticket; ¥{1} of the old fare goes back the way you paid: {2}." },
-  change_failed_paid: { zh: "改签未完成：{2}。已支付的 ¥{1} 应退还给您：请带订单号 {0} 到车站售票窗口办理退款。", en: "Not changed: {2}. The ¥{1} you paid is owed back to you: ask at a station ticket window with order {0}." },
+  change_failed_paid: { zh: "改签未完成：{2}。已支付的 ¥{1} 将原路退回您的支付账户（订单号 {0}）。", en: "Not changed: {2}. The ¥{1} you paid goes back to your wallet automatically (order {0})." },
   change_failed_ticket: { zh: "原车票在支付完成前已变为“{0}”", en: "your ticket became “{0}” before the payment arrived" },
   change_failed_used: { zh: "原车票在支付完成前已检票或有变动", en: "your ticket was checked in or changed before the payment arrived" },
   give_up_change: { zh: "放弃改签", en: "Give up the change" },

@@ -117,7 +117,19 @@ void AddReimbursementApi(Router& router, sales::ReimbursementTickets& prints,
                return response;
              });
 
-  router.Add(Method::kPost, "/api/v1/tickets/lookup", [&prints](Request& request) {
+  // A person's trips by ID number: only for a station's ticket staff (a window, or a
+  // self-service machine's account), never for anyone who merely knows the number.
+  router.Add(Method::kPost, "/api/v1/tickets/lookup", [&prints, &sessions](Request& request) {
+    auto who = sessions.Authenticate(request);
+    if (!who) return ErrorResponse(who.error());
+    if (who->role != "clerk" && who->role != "station_manager") {
+      return ErrorResponse(PermissionDenied(
+                               "tickets are looked up by ID at a station's windows and "
+                               "self-service machines (ticket clerks and station managers); "
+                               "your role is " +
+                               who->role)
+                               .value());
+    }
     auto body = ParseJsonObject(request.body, {"id_type", "id_number"});
     if (!body) return ErrorResponse(body.error());
     auto id_type = StringField(*body, "id_type", false);

@@ -156,6 +156,9 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
                               "run_id");
   }
 
+  if (auto paper = internal::RefuseIfReimbursed(tx, *asked, request.channel, "changed"); !paper) {
+    return Propagate(paper);
+  }
   plan.tickets = internal::WithFreeChildren(*asked, old.tickets);
   for (const Ticket& t : plan.tickets) {
     if (auto boarded = internal::RefuseIfCheckedIn(tx, t, "changed"); !boarded) {
@@ -600,11 +603,8 @@ Result<ChangeResult> SalesService::ReadChange(store::Transaction& tx,
 }
 
 Result<ChangeResult> SalesService::Change(const ChangeRequest& request) {
-  if (request.idempotency_key.empty() || request.idempotency_key.size() > 100) {
-    return InvalidArgument(
-        "send an Idempotency-Key of 1 to 100 characters, unique per change, so a retried "
-        "request cannot change twice",
-        "idempotency_key");
+  if (auto key = internal::CheckAfterSaleKey(request.idempotency_key, "change"); !key) {
+    return Propagate(key);
   }
   core::Instant now = clock_.Now();
   Result<ChangeResult> made = ChangeOnce(request, now);

@@ -343,7 +343,7 @@ class SalesService final {
   // money status; a still pending provider refund is asked for again, which the provider
   // ignores if it has it).
   // Errors: kInvalidArgument (key missing or over 100 characters, malformed ticket number),
-  // kNotFound (no such ticket, or not this order's), kPermissionDenied (staff of another
+  // kNotFound (no such ticket), kPermissionDenied (not this order's ticket, staff of another
   // station, a window sale refunded online, an operator cause without staff, no staff session
   // on a staffed channel), kFailedPrecondition (already refunded — "already refunded at …" —,
   // not issued, checked in, departed, or changed where the policy forbids), kAlreadyExists
@@ -388,7 +388,7 @@ class SalesService final {
   //
   // Idempotent: the same key for the same ticket returns the first change.
   // Errors: kInvalidArgument (key, ticket number, run id, payment method), kNotFound (ticket,
-  // run, or not this order's ticket), kPermissionDenied (as Refund), kFailedPrecondition
+  // run), kPermissionDenied (as Refund), kFailedPrecondition
   // (already changed or refunded, checked in, departed, too many changes, another route or
   // class, the new run not on sale or full, the passenger already on it, a held change with
   // this key that lapsed), kAlreadyExists (the key was used for another change), the store's

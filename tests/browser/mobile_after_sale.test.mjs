@@ -287,7 +287,7 @@ test("a change that costs more, given up: the held order is cancelled and the ol
   await page.close();
 });
 
-test("a change that costs more, paid after the old ticket was refunded elsewhere: not changed, and the page says the money is owed back", async () => {
+test("a change that costs more, paid after the old ticket was refunded elsewhere: not changed, and the money goes back to the wallet", async () => {
   const { page, number, oldOrderId, newOrderId, held } = await changeThatCostsMore(36, "吴迟");
   await page.click("#pay");
   await page.waitForSelector("#wallet[data-state=pending]");
@@ -297,8 +297,9 @@ test("a change that costs more, paid after the old ticket was refunded elsewhere
   await page.click("#approve");
   await page.waitForFunction(() => document.getElementById("pay-error").textContent.length > 0, null, { timeout: 25000 });
   assert.match(await textOf(page, "#pay-error"),
-    new RegExp(`^改签未完成：原车票在支付完成前已变为“已退票”。已支付的 ${literally(yuan(held.amount))} 应退还给您：请带订单号 ${newOrderId} 到车站售票窗口办理退款。$`));
+    new RegExp(`^改签未完成：原车票在支付完成前已变为“已退票”。已支付的 ${literally(yuan(held.amount))} 将原路退回您的支付账户（订单号 ${newOrderId}）。$`));
   assert.equal((await call(dear, null, "GET", `/orders/${newOrderId}`)).body.status, "cancelled");
+
   assert.equal((await ticketOf(dear, number)).status, "refunded");
   await page.click("#pay-back");
   await page.waitForSelector(`#app[data-step=done] #tickets [data-ticket="${number}"][data-status=refunded]`);

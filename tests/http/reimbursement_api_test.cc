@@ -73,15 +73,23 @@ TEST_P(ReimbursementApiTest, PrintOnceReprintWithAManagerAndCollectById) {
   ASSERT_TRUE(other_id);
   EXPECT_EQ(other_id->status, 403) << other_id->body;
 
-  auto listed = client_->Post("/api/v1/tickets/lookup",
-                              json{{"id_number", testing::TestResidentId(7)}}.dump(),
-                              "application/json");
+  // Looking a person's trips up by ID takes a station's ticket staff (the machine's account).
+  const std::string lookup = json{{"id_number", testing::TestResidentId(7)}}.dump();
+  auto anonymous = client_->Post("/api/v1/tickets/lookup", lookup, "application/json");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401) << anonymous->body;
+  auto by_gate = client_->Post("/api/v1/tickets/lookup", Bearer(Login("gate")), lookup,
+                               "application/json");
+  ASSERT_TRUE(by_gate);
+  EXPECT_EQ(by_gate->status, 403) << by_gate->body;
+  const auto kiosk = Bearer(Login("kiosk"));
+  auto listed = client_->Post("/api/v1/tickets/lookup", kiosk, lookup, "application/json");
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->status, 200) << listed->body;
   ASSERT_EQ(Body(listed)["items"].size(), 1u);
   EXPECT_EQ(Body(listed)["items"][0]["ticket_number"], ticket_);
   EXPECT_EQ(Body(listed)["items"][0]["reimbursement_prints"], 2);
-  auto bad = client_->Post("/api/v1/tickets/lookup", json{{"id_number", "12345"}}.dump(),
+  auto bad = client_->Post("/api/v1/tickets/lookup", kiosk, json{{"id_number", "12345"}}.dump(),
                            "application/json");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400) << bad->body;

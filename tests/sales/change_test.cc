@@ -836,6 +836,16 @@ TEST_P(ChangeTest, AHeldChangeWhoseTicketWasRefundedMeanwhileFailsAndOwesTheMone
   EXPECT_EQ(after->status, OrderStatus::kCancelled);
   EXPECT_EQ(Text("SELECT status FROM payments WHERE payment_id = $1", payment.payment_id),
             "paid_after_close");
+  // …and goes back whole through the provider.
+  std::string returned;
+  for (int i = 0; i < 500 && returned != "done"; ++i) {
+    returned = Text("SELECT status FROM payment_returns WHERE payment_id = $1", payment.payment_id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(returned, "done");
+  EXPECT_EQ(Count("SELECT amount_fen FROM payment_returns WHERE payment_id = $1",
+                  payment.payment_id),
+            payment.amount.fen());
   EXPECT_EQ(Text("SELECT status FROM change_holds WHERE order_id = $1", new_order), "failed");
   EXPECT_NE(Text("SELECT reason FROM change_holds WHERE order_id = $1", new_order).find("refunded"),
             std::string::npos);
