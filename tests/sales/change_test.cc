@@ -133,23 +133,7 @@ class ChangeTest : public SalesTest {
 
   // The sandbox wallet, delivering payment and refund notifications straight to the service.
   SandboxPaymentProvider& Sandbox() {
-    if (!sandbox_) {
-      sandbox_ = std::make_unique<SandboxPaymentProvider>(
-          clock_, SandboxPaymentProvider::Options{.delay = std::chrono::milliseconds(1),
-                                                  .backoff = std::chrono::milliseconds(5),
-                                                  .max_attempts = 4});
-      sales_->AddPaymentProvider(*sandbox_);
-      sandbox_->SetDelivery([this](const std::string& body) -> Result<void> {
-        auto applied = sales_->ApplyPaymentNotification("sandbox", body);
-        if (!applied) return tl::unexpected(applied.error());
-        return {};
-      });
-      sandbox_->SetRefundDelivery([this](const std::string& body) -> Result<void> {
-        auto applied = sales_->ApplyRefundNotification("sandbox", body);
-        if (!applied) return tl::unexpected(applied.error());
-        return {};
-      });
-    }
+    if (!sandbox_) sandbox_ = ConnectedSandbox();
     return *sandbox_;
   }
   void TearDown() override {

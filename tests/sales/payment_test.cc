@@ -19,29 +19,9 @@ class PaymentTest : public SalesTest {
   void SetUp() override {
     SalesTest::SetUp();
     if (HasFatalFailure()) return;
-    sandbox_ = std::make_unique<SandboxPaymentProvider>(
-        clock_, SandboxPaymentProvider::Options{.delay = std::chrono::milliseconds(1),
-                                                .backoff = std::chrono::milliseconds(5),
-                                                .max_attempts = 4});
-    sales_->AddPaymentProvider(*sandbox_);
-    // Delivery straight into the service (the node posts it over HTTP; see tests/http).
-    sandbox_->SetDelivery([this](const std::string& body) -> Result<void> {
-      {
-        std::lock_guard lock(mu_);
-        bodies_.push_back(body);
-      }
-      auto applied = sales_->ApplyPaymentNotification("sandbox", body);
-      if (!applied) return tl::unexpected(applied.error());
-      return {};
-    });
-    sandbox_->SetRefundDelivery([this](const std::string& body) -> Result<void> {
-      {
-        std::lock_guard lock(mu_);
-        refund_bodies_.push_back(body);
-      }
-      auto applied = sales_->ApplyRefundNotification("sandbox", body);
-      if (!applied) return tl::unexpected(applied.error());
-      return {};
+    sandbox_ = ConnectedSandbox([this](bool refund, const std::string& body) {
+      std::lock_guard lock(mu_);
+      (refund ? refund_bodies_ : bodies_).push_back(body);
     });
   }
   void TearDown() override { sandbox_.reset(); }

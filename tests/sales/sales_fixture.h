@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +13,7 @@
 
 #include "network/demo_province.h"
 #include "sales/sales_service.h"
+#include "sales/sandbox_payment.h"
 #include "support/test_data.h"
 
 namespace keyun::sales {
@@ -66,6 +69,31 @@ class SalesTest : public ::testing::TestWithParam<testing::TestEngine> {
     return PassengerInput{.name = "张三" + std::to_string(serial), .id_type = "resident_id",
                           .id_number = testing::TestResidentId(serial), .fare_type = FareType::kAdult,
                           .seat = std::nullopt};
+  }
+
+  // A sandbox wallet wired straight into sales_ (the node posts over HTTP; see tests/http):
+  // each payment and refund notification is applied as it is delivered, after `seen` (if
+  // given) is told of it (`refund` true for a refund notification). Fast: 1 ms to notify.
+  std::unique_ptr<SandboxPaymentProvider> ConnectedSandbox(
+      std::function<void(bool refund, const std::string& body)> seen = {}) {
+    auto sandbox = std::make_unique<SandboxPaymentProvider>(
+        clock_, SandboxPaymentProvider::Options{.delay = std::chrono::milliseconds(1),
+                                                .backoff = std::chrono::milliseconds(5),
+                                                .max_attempts = 4});
+    sales_->AddPaymentProvider(*sandbox);
+    sandbox->SetDelivery([this, seen](const std::string& body) -> Result<void> {
+      if (seen) seen(false, body);
+      auto applied = sales_->ApplyPaymentNotification("sandbox", body);
+      if (!applied) return tl::unexpected(applied.error());
+      return {};
+    });
+    sandbox->SetRefundDelivery([this, seen](const std::string& body) -> Result<void> {
+      if (seen) seen(true, body);
+      auto applied = sales_->ApplyRefundNotification("sandbox", body);
+      if (!applied) return tl::unexpected(applied.error());
+      return {};
+    });
+    return sandbox;
   }
 
   core::FakeClock clock_;
