@@ -1,5 +1,5 @@
 // Self-service ticket machine (自助售取票机) in a station hall. Station staff log the machine in
-// once (its session lives in sessionStorage); passengers then buy (channel kiosk, card), collect
+// once with its own account (role kiosk; the session lives in sessionStorage); passengers then buy (channel kiosk, card), collect
 // vouchers and the reimbursement ticket (报销凭证), refund (退票) and change (改签) with touches
 // only: an on-screen pad stands in for the keyboard and the ID-card reader. After `?idle=N`
 // seconds (default 60) without a touch the machine goes home and forgets every personal detail.
@@ -27,7 +27,7 @@ function newVisit() {
   return {
     destinations: [], letters: "", dest: null, date: dateInShanghai(0), runs: [], runsPurpose: "buy",
     run: null, order: null, orderAttempt: null, payKey: null,
-    findPurpose: "collect", findMode: "id", pendingPrint: null, idNumber: null,
+    findPurpose: "collect", findMode: "id", pendingPrint: null, idNumber: null, orderId: null,
     tickets: [], prints: {}, ticket: null, ticketRoute: null, quote: null, result: null,
     keys: new Map(), blobs: [],
   };
@@ -144,7 +144,7 @@ async function setUp(event) {
   await busy(async () => {
     try {
       const who = await login(form.username.value.trim(), form.password.value);
-      if (!(who.role === "clerk" || who.role === "station_manager") || !who.station) {
+      if (who.role !== "kiosk" || !who.station) {
         await logout();
         $("error").textContent = t("wrong_role", who.role_name || who.role);
         return;
@@ -445,7 +445,7 @@ function startFind(purpose) {
 renderers.find = () => {
   const p = visit.findPurpose;
   $("find-title").textContent = t("find_" + p);
-  $("find-modes").hidden = p !== "collect";
+  $("find-modes").hidden = p === "reimb";  // the receipt asks for the ID card itself
   document.querySelectorAll("#find-modes button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.mode === visit.findMode)));
   $("find-hint").textContent = t(visit.findMode === "id" ? "find_hint_id" : "find_hint_order");
   renderPad(pad, PAD_KEYS[visit.findMode], padWords());
@@ -481,9 +481,11 @@ async function find() {
       }
       items = order.tickets.filter((tk) => tk.ticket_number);
       visit.idNumber = null;
+      visit.orderId = order.order_id;
     } else {
       items = (await api("POST", "/tickets/lookup", { id_type: "resident_id", id_number: value })).items;
       visit.idNumber = value;
+      visit.orderId = null;
     }
     if (gen !== epoch) return;
     await Promise.all([...new Set(items.flatMap((tk) => [tk.from, tk.to]))].map((code) => stationName(code).catch(() => code)));
@@ -529,9 +531,9 @@ renderers.tickets = () => {
 
 const statusWord = (status) => (t("ticket_status_" + status) === "ticket_status_" + status ? status : t("ticket_status_" + status));
 
-// The reimbursement ticket as a self-service machine prints it: WITHOUT the machine's staff
-// session (with it the node would record a window print by the logged-in clerk), with the ID
-// card the ticket was bought with, and one Idempotency-Key per tap.
+// The reimbursement ticket as a self-service machine prints it: with the machine's session (the
+// node records a kiosk print at the machine's station), the ID card the ticket was bought with,
+// and one Idempotency-Key per tap.
 async function printReimbursement(ticket, idNumber) {
   const number = ticket.ticket_number;
   const gen = epoch;
@@ -539,8 +541,8 @@ async function printReimbursement(ticket, idNumber) {
     const pdf = await withKey(`reimbursement:${number}`, async (key) => {
       const response = await fetch(`/api/v1${ticketPath(number)}/reimbursement`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "Idempotency-Key": key },
-        body: JSON.stringify({ station: here(), id_type: "resident_id", id_number: idNumber }),
+        headers: { "Content-Type": "application/json", "Idempotency-Key": key, Authorization: "Bearer " + token() },
+        body: JSON.stringify({ id_type: "resident_id", id_number: idNumber }),
       });
       if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
       return { blob: await response.blob(), sequence: response.headers.get("X-Print-Sequence") || "1" };
@@ -600,11 +602,15 @@ function refundRows(r) {
 
 renderers["refund-quote"] = () => { $("refund-quote").innerHTML = refundRows(visit.quote); };
 
+// Nobody at a machine sees the passenger's papers: a refund or change carries the ID card the
+// tickets were found with, or the order number they were found by.
+const holderProof = () => (visit.idNumber ? { id_type: "resident_id", id_number: visit.idNumber } : { order_id: visit.orderId });
+
 function confirmRefund() {
   const number = visit.ticket.ticket_number;
   return step("failed_refund",
     () => withKey(`refund:${number}`, (key) =>
-      api("POST", `${ticketPath(number)}/refund`, { channel: "kiosk" }, { "Idempotency-Key": key })),
+      api("POST", `${ticketPath(number)}/refund`, { channel: "kiosk", ...holderProof() }, { "Idempotency-Key": key })),
     (result) => { visit.result = result; show("refund-done"); });
 }
 
@@ -658,7 +664,7 @@ renderers["change-quote"] = () => { $("change-quote").innerHTML = changeRows(vis
 function confirmChange() {
   const number = visit.ticket.ticket_number;
   const q = visit.quote;
-  const body = { run_id: q.run.run_id, channel: "kiosk" };
+  const body = { run_id: q.run.run_id, channel: "kiosk", ...holderProof() };
   if (q.charge > 0) body.payment_method = "card";
   return step("failed_change",
     () => withKey(`change:${number}:${q.run.run_id}`, (key) =>

@@ -83,7 +83,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   node->checkins_ = std::make_unique<checkin::CheckinService>(
       *node->store_, *node->issuer_keys_, *node->id_hasher_, *clock, options.checkin_policy);
   node->reimbursements_ = std::make_unique<sales::ReimbursementTickets>(
-      *node->store_, *node->sales_, *node->vouchers_, *node->network_, *node->id_hasher_, *clock);
+      *node->store_, *node->sales_, *node->vouchers_, *node->network_, *clock);
 
   node->api_ = std::make_unique<Api>(*clock);
   node->router_ = std::make_unique<Router>();

@@ -9,53 +9,40 @@ namespace {
 
 using nlohmann::json;
 
-// The request as the service takes it: who prints where, from the session or the machine's
-// body. A supervisor's approval is checked here against their password; the service checks
-// that they are a manager of this station, and that a machine's print carries the holder's ID.
+// The request as the service takes it: who prints where, from the session: a clerk or station
+// manager at a window, or a self-service machine's account (role kiosk) of its station. A
+// supervisor's approval is checked here against their password; the service checks that they
+// are a manager of this station, and that a machine's print carries the holder's ID.
 Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::NetworkService& network,
                                                Sessions& sessions) {
   auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
                               {"station", "id_type", "id_number", "supervisor"});
   if (!body) return Propagate(body);
-  sales::Channel channel = sales::Channel::kKiosk;
-  std::optional<core::StationCode> station;
-  std::string printed_by;
   auto station_text = StringField(*body, "station", false);
   if (!station_text) return Propagate(station_text);
-  if (request.Header("authorization")) {
-    auto who = sessions.Authenticate(request);
-    if (!who) return Propagate(who);
-    if (who->role != "clerk" && who->role != "station_manager") {
-      return PermissionDenied("reimbursement tickets are printed by ticket clerks and station "
-                              "managers; your role is " +
-                              who->role);
-    }
-    auto code = core::StationCode::Parse(who->station_code);
-    if (!code) return PermissionDenied("your account has no station; ask an administrator");
-    if (*station_text && **station_text != code->str()) {
-      return InvalidArgument("staff print at the windows of their own station, " + code->str() +
-                                 "; leave out station",
-                             "station");
-    }
-    channel = sales::Channel::kWindow;
-    station = *code;
-    printed_by = who->username;
-  } else {
-    if (!*station_text) {
-      return InvalidArgument("without a staff session this is a self-service machine's print: "
-                             "send the machine's station code as station (staff: log in first)",
-                             "station");
-    }
-    auto code = core::StationCode::Parse(**station_text);
-    if (!code) return InvalidArgument(code.error().message, "station");
-    station = *code;
-    printed_by = "kiosk@" + code->str();
+  auto who = sessions.Authenticate(request);
+  if (!who) return Propagate(who);
+  const bool machine = who->role == network::RoleKey(network::Role::kKiosk);
+  if (!machine && who->role != "clerk" && who->role != "station_manager") {
+    return PermissionDenied("reimbursement tickets are printed by ticket clerks, station "
+                            "managers and self-service machines; your role is " +
+                            who->role);
   }
+  auto code = core::StationCode::Parse(who->station_code);
+  if (!code) return PermissionDenied("your account has no station; ask an administrator");
+  if (*station_text && **station_text != code->str()) {
+    return InvalidArgument("a print is made at the account's own station, " + code->str() +
+                               "; leave out station",
+                           "station");
+  }
+  const sales::Channel channel = machine ? sales::Channel::kKiosk : sales::Channel::kWindow;
+  const core::StationCode station = *code;
+  const std::string printed_by = who->username;
   sales::ReimbursementRequest out{
       .ticket_number = request.PathParam("number"),
       .idempotency_key = request.Header("idempotency-key").value_or(""),
       .channel = channel,
-      .station = *station,
+      .station = station,
       .printed_by = printed_by};
   auto id_type = StringField(*body, "id_type", false);
   if (!id_type) return Propagate(id_type);
@@ -117,16 +104,17 @@ void AddReimbursementApi(Router& router, sales::ReimbursementTickets& prints,
                return response;
              });
 
-  // A person's trips by ID number: only for a station's ticket staff (a window, or a
-  // self-service machine's account), never for anyone who merely knows the number.
+  // A person's trips by ID number: only for a station's ticket staff (a window) and its
+  // self-service machines (the card swiped), never for anyone who merely knows the number.
   router.Add(Method::kPost, "/api/v1/tickets/lookup", [&prints, &sessions](Request& request) {
     auto who = sessions.Authenticate(request);
     if (!who) return ErrorResponse(who.error());
-    if (who->role != "clerk" && who->role != "station_manager") {
+    if (who->role != "clerk" && who->role != "station_manager" &&
+        who->role != network::RoleKey(network::Role::kKiosk)) {
       return ErrorResponse(PermissionDenied(
                                "tickets are looked up by ID at a station's windows and "
-                               "self-service machines (ticket clerks and station managers); "
-                               "your role is " +
+                               "self-service machines (ticket clerks, station managers, kiosk "
+                               "accounts); your role is " +
                                who->role)
                                .value());
     }

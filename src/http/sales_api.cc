@@ -79,6 +79,9 @@ json ToJson(const sales::RunOffer& r) {
           {"seats_left", r.seats_left}};
 }
 
+// The staff behind a window or kiosk request. Channel kiosk belongs to self-service machines'
+// accounts (role kiosk) and they to it, so the node always knows a machine (Seller::machine),
+// where nobody sees the passenger's papers.
 Result<sales::Seller> SellerFor(sales::Channel channel, const Request& request,
                                 Sessions& sessions) {
   bool staffed = channel == sales::Channel::kWindow || channel == sales::Channel::kKiosk;
@@ -88,9 +91,16 @@ Result<sales::Seller> SellerFor(sales::Channel channel, const Request& request,
   auto role = network::ParseRole(who->role);
   sales::Seller seller{.staff_username = who->username,
                        .station = std::nullopt,
-                       .province_wide = role && *role == network::Role::kProvinceAdmin};
+                       .province_wide = role && *role == network::Role::kProvinceAdmin,
+                       .machine = role && *role == network::Role::kKiosk};
+  if (seller.machine != (channel == sales::Channel::kKiosk)) {
+    return PermissionDenied(seller.machine
+                                ? "a self-service machine's account acts on channel kiosk only"
+                                : "channel kiosk is for self-service machines' accounts (role "
+                                  "kiosk); at a window use channel window");
+  }
   if (role && *role != network::Role::kClerk && *role != network::Role::kStationManager &&
-      *role != network::Role::kProvinceAdmin) {
+      *role != network::Role::kProvinceAdmin && *role != network::Role::kKiosk) {
     return PermissionDenied("your role (" + who->role + ") may not sell tickets");
   }
   if (!who->station_code.empty()) {
@@ -191,8 +201,8 @@ json ToJson(const sales::RefundResult& result, std::string_view ticket_status) {
 }
 
 // Who asks for an after-sale and on which channel, from the JSON body or the query: staff with
-// a session (channel window unless given) or the passenger (mobile unless given), with the
-// order id the passenger holds.
+// a session (channel window unless given; a machine's: kiosk) or the passenger (mobile unless
+// given), with the order id the passenger holds, or the ID card a machine read (body only).
 using FieldReader = std::function<Result<std::optional<std::string>>(const char*)>;
 // The request's optional string fields: from the JSON body when there is one (POST), else
 // from the query (the GET quotes).
@@ -205,20 +215,35 @@ FieldReader FieldsOf(const Request& request, const std::optional<json>& body) {
 struct AfterSaleCaller {
   sales::Channel channel = sales::Channel::kMobile;
   std::string order_id;
+  std::string id_type = "resident_id", id_number;  // the card a self-service machine read
   sales::Seller staff;
 };
 Result<AfterSaleCaller> ParseAfterSaleCaller(const Request& request, Sessions& sessions,
-                                             const FieldReader& field) {
+                                             const std::optional<json>& body) {
+  const FieldReader field = FieldsOf(request, body);
   AfterSaleCaller out;
-  const bool staff = request.Header("authorization").has_value();
   auto channel_text = field("channel");
   if (!channel_text) return Propagate(channel_text);
-  auto channel = sales::ParseChannel(channel_text->value_or(staff ? "window" : "mobile"));
+  std::string fallback = "mobile";
+  if (!*channel_text && request.Header("authorization")) {
+    auto who = sessions.Authenticate(request);
+    if (!who) return Propagate(who);
+    fallback = who->role == network::RoleKey(network::Role::kKiosk) ? "kiosk" : "window";
+  }
+  auto channel = sales::ParseChannel(channel_text->value_or(fallback));
   if (!channel) return InvalidArgument(channel.error().message, "channel");
   out.channel = *channel;
   auto order_id = field("order_id");
   if (!order_id) return Propagate(order_id);
   out.order_id = order_id->value_or("");
+  if (body) {  // never in a query string, where it would be logged; quotes need no proof
+    for (auto [name, target] :
+         {std::pair{"id_type", &out.id_type}, std::pair{"id_number", &out.id_number}}) {
+      auto value = StringField(*body, name, false);
+      if (!value) return Propagate(value);
+      if (*value) *target = **value;
+    }
+  }
   auto seller = SellerFor(out.channel, request, sessions);
   if (!seller) return Propagate(seller);
   out.staff = std::move(*seller);
@@ -238,10 +263,12 @@ Result<sales::RefundRequest> ParseRefund(const Request& request, Sessions& sessi
   auto cause = sales::ParseRefundCause(cause_text->value_or("passenger"));
   if (!cause) return Propagate(cause);
   out.cause = *cause;
-  auto caller = ParseAfterSaleCaller(request, sessions, field);
+  auto caller = ParseAfterSaleCaller(request, sessions, body);
   if (!caller) return Propagate(caller);
   out.channel = caller->channel;
   out.order_id = std::move(caller->order_id);
+  out.id_type = std::move(caller->id_type);
+  out.id_number = std::move(caller->id_number);
   out.staff = std::move(caller->staff);
   return out;
 }
@@ -315,10 +342,12 @@ Result<sales::ChangeRequest> ParseChange(const Request& request, Sessions& sessi
     }
     out.payment_method = *parsed;
   }
-  auto caller = ParseAfterSaleCaller(request, sessions, field);
+  auto caller = ParseAfterSaleCaller(request, sessions, body);
   if (!caller) return Propagate(caller);
   out.channel = caller->channel;
   out.order_id = std::move(caller->order_id);
+  out.id_type = std::move(caller->id_type);
+  out.id_number = std::move(caller->id_number);
   out.staff = std::move(caller->staff);
   return out;
 }
@@ -447,7 +476,7 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
   router.Add(Method::kPost, "/api/v1/tickets/{number}/refund",
              [&sales, &sessions](Request& request) {
                auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
-                                           {"cause", "order_id", "channel"});
+                                           {"cause", "order_id", "channel", "id_type", "id_number"});
                if (!body) return ErrorResponse(body.error());
                auto refund = ParseRefund(request, sessions, *body);
                if (!refund) return ErrorResponse(refund.error());
@@ -467,7 +496,8 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
   router.Add(Method::kPost, "/api/v1/tickets/{number}/change",
              [&sales, &sessions](Request& request) {
                auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
-                                           {"run_id", "order_id", "channel", "payment_method"});
+                                           {"run_id", "order_id", "channel", "payment_method",
+                                            "id_type", "id_number"});
                if (!body) return ErrorResponse(body.error());
                auto change = ParseChange(request, sessions, *body);
                if (!change) return ErrorResponse(change.error());

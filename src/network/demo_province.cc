@@ -371,10 +371,10 @@ std::vector<Staff> DemoAccounts(const core::StationCode& main, const core::Credi
             .role = Role::kClerk,
             .station = main},
       // The self-service machine (自助售取票机) of the main station: station staff log it in
-      // once (/kiosk), and its sales and refunds go out on channel kiosk under this clerk.
+      // once (/kiosk); its sales, refunds, changes and prints go out on channel kiosk.
       Staff{.username = "kiosk",
             .display_name = "自助售票机（演示）",
-            .role = Role::kClerk,
+            .role = Role::kKiosk,
             .station = main},
       Staff{.username = "gate",
             .display_name = "检票员（演示）",

@@ -82,13 +82,16 @@ constexpr RoleInfo kRoles[] = {
     {Role::kProvinceAdmin, "province_admin", "省级管理员"},
     {Role::kStationManager, "station_manager", "站务经理"},
     {Role::kClerk, "clerk", "售票员"},
+    {Role::kKiosk, "kiosk", "自助售取票机"},
     {Role::kGateOperator, "gate_operator", "检票员"},
     {Role::kCarrierDispatcher, "carrier_dispatcher", "承运人调度"},
     {Role::kAuditor, "auditor", "审计员"},
 };
 
-constexpr Role kAllRoles[] = {Role::kProvinceAdmin, Role::kStationManager,    Role::kClerk,
-                              Role::kGateOperator,  Role::kCarrierDispatcher, Role::kAuditor};
+constexpr Role kAllRoles[] = {Role::kProvinceAdmin, Role::kStationManager,
+                              Role::kClerk,         Role::kKiosk,
+                              Role::kGateOperator,  Role::kCarrierDispatcher,
+                              Role::kAuditor};
 
 std::string StopField(std::size_t index, std::string_view member) {
   return fmt::format("stops[{}].{}", index, member);
@@ -487,12 +490,13 @@ Result<Role> ParseRole(std::string_view text) {
     if (info.key == text || info.name == text) return info.value;
   }
   return Invalid("role", fmt::format("must be one of province_admin, station_manager, clerk, "
-                                     "gate_operator, carrier_dispatcher, auditor, not {}",
+                                     "kiosk, gate_operator, carrier_dispatcher, auditor, not {}",
                                      Quote(text)));
 }
 
 bool RoleRequiresStation(Role role) {
-  return role == Role::kStationManager || role == Role::kClerk || role == Role::kGateOperator;
+  return role == Role::kStationManager || role == Role::kClerk || role == Role::kKiosk ||
+         role == Role::kGateOperator;
 }
 
 Result<void> ValidateStaff(const Staff& staff) {

@@ -286,6 +286,7 @@ enum class Role {
   kProvinceAdmin,      // 省级管理员: all master data, staff accounts, every station's data
   kStationManager,     // 站务经理: own station's schedules, runs (stop/extra), staff, reports
   kClerk,              // 售票员: sell, refund, change and reprint at own station's window
+  kKiosk,              // 自助售取票机: a self-service machine of one station (channel kiosk)
   kGateOperator,       // 检票员: check in passengers and close departures at own station
   kCarrierDispatcher,  // 承运人调度: own carrier's vehicles, crew check-in (报班), its runs
   kAuditor,            // 审计员: read-only access to everything, ledger and reports
@@ -295,7 +296,7 @@ enum class Role {
 [[nodiscard]] std::string_view RoleName(Role role);  // "省级管理员", …
 // Accepts the key or the Chinese name.
 [[nodiscard]] Result<Role> ParseRole(std::string_view text);
-// Station roles (manager, clerk, gate operator) require a station.
+// Station roles (manager, clerk, self-service machine, gate operator) require a station.
 [[nodiscard]] bool RoleRequiresStation(Role role);
 
 struct Staff {

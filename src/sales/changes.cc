@@ -659,11 +659,22 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
   auto state_or = LoadRun(request.run_id);
   if (!state_or) return Propagate(state_or);
   std::shared_ptr<RunState> state = *state_or;
+  auto holder = MachineHolder(request.staff, request.id_type, request.id_number);
+  if (!holder) return Propagate(holder);
   // The checks first, read-only, so a refused change never touches the inventory.
   auto first = store_.Transact<ChangePlan>(
       [&](store::Transaction& tx) { return PlanChange(tx, request, *state, now); },
       {.read_only = true});
   if (!first) return Propagate(first);
+  if (auto proof = internal::CheckHolderAtMachine({.channel = request.channel,
+                                                   .staff = &request.staff,
+                                                   .order_id = request.order_id,
+                                                   .ticket_number = request.ticket_number,
+                                                   .action = "change"},
+                                                  *holder, first->tickets[0]);
+      !proof) {
+    return Propagate(proof);
+  }
 
   // The seat on the new run, in memory, under the new run's lock only. The old run's seat is
   // given back after the commit under the old run's lock: no thread holds two run locks.

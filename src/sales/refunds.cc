@@ -238,6 +238,8 @@ Result<RefundResult> SalesService::Refund(const RefundRequest& request) {
   if (auto key = internal::CheckAfterSaleKey(request.idempotency_key, "refund"); !key) {
     return Propagate(key);
   }
+  auto holder = MachineHolder(request.staff, request.id_type, request.id_number);
+  if (!holder) return Propagate(holder);
   core::Instant now = clock_.Now();
   struct Ended {
     std::string run_id;
@@ -259,6 +261,15 @@ Result<RefundResult> SalesService::Refund(const RefundRequest& request) {
     }
     auto plan = PlanRefund(tx, request, now);
     if (!plan) return Propagate(plan);
+    if (auto proof = internal::CheckHolderAtMachine({.channel = request.channel,
+                                                     .staff = &request.staff,
+                                                     .order_id = request.order_id,
+                                                     .ticket_number = request.ticket_number,
+                                                     .action = "refund"},
+                                                    *holder, plan->tickets[0]);
+        !proof) {
+      return Propagate(proof);
+    }
 
     // End the tickets: only an issued, active ticket turns refunded. This write comes before
     // the check-in look-up below and check-in writes the same row before inserting its

@@ -162,11 +162,7 @@ Result<std::string> Render(store::Store& store, network::NetworkService& network
 
 Result<std::string> ReimbursementTickets::HashId(const std::string& id_type,
                                                  const std::string& id_number) {
-  auto type = core::ParseIdType(id_type);
-  if (!type) return InvalidArgument(type.error().message, "id_type");
-  auto document = core::IdDocument::Parse(*type, id_number, clock_.Now().ShanghaiDate());
-  if (!document) return InvalidArgument(document.error().message, "id_number");
-  return hasher_.HashIdDocument(*document);
+  return sales_.HashHolderId(id_type, id_number);
 }
 
 Result<PrintedDocument> ReimbursementTickets::Print(const ReimbursementRequest& request) {

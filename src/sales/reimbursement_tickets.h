@@ -3,7 +3,7 @@
 // window or a self-service machine, with reprints (重打) only on a supervisor's approval,
 // every print recorded (DESIGN.md §3–4, docs/after-sale.md).
 //
-//   ReimbursementTickets prints(store, sales, vouchers, network, hasher, clock);
+//   ReimbursementTickets prints(store, sales, vouchers, network, clock);
 //   Result<PrintedDocument> doc = prints.Print(ReimbursementRequest{
 //       .ticket_number = "37261123000000000017", .idempotency_key = "w3-0017-1",
 //       .channel = Channel::kWindow, .station = here, .printed_by = "li.na"});
@@ -74,16 +74,10 @@ struct CollectableTicket {
 
 class ReimbursementTickets final {
  public:
-  // All references must outlive this object. `hasher` is the node's keyed ID hash (sales').
+  // All references must outlive this object. ID documents are hashed with sales' key.
   ReimbursementTickets(store::Store& store, SalesService& sales, TicketVouchers& vouchers,
-                       network::NetworkService& network, const core::KeyedHasher& hasher,
-                       const core::Clock& clock)
-      : store_(store),
-        sales_(sales),
-        vouchers_(vouchers),
-        network_(network),
-        hasher_(hasher),
-        clock_(clock) {}
+                       network::NetworkService& network, const core::Clock& clock)
+      : store_(store), sales_(sales), vouchers_(vouchers), network_(network), clock_(clock) {}
 
   // Prints (or, for a retried key, prints again the same) reimbursement ticket.
   [[nodiscard]] Result<PrintedDocument> Print(const ReimbursementRequest& request);
@@ -100,7 +94,6 @@ class ReimbursementTickets final {
   SalesService& sales_;
   TicketVouchers& vouchers_;
   network::NetworkService& network_;
-  const core::KeyedHasher& hasher_;
   const core::Clock& clock_;
 };
 

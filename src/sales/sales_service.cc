@@ -605,6 +605,24 @@ Result<Order> SalesService::GetOrder(const std::string& order_id) {
                                 {.read_only = true});
 }
 
+Result<std::string> SalesService::HashHolderId(const std::string& id_type,
+                                               const std::string& id_number) const {
+  auto type = core::ParseIdType(id_type.empty() ? "resident_id" : id_type);
+  if (!type) return InvalidArgument(type.error().message, "id_type");
+  auto document = core::IdDocument::Parse(*type, id_number, clock_.Now().ShanghaiDate());
+  if (!document) return InvalidArgument(document.error().message, "id_number");
+  return hasher_.HashIdDocument(*document);
+}
+
+Result<std::optional<std::string>> SalesService::MachineHolder(const Seller& staff,
+                                                               const std::string& id_type,
+                                                               const std::string& id_number) const {
+  if (!staff.machine || id_number.empty()) return std::nullopt;
+  auto hash = HashHolderId(id_type, id_number);
+  if (!hash) return Propagate(hash);
+  return std::optional<std::string>(std::move(*hash));
+}
+
 Result<Ticket> SalesService::GetTicket(const std::string& ticket_number) {
   auto number = core::TicketNumber::Parse(ticket_number);
   if (!number) return InvalidArgument(number.error().message, "ticket_number");

@@ -120,6 +120,9 @@ struct Seller {
   std::string staff_username;               // empty for self-service channels
   std::optional<core::StationCode> station;  // the staff member's station
   bool province_wide = false;               // a province administrator may sell anywhere
+  // A self-service machine's account (role kiosk, channel kiosk): nobody at it sees the
+  // passenger's papers, so each refund or change there needs the holder's proof (below).
+  bool machine = false;
 };
 
 struct OrderRequest {
@@ -176,6 +179,10 @@ struct RefundRequest {
   std::string order_id;
   // Operator causes (stopped, delayed, missed by the operator) refund without fee, staff only.
   core::RefundCause cause = core::RefundCause::kPassenger;
+  // At a self-service machine: the ID document the machine read from the holder's card (or,
+  // instead, the ticket's order_id). Not needed for a quote, which changes nothing.
+  std::string id_type = "resident_id";
+  std::string id_number = {};
 };
 
 // One refunded (or quoted) ticket.
@@ -212,6 +219,9 @@ struct ChangeRequest {
   // At a window or kiosk: how a positive charge is paid and, by default, how a refund of a
   // difference is paid out ("cash" or "card"). Not used online.
   std::optional<PaymentMethod> payment_method;
+  // At a self-service machine: the holder's ID document or order_id, as for a refund.
+  std::string id_type = "resident_id";
+  std::string id_number = {};
 };
 
 // One changed (or quoted) ticket.
@@ -319,6 +329,11 @@ class SalesService final {
   [[nodiscard]] Result<Order> Cancel(const std::string& order_id);
   [[nodiscard]] Result<Order> GetOrder(const std::string& order_id);
   [[nodiscard]] Result<Ticket> GetTicket(const std::string& ticket_number);
+  // The keyed hash of an ID document as tickets keep it (Ticket::id_hash), to match what a
+  // self-service machine reads from a card. kInvalidArgument (field "id_type" or "id_number")
+  // for a malformed document.
+  [[nodiscard]] Result<std::string> HashHolderId(const std::string& id_type,
+                                                 const std::string& id_number) const;
 
   // Refunds one issued ticket (退票), and the free children attached to it (fee 0, a row each).
   //
@@ -329,9 +344,10 @@ class SalesService final {
   // staff may give them. Where: on the channel that sold the ticket (mobile and platform: the
   // order_id must be the ticket's), or at any window or kiosk of the boarding station (staff of
   // the selling station may refund its own window sales too; a province administrator
-  // anywhere). Money back: cash and card at once ("done"); an order paid through a provider is
-  // refunded through it ("pending" until its signed refund notification, see
-  // ApplyRefundNotification).
+  // anywhere); at a machine (Seller::machine) only with the holder's proof: the ID document the
+  // ticket was bought with (id_number), or its order_id. Money back: cash and card at once
+  // ("done"); an order paid through a provider is refunded through it ("pending" until its
+  // signed refund notification, see ApplyRefundNotification).
   //
   // In one transaction: the ticket ends (conditional update: it must still be issued and
   // active), a check-in of it refuses the refund, its seat segments are released, its voucher
@@ -343,9 +359,10 @@ class SalesService final {
   // money status; a still pending provider refund is asked for again, which the provider
   // ignores if it has it).
   // Errors: kInvalidArgument (key missing or over 100 characters, malformed ticket number),
-  // kNotFound (no such ticket), kPermissionDenied (not this order's ticket, staff of another
-  // station, a window sale refunded online, an operator cause without staff, no staff session
-  // on a staffed channel), kFailedPrecondition (already refunded — "already refunded at …" —,
+  // kNotFound (no such ticket), kPermissionDenied (not this order's ticket, not the holder's
+  // ID at a machine, staff of another station, a window sale refunded online, an operator
+  // cause without staff or at a machine, no staff session on a staffed channel),
+  // kFailedPrecondition (already refunded — "already refunded at …" —,
   // not issued, checked in, departed, or changed where the policy forbids), kAlreadyExists
   // (the key was used for another ticket), the store's errors. A provider that cannot be
   // reached leaves the refund "pending" (no error): retry the same request.
@@ -481,6 +498,12 @@ class SalesService final {
   // ticket made by a change, the first ticket of its chain's (changes.cc). kInternal if none.
   Result<std::pair<std::string, std::string>> OriginPayment(store::Transaction& tx,
                                                             const std::string& ticket_number);
+
+  // The keyed hash of the ID a self-service machine read (`staff.machine`) for an after-sale,
+  // nullopt when none was read or the caller is no machine (CheckHolderAtMachine).
+  Result<std::optional<std::string>> MachineHolder(const Seller& staff,
+                                                   const std::string& id_type,
+                                                   const std::string& id_number) const;
 
   // The change's checks and amounts, read in `tx` (changes.cc).
   struct ChangePlan;

@@ -137,6 +137,7 @@ TEST_P(DemoProvinceTest, SeedsARealisticProvince) {
     EXPECT_TRUE(usernames.contains(std::string(name))) << name;
   }
   EXPECT_EQ(network_->GetStaff("clerk").value().station, summary->main_station);
+  EXPECT_EQ(network_->GetStaff("kiosk").value().role, Role::kKiosk);  // a machine, not a clerk
 
   // The main station has runs on the first day.
   EXPECT_FALSE(network_->ListRuns(DateOf("2026-11-20"), summary->main_station).value().empty());

@@ -355,6 +355,13 @@ TEST(StaffTest, UsernameAndRoles) {
   EXPECT_EQ(FieldOf(ValidateStaff(s)), "ok");
   s.role = Role::kGateOperator;  // only dispatchers act for a carrier
   EXPECT_EQ(FieldOf(ValidateStaff(s)), "carrier");
+  s.carrier = std::nullopt;
+  s.role = Role::kKiosk;  // a self-service machine stands in one station's hall
+  s.station = std::nullopt;
+  EXPECT_EQ(FieldOf(ValidateStaff(s)), "station");
+  s.station = kJinan;
+  EXPECT_EQ(FieldOf(ValidateStaff(s)), "ok");
+  EXPECT_EQ(ParseRole("自助售取票机").value(), Role::kKiosk);
 
   for (Role role : AllRoles()) {
     EXPECT_EQ(ParseRole(RoleKey(role)).value(), role);

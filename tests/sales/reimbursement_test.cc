@@ -28,8 +28,8 @@ class ReimbursementTest : public SalesTest {
     hasher_ = std::make_unique<core::KeyedHasher>(
         std::span<const std::uint8_t, 32>(personal->id_hash_key));
     vouchers_ = std::make_unique<TicketVouchers>(*sales_, *issuer_keys_, *network_);
-    prints_ = std::make_unique<ReimbursementTickets>(*store_, *sales_, *vouchers_, *network_,
-                                                     *hasher_, clock_);
+    prints_ =
+        std::make_unique<ReimbursementTickets>(*store_, *sales_, *vouchers_, *network_, clock_);
     station_ = route_->stops[0].station;
     ASSERT_TRUE(keyun::testing::HaveTool("pdftotext")) << "install poppler-utils";
   }
@@ -262,7 +262,7 @@ TEST_P(ReimbursementTest, APrintedTicketIsRefundedOnlyAtAWindow) {
   EXPECT_NE(refused.error().message.find("ticket window"), std::string::npos)
       << refused.error().message;
   online.channel = Channel::kKiosk;
-  online.staff = Seller{.staff_username = "kiosk", .station = station_};
+  online.staff = Seller{.staff_username = "kiosk", .station = station_, .machine = true};
   auto kiosk = sales_->QuoteTicketRefund(online);
   ASSERT_FALSE(kiosk);
   EXPECT_EQ(kiosk.error().code, ErrorCode::kFailedPrecondition);

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/internal/migrations.h"
 #include "store/store.h"
 #include "test_database.h"
 
@@ -404,6 +405,47 @@ TEST_P(StoreContractTest, NextSequenceIsGapFreeUnderConcurrency) {
       store_->Transact<std::int64_t>([](Transaction& tx) { return NextSequence(tx, "refund"); });
   ASSERT_TRUE(other) << other.error().ToString();
   EXPECT_EQ(*other, 1);
+}
+
+// Migration 0013 rebuilds the staff table to admit role 'kiosk'. Run again on a table with
+// accounts in it, it keeps every account as it was; the rebuilt table still refuses an unknown
+// role and a kiosk account without a station.
+TEST_P(StoreContractTest, TheKioskRoleMigrationKeepsEveryAccount) {
+  Exec("INSERT INTO staff (username, display_name, role, password_hash, active) VALUES "
+       "('admin1', '省管理员', 'province_admin', 'hash-a', 1), "
+       "('audit1', '审计员', 'auditor', 'hash-b', 0)");
+  const internal::Migration* kiosk_role = nullptr;
+  for (const internal::Migration& migration : internal::EmbeddedMigrations()) {
+    if (migration.name == "0013_kiosk_role") kiosk_role = &migration;
+  }
+  ASSERT_NE(kiosk_role, nullptr);
+  Result<bool> rebuilt = store_->Transact<bool>([&](Transaction& tx) -> Result<bool> {
+    for (const std::string& statement :
+         internal::SplitStatements(kiosk_role->SqlFor(store_->engine()))) {
+      if (auto done = tx.Execute(statement); !done) return Propagate(done);
+    }
+    return true;
+  });
+  ASSERT_TRUE(rebuilt) << rebuilt.error().ToString();
+
+  Rows rows = Select(
+      "SELECT username, display_name, role, password_hash, active FROM staff ORDER BY username");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].Text(0), "admin1");
+  EXPECT_EQ(rows[0].Text(1), "省管理员");
+  EXPECT_EQ(rows[0].Text(2), "province_admin");
+  EXPECT_EQ(rows[0].Text(3), "hash-a");
+  EXPECT_EQ(rows[0].Int(4), 1);
+  EXPECT_EQ(rows[1].Text(0), "audit1");
+  EXPECT_EQ(rows[1].Int(4), 0);
+  EXPECT_FALSE(ExecuteOne(*store_,
+                          "INSERT INTO staff (username, display_name, role, password_hash) "
+                          "VALUES ('kiosk9', '自助机', 'kiosk', 'h')"))
+      << "a kiosk account needs a station";
+  EXPECT_FALSE(ExecuteOne(*store_,
+                          "INSERT INTO staff (username, display_name, role, password_hash) "
+                          "VALUES ('robot9', '机器人', 'robot', 'h')"))
+      << "an unknown role";
 }
 
 TEST_P(StoreContractTest, RefusesADatabaseWithANewerSchema) {

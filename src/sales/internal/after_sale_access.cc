@@ -12,6 +12,11 @@ Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller, const TicketSal
     if (staff.staff_username.empty()) {
       return PermissionDenied(action + "s at a window or kiosk need a staff session; log in first");
     }
+    if (staff.machine && caller.operator_cause) {
+      return PermissionDenied("a refund for a delayed or missed run is given at a window, where "
+                              "the clerk checks the cause; a stopped run's tickets refund "
+                              "without fee here too");
+    }
     if (staff.province_wide) return {};
     if (!staff.station) {
       return PermissionDenied("your account has no station, so it cannot " + action +
@@ -47,6 +52,31 @@ Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller, const TicketSal
         caller.ticket_number, caller.order_id));
   }
   return {};
+}
+
+Result<void> CheckHolderAtMachine(const AfterSaleCaller& caller,
+                                  const std::optional<std::string>& holder_id_hash,
+                                  const Ticket& ticket) {
+  if (caller.staff == nullptr || !caller.staff->machine) return {};
+  if (holder_id_hash) {
+    if (*holder_id_hash == ticket.id_hash) return {};
+    return PermissionDenied(fmt::format(
+        "this ID card is not the one ticket {} was bought with; swipe the holder's card, or {} "
+        "it at a window",
+        ticket.ticket_number, caller.action));
+  }
+  if (caller.order_id.empty()) {
+    return InvalidArgument(fmt::format("at a self-service machine the holder swipes the ID card "
+                                       "the ticket was bought with (id_number) or gives its "
+                                       "order id (order_id) to {} it",
+                                       caller.action),
+                           "id_number");
+  }
+  if (caller.order_id == ticket.order_id) return {};
+  return PermissionDenied(fmt::format(
+      "ticket {} is not in order {}; give the order id the ticket was bought with (after a "
+      "change, the new order's), or swipe the holder's ID card",
+      ticket.ticket_number, caller.order_id));
 }
 
 Result<void> CheckAfterSaleKey(std::string_view key, std::string_view action) {

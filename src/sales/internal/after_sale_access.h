@@ -43,6 +43,16 @@ struct TicketSale {
 [[nodiscard]] Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller,
                                                 const TicketSale& sale);
 
+// At a self-service machine (caller.staff->machine) the passenger proves `ticket` is theirs:
+// `holder_id_hash`, the keyed hash of the ID document the machine read from their card, equal
+// to the ticket's; or the ticket's order id (caller.order_id). Ok for everyone else: at a
+// window the clerk sees the papers, online CheckAfterSaleAccess asks for the order id.
+// kInvalidArgument (field "id_number") when neither is given; kPermissionDenied when the one
+// given does not match.
+[[nodiscard]] Result<void> CheckHolderAtMachine(const AfterSaleCaller& caller,
+                                                const std::optional<std::string>& holder_id_hash,
+                                                const Ticket& ticket);
+
 // Ok if `key`, the request's Idempotency-Key, is 1 to 100 characters; kInvalidArgument (field
 // "idempotency_key") saying why it is needed otherwise. `action`: "refund" or "change".
 [[nodiscard]] Result<void> CheckAfterSaleKey(std::string_view key, std::string_view action);
