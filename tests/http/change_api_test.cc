@@ -5,7 +5,6 @@
 #include <httplib.h>
 
 #include <chrono>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -26,32 +25,6 @@ class ChangeApiTest : public DemoNodeTest {
                                            *core::TimeOfDay::Parse("05:00")));
     StartNode(/*fake_clock=*/true);
   }
-
-  // Two runs of tomorrow leaving `station` on one route with one vehicle class, by departure.
-  void FindTwoRuns(const std::string& station) {
-    auto runs = node_->network().ListRuns(clock_.Now().ShanghaiDate().AddDays(1));
-    ASSERT_TRUE(runs);
-    std::map<std::pair<std::string, int>, std::vector<network::RunSummary>> groups;
-    for (const auto& r : *runs) {
-      if (r.run.station().str() != station || r.run.status != network::RunStatus::kOpen) continue;
-      groups[{r.run.route_code, static_cast<int>(r.run.vehicle_class)}].push_back(r);
-    }
-    for (auto& [key, group] : groups) {
-      if (group.size() < 2) continue;
-      std::sort(group.begin(), group.end(),
-                [](const auto& a, const auto& b) { return a.run.departs_at < b.run.departs_at; });
-      run1_ = group[0];
-      run2_ = group[1];
-      auto route = node_->network().GetRoute(key.first);
-      ASSERT_TRUE(route);
-      route_ = *route;
-      return;
-    }
-    GTEST_SKIP() << "no route from " << station << " has two runs of one class tomorrow";
-  }
-
-  std::optional<network::RunSummary> run1_, run2_;
-  std::optional<network::Route> route_;
 };
 
 TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
@@ -59,19 +32,8 @@ TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
   std::string station = Body(client_->Get("/api/v1/session", Bearer(gate)))["station"];
   FindTwoRuns(station);
   if (IsSkipped() || HasFatalFailure()) return;
-  auto order = node_->sales().CreateOrder(sales::OrderRequest{
-      .run_id = run1_->run.id.str(),
-      .from = route_->stops.front().station.str(),
-      .to = route_->stops.back().station.str(),
-      .channel = sales::Channel::kMobile,
-      .passengers = {{.name = "欧阳娜", .id_type = "resident_id",
-                      .id_number = testing::TestResidentId(77),
-                      .fare_type = sales::FareType::kAdult, .seat = std::nullopt}},
-      .idempotency_key = "sell-change",
-      .seller = {}});
-  ASSERT_TRUE(order) << order.error().ToString();
-  auto paid = node_->sales().Pay(order->order_id, sales::PaymentMethod::kCash);
-  ASSERT_TRUE(paid) << paid.error().ToString();
+  auto paid = SellAndPay(*run1_, *route_, 77);
+  ASSERT_TRUE(paid);
   const std::string number = paid->tickets.at(0).ticket_number;
   const std::string base = "/api/v1/tickets/" + number;
   const std::string r2 = run2_->run.id.str();
@@ -81,7 +43,7 @@ TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
 
   // The quote changes nothing.
   auto quote = client_->Get(
-      (base + "/change-quote?run_id=" + r2 + "&order_id=" + order->order_id).c_str());
+      (base + "/change-quote?run_id=" + r2 + "&order_id=" + paid->order_id).c_str());
   ASSERT_TRUE(quote);
   ASSERT_EQ(quote->status, 200) << quote->body;
   json q = Body(quote);
@@ -95,12 +57,12 @@ TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
 
   // Errors, each with what to do.
   const std::string change = base + "/change";
-  json body = {{"run_id", r2}, {"order_id", order->order_id}};
+  json body = {{"run_id", r2}, {"order_id", paid->order_id}};
   auto no_key = client_->Post(change.c_str(), body.dump(), "application/json");
   ASSERT_TRUE(no_key);
   EXPECT_EQ(no_key->status, 400) << no_key->body;
   auto no_run = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}},
-                              json{{"order_id", order->order_id}}.dump(), "application/json");
+                              json{{"order_id", paid->order_id}}.dump(), "application/json");
   ASSERT_TRUE(no_run);
   EXPECT_EQ(no_run->status, 400);
   EXPECT_EQ(Body(no_run)["error"]["field"], "run_id");
@@ -115,7 +77,7 @@ TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
   EXPECT_TRUE(unknown->status == 404 || unknown->status == 400) << unknown->status;
   auto same_run = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}},
                                 json{{"run_id", run1_->run.id.str()},
-                                     {"order_id", order->order_id}}.dump(),
+                                     {"order_id", paid->order_id}}.dump(),
                                 "application/json");
   ASSERT_TRUE(same_run);
   EXPECT_EQ(same_run->status, 409) << same_run->body;

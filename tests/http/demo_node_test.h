@@ -5,11 +5,15 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "http/node.h"
 #include "support/test_data.h"
@@ -43,8 +47,34 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
   }
 
-  // A run of tomorrow leaving `station`, a ticket on it sold (mobile) and paid in cash, to the
-  // passenger TestResidentId(serial). Sets run_ and ticket_.
+  // One adult ticket on `run`, its route's whole trip, sold (mobile) to the passenger
+  // TestResidentId(serial) and paid in cash: the paid order, or nullopt (a failure added).
+  std::optional<sales::Order> SellAndPay(const network::RunSummary& run,
+                                         const network::Route& route, int serial) {
+    auto order = node_->sales().CreateOrder(sales::OrderRequest{
+        .run_id = run.run.id.str(),
+        .from = route.stops.front().station.str(),
+        .to = route.stops.back().station.str(),
+        .channel = sales::Channel::kMobile,
+        .passengers = {{.name = "欧阳娜", .id_type = "resident_id",
+                        .id_number = testing::TestResidentId(serial),
+                        .fare_type = sales::FareType::kAdult, .seat = std::nullopt}},
+        .idempotency_key = "sell-" + std::to_string(serial),
+        .seller = {}});
+    if (!order) {
+      ADD_FAILURE() << order.error().ToString();
+      return std::nullopt;
+    }
+    auto paid = node_->sales().Pay(order->order_id, sales::PaymentMethod::kCash);
+    if (!paid) {
+      ADD_FAILURE() << paid.error().ToString();
+      return std::nullopt;
+    }
+    return std::move(*paid);
+  }
+
+  // A run of tomorrow leaving `station`, a ticket on it sold by SellAndPay. Sets run_ and
+  // ticket_.
   void SellTicket(const std::string& station, int serial = 1) {
     auto runs = node_->network().ListRuns(clock_.Now().ShanghaiDate().AddDays(1));
     ASSERT_TRUE(runs);
@@ -52,24 +82,38 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
       if (r.run.station().str() != station) continue;
       auto route = node_->network().GetRoute(r.run.route_code);
       ASSERT_TRUE(route);
-      auto order = node_->sales().CreateOrder(sales::OrderRequest{
-          .run_id = r.run.id.str(),
-          .from = route->stops.front().station.str(),
-          .to = route->stops.back().station.str(),
-          .channel = sales::Channel::kMobile,
-          .passengers = {{.name = "欧阳娜", .id_type = "resident_id",
-                          .id_number = testing::TestResidentId(serial),
-                          .fare_type = sales::FareType::kAdult, .seat = std::nullopt}},
-          .idempotency_key = "sell-" + std::to_string(serial),
-          .seller = {}});
-      ASSERT_TRUE(order) << order.error().ToString();
-      auto paid = node_->sales().Pay(order->order_id, sales::PaymentMethod::kCash);
-      ASSERT_TRUE(paid) << paid.error().ToString();
+      auto paid = SellAndPay(r, *route, serial);
+      ASSERT_TRUE(paid);
       run_ = r;
       ticket_ = paid->tickets.at(0).ticket_number;
       return;
     }
     FAIL() << "no run of tomorrow leaves " << station;
+  }
+
+  // Two open runs of tomorrow leaving `station` on one route with one vehicle class, by
+  // departure: what a change (改签) may move between. Sets run1_, run2_ and route_; skips the
+  // test if the demo has none.
+  void FindTwoRuns(const std::string& station) {
+    auto runs = node_->network().ListRuns(clock_.Now().ShanghaiDate().AddDays(1));
+    ASSERT_TRUE(runs);
+    std::map<std::pair<std::string, int>, std::vector<network::RunSummary>> groups;
+    for (const auto& r : *runs) {
+      if (r.run.station().str() != station || r.run.status != network::RunStatus::kOpen) continue;
+      groups[{r.run.route_code, static_cast<int>(r.run.vehicle_class)}].push_back(r);
+    }
+    for (auto& [key, group] : groups) {
+      if (group.size() < 2) continue;
+      std::sort(group.begin(), group.end(),
+                [](const auto& a, const auto& b) { return a.run.departs_at < b.run.departs_at; });
+      run1_ = group[0];
+      run2_ = group[1];
+      auto route = node_->network().GetRoute(key.first);
+      ASSERT_TRUE(route);
+      route_ = *route;
+      return;
+    }
+    GTEST_SKIP() << "no route from " << station << " has two runs of one class tomorrow";
   }
 
   // A staff session token of a demo login (password keyun-demo).
@@ -122,6 +166,8 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
   std::unique_ptr<httplib::Client> client_;
   std::optional<network::RunSummary> run_;  // set by SellTicket
   std::string ticket_;                       // set by SellTicket
+  std::optional<network::RunSummary> run1_, run2_;  // set by FindTwoRuns
+  std::optional<network::Route> route_;             // set by FindTwoRuns
 };
 
 }  // namespace keyun::http

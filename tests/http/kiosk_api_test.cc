@@ -4,11 +4,7 @@
 // for a refund or change, the ticket's order id; a fee-free operator refund stays at a window.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <map>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "demo_node_test.h"
 
@@ -108,38 +104,13 @@ TEST_P(KioskApiTest, ARefundAtTheMachineNeedsTheHoldersCardOrOrder) {
 }
 
 TEST_P(KioskApiTest, AChangeAtTheMachineNeedsTheHoldersCard) {
-  // Two runs of one route and class from the machine's station tomorrow.
-  auto runs = node_->network().ListRuns(clock_.Now().ShanghaiDate().AddDays(1));
-  ASSERT_TRUE(runs);
-  std::map<std::pair<std::string, int>, std::vector<network::RunSummary>> groups;
-  for (const auto& r : *runs) {
-    if (r.run.station().str() != station_ || r.run.status != network::RunStatus::kOpen) continue;
-    groups[{r.run.route_code, static_cast<int>(r.run.vehicle_class)}].push_back(r);
-  }
-  auto pair = std::find_if(groups.begin(), groups.end(),
-                           [](const auto& g) { return g.second.size() >= 2; });
-  if (pair == groups.end()) GTEST_SKIP() << "no route from " << station_ << " has two runs";
-  auto group = pair->second;
-  std::sort(group.begin(), group.end(),
-            [](const auto& a, const auto& b) { return a.run.departs_at < b.run.departs_at; });
-  auto route = node_->network().GetRoute(pair->first.first);
-  ASSERT_TRUE(route);
-  auto order = node_->sales().CreateOrder(sales::OrderRequest{
-      .run_id = group[0].run.id.str(),
-      .from = route->stops.front().station.str(),
-      .to = route->stops.back().station.str(),
-      .channel = sales::Channel::kMobile,
-      .passengers = {{.name = "欧阳娜", .id_type = "resident_id",
-                      .id_number = testing::TestResidentId(35),
-                      .fare_type = sales::FareType::kAdult, .seat = std::nullopt}},
-      .idempotency_key = "sell-kiosk-change",
-      .seller = {}});
-  ASSERT_TRUE(order) << order.error().ToString();
-  auto paid = node_->sales().Pay(order->order_id, sales::PaymentMethod::kCash);
-  ASSERT_TRUE(paid) << paid.error().ToString();
+  FindTwoRuns(station_);
+  if (IsSkipped() || HasFatalFailure()) return;
+  auto paid = SellAndPay(*run1_, *route_, 35);
+  ASSERT_TRUE(paid);
   const std::string number = paid->tickets.at(0).ticket_number;
   const std::string change = "/api/v1/tickets/" + number + "/change";
-  json body = {{"run_id", group[1].run.id.str()}, {"payment_method", "card"}};
+  json body = {{"run_id", run2_->run.id.str()}, {"payment_method", "card"}};
 
   auto no_proof = Post(change, "ck-1", body, kiosk_);
   ASSERT_TRUE(no_proof);
