@@ -1,15 +1,18 @@
 // Station window (售票窗口): a clerk finds a run, enters up to five real-name passengers, holds
 // their seats, takes cash or card and prints the vouchers. Keyboard first: F2 starts a new sale,
 // F4 adds a passenger, Enter confirms each step, Esc goes back one, ↑↓ move through the runs.
-// #app's data-state says which step shows: search → sale → held → issued (tests wait on it).
+// #app's data-state says which step shows: search → sale → held → issued (tests wait on it), or
+// after-sale: the desk for refunds, changes and reimbursement tickets (F6, window_after_sale.js).
 import {
   api, session, wireStaffLogin, escapeHtml, yuan, todayInShanghai, newIdempotencyKey,
   passengerField, suggestStations, findStation,
 } from "/api.js";
 import { setupI18n, t, applyTranslations, salesWords, onlineIdTypes, fareTypes } from "/i18n.js";
+import { afterSaleWords, initAfterSale, openAfterSale, renderAfterSale } from "/window_after_sale.js";
 
 const dict = {
   ...salesWords,
+  ...afterSaleWords,
   title: { zh: "售票窗口", en: "Ticket window" },
   home: { zh: "首页", en: "Home" },
   logout: { zh: "退出", en: "Log out" },
@@ -67,6 +70,8 @@ function setState(state) {
   $("sale-panel").hidden = state !== "sale";
   $("pay-panel").hidden = state !== "held";
   $("issued-panel").hidden = state !== "issued";
+  $("after-sale-panel").hidden = state !== "after-sale";
+  $("go-after-sale").hidden = state === "after-sale";
   if (state !== "held") { clearInterval(countdown); countdown = null; }
 }
 
@@ -440,9 +445,20 @@ payForm.addEventListener("submit", (event) => {
 $("cancel-order").addEventListener("click", () => busy($("cancel-order"), cancelOrder));
 $("next-sale").addEventListener("click", newSale);
 
+// The after-sale desk; a held order is paid or cancelled first, as for a new sale.
+function goAfterSale() {
+  if (app.dataset.state === "held") return;
+  setState("after-sale");
+  openAfterSale();
+}
+initAfterSale({ unauthorized: () => showLogin(t("session_expired")) });
+$("go-after-sale").addEventListener("click", goAfterSale);
+$("back-to-sale").addEventListener("click", newSale);
+
 document.addEventListener("keydown", (event) => {
   if (app.hidden) return;
   if (event.key === "F2") { event.preventDefault(); newSale(); }
+  if (event.key === "F6") { event.preventDefault(); goAfterSale(); }
   if (event.key === "F4" && app.dataset.state === "sale") { event.preventDefault(); addPassenger(); }
   if (event.key === "Escape" && app.dataset.state === "sale") {
     event.preventDefault();
@@ -455,5 +471,6 @@ setupI18n(dict, $("lang"), () => {
   renderRunsCount();
   if (order && app.dataset.state === "held") showChange();
   if (order && app.dataset.state === "issued") renderIssued();
+  renderAfterSale();
 });
 if (session()) showApp(); else showLogin();
