@@ -1,4 +1,6 @@
-// Management page: stations, carriers, routes, schedules and the day's runs of the province.
+// Management page: stations, carriers, routes, schedules and the day's runs of the province. A
+// station manager (or a province administrator) stops a run there (停班): two clicks, then the
+// holders of its tickets are listed, to be told they may refund without fee or change.
 import { api, login, logout, session, escapeHtml, todayInShanghai } from "/api.js";
 import { setupI18n, t, applyTranslations } from "/i18n.js";
 
@@ -50,7 +52,21 @@ const dict = {
   status_stopped_sold: { zh: "停班有售", en: "stopped, tickets sold" },
   status_departed: { zh: "已发车", en: "departed" },
   kind_regular: { zh: "正班", en: "regular" }, kind_extra: { zh: "加班", en: "extra" },
+  stop_run: { zh: "停班", en: "Stop run" },
+  stop_confirm: { zh: "确认停班？", en: "Stop it?" },
+  stopped_none: { zh: "{0} 已停班，没有售出的车票", en: "{0} is stopped; no tickets were sold" },
+  stopped_holders: { zh: "{0} 停班有售：{1} 张车票，请通知旅客免费退票或改签到其他班次", en: "{0} is stopped with tickets sold: {1} ticket(s); tell the passengers they may refund without fee or change to another run" },
+  ticket_number: { zh: "票号", en: "Ticket number" },
+  passenger: { zh: "旅客", en: "Passenger" },
+  id_number: { zh: "证件号码", en: "ID number" },
+  seat: { zh: "座位", en: "Seat" },
+  ticket_status: { zh: "车票状态", en: "Ticket status" },
 };
+
+// Stopping runs is for a station manager (own station) or a province administrator.
+const mayStopRuns = () => ["station_manager", "province_admin"].includes(session()?.role);
+const stopCell = (r) => (mayStopRuns() && r.status === "open"
+  ? `<button type="button" class="stop-run" data-run="${escapeHtml(r.run_id)}">${escapeHtml(t("stop_run"))}</button>` : "");
 
 let tab = location.hash.slice(1) || "stations";
 const form = document.getElementById("filter");
@@ -92,6 +108,7 @@ const tabs = {
       ["from_to", (r) => `${r.from_name} → ${r.to_name}`], ["route", (r) => r.route_name],
       ["carrier", (r) => r.carrier_name], ["seats", (r) => r.seats],
       ["status", (r) => `<span class="badge ${r.status}">${t("status_" + r.status)}</span>`, true],
+      ["", stopCell, true],
     ],
   },
 };
@@ -156,6 +173,40 @@ document.querySelectorAll("nav.tabs button").forEach((b) => b.addEventListener("
   show();
 }));
 form.addEventListener("submit", (event) => { event.preventDefault(); show(); });
+
+// 停班: the first click asks, the second stops the run; the answer lists the tickets sold on it.
+document.getElementById("table").addEventListener("click", async (event) => {
+  const button = event.target.closest("button.stop-run");
+  if (!button) return;
+  if (!button.dataset.confirm) {
+    button.dataset.confirm = "1";
+    button.textContent = t("stop_confirm");
+    return;
+  }
+  button.disabled = true;
+  const error = document.getElementById("error");
+  error.textContent = "";
+  try {
+    const stopped = await api("POST", `/runs/${encodeURIComponent(button.dataset.run)}/stop`);
+    showStopped(stopped);
+    await show();
+  } catch (e) {
+    if (e.status === 401) return showLogin();
+    error.textContent = e.message;
+    button.disabled = false;
+  }
+});
+
+function showStopped(stopped) {
+  const box = document.getElementById("stop-result");
+  box.hidden = false;
+  box.dataset.status = stopped.status;
+  const holders = stopped.holders;
+  box.innerHTML = `<p><b>${escapeHtml(holders.length ? t("stopped_holders", stopped.run_id, holders.length) : t("stopped_none", stopped.run_id))}</b></p>` +
+    (holders.length ? `<table><thead><tr>${["ticket_number", "passenger", "id_number", "seat", "ticket_status"].map((k) => `<th>${escapeHtml(t(k))}</th>`).join("")}</tr></thead><tbody>${
+      holders.map((h) => `<tr data-ticket="${escapeHtml(h.ticket_number ?? "")}"><td>${escapeHtml(h.ticket_number ?? "—")}</td><td>${escapeHtml(h.passenger_name)}</td>
+        <td>${escapeHtml(h.id_number)}</td><td>${h.seat ?? "—"}</td><td>${escapeHtml(h.status)}</td></tr>`).join("")}</tbody></table>` : "");
+}
 
 setupI18n(dict, document.getElementById("lang"), () => { if (session()) show(); applyTranslations(); });
 if (session()) showApp(); else showLogin();

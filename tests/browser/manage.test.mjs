@@ -1,8 +1,10 @@
 // The management page, in a real browser against a real demo node: log in, see the demo
-// province's stations, routes, schedules and the day's runs, switch to English.
+// province's stations, routes, schedules and the day's runs, switch to English; the station
+// manager stops a run with a ticket sold (停班有售) and sees its holder listed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startNode, launchBrowser } from "./harness.mjs";
+import { residentId, call, staffToken, runsOf, sell, shanghaiDate } from "./demo_api.mjs";
 
 let node;
 let chrome;
@@ -60,5 +62,31 @@ test("routes, schedules and the day's runs show, and English works", async () =>
   await page.click("#lang");
   assert.equal(await page.textContent("nav.tabs button[data-tab=stations]"), "Stations");
   assert.equal(await page.getAttribute("html", "lang"), "en");
+  await page.close();
+});
+
+test("the station manager stops a run with a ticket sold: 停班有售, the holder listed, the refund free", async () => {
+  const clerk = await staffToken(node, "clerk");
+  const run = (await runsOf(node, clerk, 1))[2];
+  const [sold] = await sell(node, clerk, run, [{ name: "冯十", id_number: residentId("19770707", 24) }]);
+  const page = await loggedInPage("manager");
+  if (await page.getAttribute("html", "lang") === "en") await page.click("#lang");  // an earlier test chose English
+  await page.$eval("input[name=date]", (input, date) => { input.value = date; }, shanghaiDate(1));
+  await page.click("nav.tabs button[data-tab=departures]");
+  await page.waitForSelector("#table[data-loaded=departures]");
+  const stop = `#table button.stop-run[data-run="${run.run_id}"]`;
+  await page.click(stop);
+  assert.equal(await page.textContent(stop), "确认停班？", "a second click confirms");
+  await page.click(stop);
+  await page.waitForSelector("#stop-result[data-status=stopped_sold]");
+  assert.match(await page.textContent("#stop-result"), /停班有售：1 张车票/);
+  assert.ok(await page.isVisible(`#stop-result tr[data-ticket="${sold.ticket_number}"]`), "the holder's ticket");
+  await page.waitForSelector("#table[data-loaded=departures]");
+  assert.equal(await page.$(stop), null, "a stopped run has no stop button");
+
+  const runs = (await call(node, clerk, "GET", `/departures?date=${shanghaiDate(1)}&station=${run.from}`)).body.items;
+  assert.equal(runs.find((r) => r.run_id === run.run_id).status, "stopped_sold");
+  const quote = (await call(node, clerk, "GET", `/tickets/${sold.ticket_number}/refund-quote`)).body;
+  assert.equal(quote.fee, 0, JSON.stringify(quote));
   await page.close();
 });
