@@ -1,7 +1,7 @@
 // Shared set-up for browser tests: a real keyun node on a free port with a fresh SQLite file,
 // and Debian's headless chromium driven by playwright-core (never a downloaded browser).
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -51,4 +51,19 @@ export async function launchBrowser() {
     newPage: () => context.newPage(),
     async close() { await context.close(); rmSync(userDataDir, { recursive: true, force: true }); },
   };
+}
+
+// The text (pdftotext -layout) of the PDF behind an object URL (blob:) the page holds.
+export async function pdfTextOf(page, href) {
+  const base64 = await page.evaluate(async (url) => {
+    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    let text = "";
+    bytes.forEach((b) => { text += String.fromCharCode(b); });
+    return btoa(text);
+  }, href);
+  const dir = mkdtempSync(path.join(tmpdir(), "keyun-pdf-"));
+  try {
+    writeFileSync(path.join(dir, "page.pdf"), Buffer.from(base64, "base64"));
+    return execFileSync("pdftotext", ["-layout", path.join(dir, "page.pdf"), "-"]).toString();
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 }

@@ -5,11 +5,7 @@
 // every home-screen control is big enough for a finger.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { startNode, launchBrowser } from "./harness.mjs";
+import { startNode, launchBrowser, pdfTextOf } from "./harness.mjs";
 import { STATION, residentId, call, staffToken, runsOf, sell } from "./demo_api.mjs";
 import { kioskPage, padType, idle, findByIdCard } from "./kiosk_steps.mjs";
 
@@ -128,21 +124,11 @@ test("collect by ID: the reimbursement ticket prints once, a second print is ref
   // The PDF the page got (an object URL): the ticket number, the stations and 报销凭证.
   const href = await page.getAttribute(`${card} a.reimb-pdf`, "href");
   assert.match(href, /^blob:/);
-  const base64 = await page.evaluate(async (url) => {
-    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-    let text = "";
-    bytes.forEach((b) => { text += String.fromCharCode(b); });
-    return btoa(text);
-  }, href);
-  const dir = mkdtempSync(path.join(tmpdir(), "keyun-kiosk-"));
-  try {
-    writeFileSync(path.join(dir, "r.pdf"), Buffer.from(base64, "base64"));
-    const text = execFileSync("pdftotext", ["-layout", path.join(dir, "r.pdf"), "-"]).toString();
-    assert.ok(text.includes(sold.ticket_number), "the ticket number");
-    assert.ok(text.includes("报销凭证"), "报销凭证");
-    assert.ok(text.includes(run.from_name) && text.includes(run.to_name), `the stations in:\n${text}`);
-    assert.ok(text.includes("自助机"), "printed by a self-service machine");
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  const text = await pdfTextOf(page, href);
+  assert.ok(text.includes(sold.ticket_number), "the ticket number");
+  assert.ok(text.includes("报销凭证"), "报销凭证");
+  assert.ok(text.includes(run.from_name) && text.includes(run.to_name), `the stations in:\n${text}`);
+  assert.ok(text.includes("自助机"), "printed by a self-service machine");
 
   // A second print: the API refuses, the page says so and sends the passenger to a window.
   await page.click(`${card} button.reimburse`);

@@ -5,11 +5,7 @@
 // after a wrong one; changes a ticket to another run of its route and sees the old one changed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { startNode, launchBrowser } from "./harness.mjs";
+import { startNode, launchBrowser, pdfTextOf } from "./harness.mjs";
 import { residentId, call, staffToken, runsOf, sell } from "./demo_api.mjs";
 
 let node;
@@ -46,21 +42,6 @@ async function find(page, query, count) {
   });
 }
 
-// The text of the PDF behind an object URL the page holds.
-async function pdfText(page, href) {
-  const base64 = await page.evaluate(async (url) => {
-    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-    let text = "";
-    bytes.forEach((b) => { text += String.fromCharCode(b); });
-    return btoa(text);
-  }, href);
-  const dir = mkdtempSync(path.join(tmpdir(), "keyun-window-"));
-  try {
-    writeFileSync(path.join(dir, "p.pdf"), Buffer.from(base64, "base64"));
-    return execFileSync("pdftotext", ["-layout", path.join(dir, "p.pdf"), "-"]).toString();
-  } finally { rmSync(dir, { recursive: true, force: true }); }
-}
-
 test("refund: the quote follows the cause, a delayed run refunds without fee, then the refund receipt", async () => {
   const [sold] = await sell(node, clerk, tomorrow[0], [{ name: "钱七", id_number: residentId("19750505", 21) }]);
   const page = await deskPage();
@@ -86,7 +67,7 @@ test("refund: the quote follows the cause, a delayed run refunds without fee, th
   await page.click("#as-work button.as-close");
   await page.click(`${row} button.as-print`);
   await page.waitForSelector("#as-print-status[data-state=printed]");
-  const text = await pdfText(page, await page.getAttribute("#as-print-status a.pdf", "href"));
+  const text = await pdfTextOf(page, await page.getAttribute("#as-print-status a.pdf", "href"));
   assert.ok(text.includes(sold.ticket_number), "the ticket number");
   assert.ok(text.includes("退票费收据"), `a refund receipt:\n${text}`);
   await page.close();
@@ -101,7 +82,7 @@ test("reimbursement ticket by ID: printed once, refused again, reprinted (重打
   await page.click(`${row} button.as-print`);
   await page.waitForSelector("#as-print-status[data-state=printed]");
   assert.match(await page.textContent("#as-print-status"), /已打印第 1 次/);
-  const first = await pdfText(page, await page.getAttribute("#as-print-status a.pdf", "href"));
+  const first = await pdfTextOf(page, await page.getAttribute("#as-print-status a.pdf", "href"));
   assert.ok(first.includes("报销凭证") && first.includes(sold.ticket_number), first);
   assert.match(await page.textContent(row), /报销凭证已打印 1 次/);
 
@@ -118,7 +99,7 @@ test("reimbursement ticket by ID: printed once, refused again, reprinted (重打
   await page.click("#as-reprint button[type=submit]");
   await page.waitForSelector("#as-print-status[data-state=reprinted]");
   assert.match(await page.textContent("#as-print-status"), /已重打（第 2 次，经 manager 同意）/);
-  const again = await pdfText(page, await page.getAttribute("#as-print-status a.pdf", "href"));
+  const again = await pdfTextOf(page, await page.getAttribute("#as-print-status a.pdf", "href"));
   assert.ok(again.includes("重打"), `marked 重打:\n${again}`);
   await page.close();
 });
