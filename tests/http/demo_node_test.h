@@ -134,8 +134,9 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
   }
 
   // Pays a held order the way a phone does: start a sandbox payment, approve it in the
-  // wallet, then wait for the provider's notification to settle the order (it leaves "held").
-  // Returns the order.
+  // wallet, then wait until the node acknowledged the provider's notification (the wallet
+  // shows "notified": the node answered after its commit and the in-memory seat changes that
+  // follow it). Returns the order.
   nlohmann::json PayInSandbox(const std::string& order_id) {
     auto started = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
                                  {{"Idempotency-Key", "pay-" + order_id}},
@@ -151,13 +152,11 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
       ADD_FAILURE() << "approving: " << (approved ? approved->body : "no answer");
       return {};
     }
-    nlohmann::json order;
-    for (int i = 0; i < 200; ++i) {
-      order = Body(client_->Get(("/api/v1/orders/" + order_id).c_str()));
-      if (order["status"] != "held") break;
+    const std::string wallet = "/api/v1/sandbox/wallet/" + payment;
+    for (int i = 0; i < 200 && Body(client_->Get(wallet.c_str()))["status"] != "notified"; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
-    return order;
+    return Body(client_->Get(("/api/v1/orders/" + order_id).c_str()));
   }
 
   core::FakeClock clock_;  // before node_, which uses it until it is destroyed

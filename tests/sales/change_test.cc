@@ -144,19 +144,21 @@ class ChangeTest : public SalesTest {
     SalesTest::TearDown();
   }
 
-  // Pays held order `order_id` in the sandbox wallet and waits until the notification is
-  // applied (the order leaves "held"). Returns the payment.
+  // Pays held order `order_id` in the sandbox wallet and waits until the node acknowledged the
+  // notification: the wallet shows it "notified" only once ApplyPaymentNotification returned,
+  // after its commit and the in-memory seat release that follows it. (The order leaving
+  // "held" is not enough: the commit comes before the release.) Returns the payment.
   SalesService::Payment PayOnline(const std::string& order_id, const std::string& key) {
     auto started = sales_->StartPayment(order_id, "sandbox", key);
     EXPECT_TRUE(started) << started.error().ToString();
     if (!started || !started->payment) return {};
-    auto approved = Sandbox().Approve(started->payment->payment_id);
+    const std::string payment_id = started->payment->payment_id;
+    auto approved = Sandbox().Approve(payment_id);
     EXPECT_TRUE(approved) << approved.error().ToString();
-    for (int i = 0; i < 500; ++i) {
-      auto order = sales_->GetOrder(order_id);
-      if (order && order->status != OrderStatus::kHeld) break;
+    for (int i = 0; i < 500 && Sandbox().Status(payment_id).value_or("") != "notified"; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    EXPECT_EQ(Sandbox().Status(payment_id).value_or(""), "notified");
     return *started->payment;
   }
 
