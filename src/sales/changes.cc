@@ -9,6 +9,7 @@
 
 #include "eticket/revocations.h"
 #include "sales/internal/after_sale_access.h"
+#include "sales/internal/keys_in_flight.h"
 #include "sales/internal/order_holds.h"
 #include "sales/internal/record_id.h"
 #include "sales/internal/run_state.h"
@@ -606,6 +607,7 @@ Result<ChangeResult> SalesService::Change(const ChangeRequest& request) {
   if (auto key = internal::CheckAfterSaleKey(request.idempotency_key, "change"); !key) {
     return Propagate(key);
   }
+  auto in_flight = keys_in_flight_->Enter("change:" + request.idempotency_key);
   core::Instant now = clock_.Now();
   Result<ChangeResult> made = ChangeOnce(request, now);
   if (made) return made;

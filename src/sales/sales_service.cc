@@ -8,6 +8,7 @@
 #include "core/hex.h"
 #include "core/id_document.h"
 #include "core/seat_inventory.h"
+#include "sales/internal/keys_in_flight.h"
 #include "sales/internal/order_holds.h"
 #include "sales/internal/record_id.h"
 #include "sales/internal/run_state.h"
@@ -77,7 +78,8 @@ SalesService::SalesService(store::Store& store, network::NetworkService& network
                       ? *policy.after_sale
                       : *core::AfterSalePolicyBook::Create(core::AfterSalePolicy::Default())),
       hasher_(std::span<const std::uint8_t, 32>(keys.id_hash_key)),
-      box_(std::span<const std::uint8_t, 32>(keys.id_seal_key)) {}
+      box_(std::span<const std::uint8_t, 32>(keys.id_seal_key)),
+      keys_in_flight_(std::make_unique<internal::KeysInFlight>()) {}
 
 SalesService::~SalesService() = default;
 
@@ -216,6 +218,7 @@ Result<Order> SalesService::CreateOrder(const OrderRequest& request) {
         "idempotency_key");
   }
   std::string fingerprint = hasher_.Hash(RequestFingerprint(request));
+  auto in_flight = keys_in_flight_->Enter("order:" + request.idempotency_key);
   Result<Order> made = CreateOrderOnce(request, fingerprint);
   if (made) return made;
   // A retried request gets the order it made the first time. Looked up only when this attempt

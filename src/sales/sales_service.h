@@ -57,6 +57,10 @@
 
 namespace keyun::sales {
 
+namespace internal {
+class KeysInFlight;  // internal/keys_in_flight.h
+}  // namespace internal
+
 // Where a sale comes from (售票渠道). Recorded on every order and ticket.
 enum class Channel { kWindow, kKiosk, kMobile, kPlatform };
 [[nodiscard]] std::string_view ChannelKey(Channel channel);  // "window", "kiosk", …
@@ -546,6 +550,8 @@ class SalesService final {
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<RunState>> runs_;  // guarded by mu_
+  // Orders and changes being made, by idempotency key: a retry waits for its first attempt.
+  const std::unique_ptr<internal::KeysInFlight> keys_in_flight_;
 };
 
 }  // namespace keyun::sales

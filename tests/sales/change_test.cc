@@ -540,6 +540,32 @@ TEST_P(ChangeTest, EightConcurrentChangesMakeOne) {
   EXPECT_EQ(SeatsLeft(R2()), left2 - 1) << "the losers gave their seats back";
 }
 
+// A retry sent while the first attempt of a change is still running gets that change, never a
+// 409 because its own first attempt holds the passenger's new seat.
+TEST_P(ChangeTest, RetriesSentWhileTheFirstAttemptRunsAllGetTheOneChange) {
+  constexpr int kAttempts = 8;
+  for (int round = 0; round < 4; ++round) {
+    SCOPED_TRACE(round);
+    Order order = Sold({Adult(30 + round)}, "retry-conc-" + std::to_string(round));
+    const std::string key = "c-retry-" + std::to_string(round);
+    std::vector<Result<ChangeResult>> results(kAttempts, tl::unexpected(Error{}));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kAttempts; ++i) {
+      threads.emplace_back([&, i] { results[i] = sales_->Change(Passenger(order, 0, R2(), key)); });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& r : results) {
+      ASSERT_TRUE(r) << r.error().ToString();
+      EXPECT_EQ(r->change.change_id, results[0]->change.change_id);
+      EXPECT_EQ(r->ticket.ticket_number, results[0]->ticket.ticket_number);
+    }
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM changes WHERE old_ticket = $1",
+                    order.tickets[0].ticket_number),
+              1);
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM tickets WHERE run_id = $1 AND active = 1", R2()), 4);
+}
+
 TEST_P(ChangeTest, AChangeRacingARefundHasOneWinner) {
   for (int round = 0; round < 6; ++round) {
     SCOPED_TRACE(round);

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "core/ids.h"
 #include "sales_fixture.h"
 
@@ -71,6 +74,29 @@ TEST_P(SalesTest, IdempotencyKeyNeverSellsTwice) {
   auto occupancy = sales_->StoredOccupancy(run_->run.id.str());
   ASSERT_TRUE(occupancy);
   EXPECT_EQ(occupancy->size(), 1u);
+}
+
+// A client that retries while its first attempt is still running (a timeout, a double tap on
+// a phone) gets the one order from every attempt, never an error and never a second order.
+TEST_P(SalesTest, RetriesSentWhileTheFirstAttemptRunsAllGetTheOneOrder) {
+  constexpr int kAttempts = 8;
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE(round);
+    const std::string key = "retried-" + std::to_string(round);
+    std::vector<Result<Order>> results(kAttempts, tl::unexpected(Error{}));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kAttempts; ++i) {
+      threads.emplace_back([&, i] { results[i] = sales_->CreateOrder(Request({Adult(40 + round)}, key)); });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& r : results) {
+      ASSERT_TRUE(r) << r.error().ToString();
+      EXPECT_EQ(r->order_id, results[0]->order_id);
+    }
+  }
+  auto occupancy = sales_->StoredOccupancy(run_->run.id.str());
+  ASSERT_TRUE(occupancy);
+  EXPECT_EQ(occupancy->size(), 5u) << "one seat per round";
 }
 
 TEST_P(SalesTest, OneSeatPerIdPerRunNamingThePassenger) {
