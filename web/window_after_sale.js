@@ -169,11 +169,11 @@ function renderTickets() {
 }
 
 function workTitle(kind) {
-  return `<h3>${escapeHtml(t(kind))} · <span class="ticket-number">${escapeHtml(ticket.ticket_number)}</span>
+  return `<h3><span data-i18n="${kind}"></span> · <span class="ticket-number">${escapeHtml(ticket.ticket_number)}</span>
     <span class="muted">${escapeHtml(minute(ticket.departs_at))} ${escapeHtml(ticket.run_id)}</span></h3>`;
 }
 
-const row = (label, value, cls) => `<dt>${escapeHtml(t(label))}</dt><dd class="${cls}">${value}</dd>`;
+const row = (label, value, cls) => `<dt data-i18n="${label}"></dt><dd class="${cls}">${value}</dd>`;
 
 // ---- Refund -----------------------------------------------------------------------------------
 
@@ -182,14 +182,15 @@ function openRefund() {
   const causes = ["passenger", "run_stopped", "run_delayed", "missed_by_operator"];
   $("as-work").innerHTML = `${workTitle("do_refund")}
     <form id="as-refund-form" class="inline" autocomplete="off">
-      <label><span>${escapeHtml(t("cause"))}</span><select name="cause">${causes.map((c) => `<option value="${c}">${escapeHtml(t("cause_" + c))}</option>`).join("")}</select></label>
+      <label><span><span data-i18n="cause"></span></span><select name="cause">${causes.map((c) => `<option value="${c}" data-i18n="cause_${c}"></option>`).join("")}</select></label>
     </form>
     <dl class="quote" id="as-refund-quote"></dl>
     <p class="summary" id="as-refund-done"></p>
     <div class="actions"><span class="spacer"></span>
-      <button type="button" class="as-close">${escapeHtml(t("close"))}</button>
-      <button type="button" class="primary" id="as-refund-confirm" disabled>${escapeHtml(t("confirm_refund"))}</button></div>`;
+      <button type="button" class="as-close"><span data-i18n="close"></span></button>
+      <button type="button" class="primary" id="as-refund-confirm" disabled><span data-i18n="confirm_refund"></span></button></div>`;
   setMode("refund");
+  applyTranslations($("as-work"));
   $("as-refund-form").cause.addEventListener("change", () => busy(null, quoteRefund));
   $("as-refund-confirm").addEventListener("click", () => busy($("as-refund-confirm"), refund));
   return quoteRefund();
@@ -207,7 +208,8 @@ async function quoteRefund() {
 function renderRefund(r) {
   $("as-refund-quote").innerHTML = row("paid_fare", `¥${yuan(r.fare)}`, "fare") + row("fee", `¥${yuan(r.fee)}`, "fee") +
     row("refunded", `<b>¥${yuan(r.refunded)}</b>`, "refunded") + row("rule", escapeHtml(r.rule), "rule") +
-    row("money_back", escapeHtml(t("money_back_" + r.money_back)), "money-back");
+    row("money_back", `<span data-i18n="money_back_${escapeHtml(r.money_back)}"></span>`, "money-back");
+  applyTranslations($("as-refund-quote"));
 }
 
 async function refund() {
@@ -231,18 +233,19 @@ async function openChange() {
   const day = ticket.departs_at.slice(0, 10);
   $("as-work").innerHTML = `${workTitle("do_change")}
     <form id="as-change-form" class="inline" autocomplete="off">
-      <label><span>${escapeHtml(t("date"))}</span><input name="date" type="date" value="${escapeHtml(day)}"></label>
-      <label><span>${escapeHtml(t("pay_by"))}</span><select name="payment_method">
-        <option value="cash">${escapeHtml(t("cash"))}</option><option value="card">${escapeHtml(t("card"))}</option></select></label>
+      <label><span><span data-i18n="date"></span></span><input name="date" type="date" value="${escapeHtml(day)}"></label>
+      <label><span><span data-i18n="pay_by"></span></span><select name="payment_method">
+        <option value="cash" data-i18n="cash"></option><option value="card" data-i18n="card"></option></select></label>
     </form>
     <p class="muted" id="as-runs-count"></p>
     <div class="scroll"><table id="as-runs"><tbody></tbody></table></div>
     <dl class="quote" id="as-change-quote"></dl>
     <p class="summary" id="as-change-done"></p>
     <div class="actions"><span class="spacer"></span>
-      <button type="button" class="as-close">${escapeHtml(t("close"))}</button>
-      <button type="button" class="primary" id="as-change-confirm" disabled>${escapeHtml(t("confirm_change"))}</button></div>`;
+      <button type="button" class="as-close"><span data-i18n="close"></span></button>
+      <button type="button" class="primary" id="as-change-confirm" disabled><span data-i18n="confirm_change"></span></button></div>`;
   setMode("change");
+  applyTranslations($("as-work"));
   const form = $("as-change-form");
   form.date.addEventListener("change", () => busy(null, loadRuns));
   $("as-runs").addEventListener("click", (event) => {
@@ -271,7 +274,8 @@ async function loadRuns() {
     <td><b>${escapeHtml(r.departs_at.slice(11, 16))}</b></td><td>${escapeHtml(r.run_id)}</td>
     <td>${escapeHtml(r.route_name)}</td><td>${escapeHtml(r.vehicle_class)}</td>
     <td class="num">¥${yuan(r.fares.adult)}</td><td class="num seats-left">${r.seats_left}</td>
-    <td><button type="button" class="choose" data-index="${i}" ${r.seats_left > 0 ? "" : "disabled"}>${escapeHtml(t("choose"))}</button></td></tr>`).join("");
+    <td><button type="button" class="choose" data-index="${i}" ${r.seats_left > 0 ? "" : "disabled"}><span data-i18n="choose"></span></button></td></tr>`).join("");
+  applyTranslations($("as-runs"));
   $("as-runs").dataset.loaded = String(runs.length);
   $("as-runs-count").textContent = runs.length ? "" : t("change_runs_none");
 }
@@ -290,6 +294,7 @@ function renderChange(q) {
   $("as-change-quote").innerHTML = row("change_to", `<b>${escapeHtml(minute(q.run.departs_at))}</b> ${escapeHtml(q.run.run_id)}`, "new-run") +
     row("change_fee", `¥${yuan(q.fee)}`, "fee") + row("charge", `¥${yuan(q.charge)}`, "charge") +
     row("change_refund", `¥${yuan(q.refund)}`, "refund") + row("rule", escapeHtml(q.rule), "rule");
+  applyTranslations($("as-change-quote"));
 }
 
 async function change() {
@@ -303,7 +308,8 @@ async function change() {
   $("as-runs").tBodies[0].querySelectorAll("button").forEach((b) => { b.disabled = true; });
   const fresh = done.new_ticket_number;
   $("as-change-done").innerHTML = `${escapeHtml(t("change_done", fresh))}
-    <a class="print-new button" href="/api/v1${ticketPath(fresh)}/voucher.pdf" target="_blank" rel="noopener">${escapeHtml(t("print_voucher"))}</a>`;
+    <a class="print-new button" href="/api/v1${ticketPath(fresh)}/voucher.pdf" target="_blank" rel="noopener"><span data-i18n="print_voucher"></span></a>`;
+  applyTranslations($("as-change-done"));
   $("as-change-done").dataset.state = "done";
   await reload(number);
   tickets.push(done.ticket);
@@ -316,15 +322,16 @@ function openPrint() {
   $("as-work").innerHTML = `${workTitle(ticket.status === "refunded" ? "do_receipt" : "do_print")}
     <p class="summary print-status" id="as-print-status"></p>
     <form id="as-reprint" class="inline" autocomplete="off" hidden>
-      <span>${escapeHtml(t("reprint_needed"))}</span>
-      <label><span>${escapeHtml(t("manager"))}</span><input name="username" autocomplete="off"></label>
-      <label><span>${escapeHtml(t("manager_password"))}</span><input name="password" type="password" autocomplete="off"></label>
-      <button type="submit" class="primary">${escapeHtml(t("reprint"))}</button>
+      <span><span data-i18n="reprint_needed"></span></span>
+      <label><span><span data-i18n="manager"></span></span><input name="username" autocomplete="off"></label>
+      <label><span><span data-i18n="manager_password"></span></span><input name="password" type="password" autocomplete="off"></label>
+      <button type="submit" class="primary"><span data-i18n="reprint"></span></button>
     </form>
     <div class="actions"><span class="spacer"></span>
-      <button type="button" class="as-close">${escapeHtml(t("close"))}</button>
-      <button type="button" class="primary" id="as-print-first">${escapeHtml(t("print_first"))}</button></div>`;
+      <button type="button" class="as-close"><span data-i18n="close"></span></button>
+      <button type="button" class="primary" id="as-print-first"><span data-i18n="print_first"></span></button></div>`;
   setMode("print");
+  applyTranslations($("as-work"));
   $("as-print-first").addEventListener("click", () => busy($("as-print-first"), () => print(null)));
   $("as-reprint").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -351,7 +358,8 @@ async function print(supervisor) {
     pdfUrl = URL.createObjectURL(pdf.blob);
     status.dataset.state = pdf.reprint ? "reprinted" : "printed";
     status.innerHTML = `${escapeHtml(pdf.reprint ? t("reprinted", pdf.sequence, supervisor.username) : t("printed", pdf.sequence))}
-      <a class="pdf button" href="${pdfUrl}" target="_blank" rel="noopener" download="${escapeHtml(number)}.pdf">${escapeHtml(t("open_pdf"))}</a>`;
+      <a class="pdf button" href="${pdfUrl}" target="_blank" rel="noopener" download="${escapeHtml(number)}.pdf"><span data-i18n="open_pdf"></span></a>`;
+    applyTranslations(status);
     $("as-reprint").hidden = true;
     $("as-reprint").reset();
     $("as-print-first").hidden = true;

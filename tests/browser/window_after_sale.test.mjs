@@ -52,6 +52,14 @@ test("refund: the quote follows the cause, a delayed run refunds without fee, th
   assert.notEqual(await page.textContent("#as-refund-quote .fee"), "¥0.00", "tomorrow, the passenger's cause: a fee");
   assert.equal(await page.textContent("#as-refund-quote .money-back"), "现金退还旅客");
 
+  // The desk follows the language toggle, the quote included.
+  await page.click("#lang");
+  assert.equal(await page.textContent("#as-refund-quote dt"), "Fare paid");
+  assert.equal(await page.textContent("#as-refund-confirm"), "Confirm refund");
+  assert.equal(await page.textContent("#as-refund-quote .money-back"), "cash, to the passenger now");
+  await page.click("#lang");
+  assert.equal(await page.textContent("#as-refund-quote dt"), "实付票款");
+
   await page.selectOption("#as-refund-form select[name=cause]", "run_delayed");
   await page.waitForFunction(() => document.querySelector("#as-refund-quote .fee")?.textContent === "¥0.00");
   const fare = await page.textContent("#as-refund-quote .fare");
