@@ -396,6 +396,33 @@ DemoLogin LoginOf(const Staff& staff) {
                    .station = staff.station};
 }
 
+// Gives the demo's accounts the roles this version defines for them, on a demo seeded by an
+// earlier one (the machine's account `kiosk` was a clerk before role kiosk existed), so the
+// documented logins keep working. Only the role changes; station, carrier and password stay.
+Result<void> UpdateDemoRoles(NetworkService& network, std::vector<Staff>& staff) {
+  const Staff* clerk = nullptr;
+  const Staff* dispatcher = nullptr;
+  for (const Staff& s : staff) {
+    if (s.username == "clerk") clerk = &s;
+    if (s.username == "dispatcher") dispatcher = &s;
+  }
+  if (!clerk || !clerk->station || !dispatcher || !dispatcher->carrier) return {};
+  const std::vector<Staff> demo = DemoAccounts(*clerk->station, *dispatcher->carrier);
+  for (Staff& s : staff) {
+    auto defined = std::find_if(demo.begin(), demo.end(),
+                                [&](const Staff& d) { return d.username == s.username; });
+    if (defined == demo.end() || defined->role == s.role) continue;
+    spdlog::info("demo: account {} becomes {} (was {})", s.username, RoleKey(defined->role),
+                 RoleKey(s.role));
+    Staff updated = s;
+    updated.role = defined->role;
+    auto saved = network.UpdateStaff(updated);
+    if (!saved) return Propagate(saved);
+    s = std::move(updated);
+  }
+  return {};
+}
+
 // Counts of what the store holds, for a demo seeded earlier.
 Result<DemoSummary> CountExisting(NetworkService& network) {
   DemoSummary summary;
@@ -412,6 +439,7 @@ Result<DemoSummary> CountExisting(NetworkService& network) {
   if (!routes) return Propagate(routes);
   if (!schedules) return Propagate(schedules);
   if (!staff) return Propagate(staff);
+  if (auto updated = UpdateDemoRoles(network, *staff); !updated) return Propagate(updated);
   summary.stations = static_cast<int>(stations->size());
   summary.carriers = static_cast<int>(carriers->size());
   summary.vehicles = static_cast<int>(vehicles->size());

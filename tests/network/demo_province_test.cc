@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -141,6 +142,26 @@ TEST_P(DemoProvinceTest, SeedsARealisticProvince) {
 
   // The main station has runs on the first day.
   EXPECT_FALSE(network_->ListRuns(DateOf("2026-11-20"), summary->main_station).value().empty());
+}
+
+// A demo seeded by an earlier version, whose machine account `kiosk` was a clerk, gets the
+// role this version defines when served again; the password and station stay.
+TEST_P(DemoProvinceTest, SeedingAgainGivesTheDemoAccountsTodaysRoles) {
+  auto first = SeedDemoProvince(*network_, Options());
+  ASSERT_TRUE(first) << first.error().ToString();
+  Staff old = network_->GetStaff("kiosk").value();
+  old.role = Role::kClerk;
+  ASSERT_TRUE(network_->UpdateStaff(old));
+  auto again = SeedDemoProvince(*network_, Options());
+  ASSERT_TRUE(again) << again.error().ToString();
+  Staff now = network_->GetStaff("kiosk").value();
+  EXPECT_EQ(now.role, Role::kKiosk);
+  EXPECT_EQ(now.station, old.station);
+  EXPECT_TRUE(network_->Authenticate("kiosk", kDemoPassword));
+  auto login = std::find_if(again->logins.begin(), again->logins.end(),
+                            [](const DemoLogin& l) { return l.username == "kiosk"; });
+  ASSERT_NE(login, again->logins.end());
+  EXPECT_EQ(login->role, Role::kKiosk) << "the logins printed at start-up say so too";
 }
 
 TEST_P(DemoProvinceTest, SeedingAgainOnlyAddsMissingRuns) {
