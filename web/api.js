@@ -59,6 +59,41 @@ export function dateInShanghai(days) {
   return day.toISOString().slice(0, 10);
 }
 
+// A ticket's API path, "/tickets/3726…".
+export const ticketPath = (number) => `/tickets/${encodeURIComponent(number)}`;
+
+// POSTs `body` to `path` for a ticket-printer page: resolves to { blob, sequence, reprint,
+// document } from the PDF and its X-Print-Sequence / X-Reprint / X-Document headers; a refusal
+// throws ApiError like api().
+export async function postForPdf(path, body, extraHeaders = {}) {
+  const headers = { "Content-Type": "application/json", ...extraHeaders };
+  if (token()) headers["Authorization"] = "Bearer " + token();
+  const response = await fetch("/api/v1" + path, { method: "POST", headers, body: JSON.stringify(body) });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  return {
+    blob: await response.blob(),
+    sequence: response.headers.get("X-Print-Sequence") || "1",
+    reprint: response.headers.get("X-Reprint") === "1",
+    document: response.headers.get("X-Document"),
+  };
+}
+
+// Runs `call(key)` with the Idempotency-Key of one user action (e.g. "refund:3726…") kept in
+// `keys`: made on the first try, reused by a retry after a network failure or a failure of the
+// node itself (5xx: a print may be recorded though its PDF was not drawn, and the same key
+// draws it again), dropped once the node has answered success or refusal.
+export async function withIdempotencyKey(keys, action, call) {
+  if (!keys.has(action)) keys.set(action, newIdempotencyKey());
+  try {
+    const result = await call(keys.get(action));
+    keys.delete(action);
+    return result;
+  } catch (e) {
+    if (e instanceof ApiError && e.status < 500) keys.delete(action);
+    throw e;
+  }
+}
+
 // A fresh random (version 4) UUID for one order or payment attempt's Idempotency-Key. Reuse it
 // to retry that same attempt. getRandomValues, unlike randomUUID, also works on plain http to a
 // station's LAN address, which browsers do not count as a secure context.

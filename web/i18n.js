@@ -13,6 +13,12 @@ export function t(key, ...args) {
 
 export function currentLanguage() { return lang; }
 
+// One <dt>/<dd> pair of a quote or receipt: the label's key, translated by applyTranslations
+// (so it follows the language toggle), and the value's HTML, escaped by the caller.
+export function labelledRow(label, valueHtml, cls = "") {
+  return `<dt data-i18n="${label}"></dt><dd class="${cls}">${valueHtml}</dd>`;
+}
+
 export function applyTranslations(root = document) {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
@@ -101,6 +107,7 @@ export const salesWords = {
 // also takes "temporary_id" and "household_register".
 export const onlineIdTypes = ["resident_id", "hmt_residence_permit", "foreign_permanent_residence",
   "passport", "hk_macao_permit", "taiwan_permit"];
+export const windowIdTypes = [...onlineIdTypes, "temporary_id", "household_register"];
 export const fareTypes = ["adult", "child", "free_child", "discount"];
 
 // Words of station operations shared by the gate (检票口) and manifest (发车/旅客清单) pages; a

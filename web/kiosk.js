@@ -4,7 +4,10 @@
 // only: an on-screen pad stands in for the keyboard and the ID-card reader. After `?idle=N`
 // seconds (default 60) without a touch the machine goes home and forgets every personal detail.
 // #app[data-screen] says which screen shows (tests wait on it); [data-busy] while a call runs.
-import { api, ApiError, login, logout, session, token, escapeHtml, yuan, dateInShanghai, newIdempotencyKey, passengerField } from "/api.js";
+import {
+  api, ApiError, login, logout, session, token, escapeHtml, yuan, dateInShanghai, passengerField, ticketPath,
+  newIdempotencyKey, postForPdf, withIdempotencyKey,
+} from "/api.js";
 import { setupI18n, t, applyTranslations, salesWords } from "/i18n.js";
 import { kioskWords } from "/kiosk_words.js";
 import { PAD_KEYS, renderPad, applyKey, watchIdle } from "/kiosk_pad.js";
@@ -78,22 +81,8 @@ async function busy(work) {
   }
 }
 
-// The Idempotency-Key of one user action (e.g. "refund:3726…"): made on the first try, reused by
-// a retry after a network failure or a failure of the node itself (5xx: a print may be recorded
-// though its PDF was not drawn, and the same key draws it again), dropped once the node has
-// answered success or refusal.
-async function withKey(action, call) {
-  if (!visit.keys.has(action)) visit.keys.set(action, newIdempotencyKey());
-  const keys = visit.keys;
-  try {
-    const result = await call(keys.get(action));
-    keys.delete(action);
-    return result;
-  } catch (e) {
-    if (e instanceof ApiError && e.status < 500) keys.delete(action);
-    throw e;
-  }
-}
+// The Idempotency-Key of one user action, kept with the visit (api.js withIdempotencyKey).
+const withKey = (action, call) => withIdempotencyKey(visit.keys, action, call);
 
 // One step of the visit: `call` the node, then `done(result)`, or show the error in the words
 // of `action` — neither if the machine forgot the visit meanwhile.
@@ -107,7 +96,6 @@ async function step(action, call, done) {
 
 // "2026-11-24 08:30" of an ISO 8601 time with +08:00.
 const minute = (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
-const ticketPath = (number) => `/tickets/${encodeURIComponent(number)}`;
 const padWords = () => ({ back: t("pad_back"), clear: t("pad_clear") });
 
 // ---- Forgetting -------------------------------------------------------------------------------
@@ -538,15 +526,8 @@ async function printReimbursement(ticket, idNumber) {
   const number = ticket.ticket_number;
   const gen = epoch;
   try {
-    const pdf = await withKey(`reimbursement:${number}`, async (key) => {
-      const response = await fetch(`/api/v1${ticketPath(number)}/reimbursement`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Idempotency-Key": key, Authorization: "Bearer " + token() },
-        body: JSON.stringify({ id_type: "resident_id", id_number: idNumber }),
-      });
-      if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
-      return { blob: await response.blob(), sequence: response.headers.get("X-Print-Sequence") || "1" };
-    });
+    const pdf = await withKey(`reimbursement:${number}`, (key) =>
+      postForPdf(`${ticketPath(number)}/reimbursement`, { id_type: "resident_id", id_number: idNumber }, { "Idempotency-Key": key }));
     if (gen !== epoch) return;
     const url = URL.createObjectURL(pdf.blob);
     visit.blobs.push(url);

@@ -10,9 +10,9 @@
 // data-status the ticket's status (tests wait on these markers).
 import {
   api, escapeHtml, yuan, todayInShanghai, dateInShanghai, newIdempotencyKey, passengerField,
-  suggestStations, findStation,
+  suggestStations, findStation, ticketPath,
 } from "/api.js";
-import { setupI18n, t, applyTranslations, salesWords, onlineIdTypes, fareTypes } from "/i18n.js";
+import { setupI18n, t, applyTranslations, labelledRow, salesWords, onlineIdTypes, fareTypes } from "/i18n.js";
 
 const dict = {
   ...salesWords,
@@ -637,12 +637,6 @@ function showAfterSaleError(e, box, prefix) {
   box.textContent = t(prefix) + e.message + (e.status >= 500 ? t("server_error_hint") : "");
 }
 
-const ticketPath = (number) => `/tickets/${encodeURIComponent(number)}`;
-
-function row(label, value, cls = "") {
-  return `<dt data-i18n="${label}"></dt><dd class="${cls}">${value}</dd>`;
-}
-
 function ticketSummary(tk) {
   return `<p><span class="ticket-number">${escapeHtml(tk.ticket_number)}</span></p>
     <p><b>${escapeHtml(when(tk.departs_at))}</b> · ${escapeHtml(tk.run_id)}</p>
@@ -699,11 +693,11 @@ async function startRefund(number) {
 }
 
 function refundRows(r) {
-  return row("ticket_number", `<span class="ticket-number">${escapeHtml(r.ticket_number)}</span>`) +
-    row("paid_fare", `¥${yuan(r.fare)}`, "fare") +
-    row("refund_fee", `¥${yuan(r.fee)}`, "fee") +
-    row("refund_amount", `<b>¥${yuan(r.refunded)}</b>`, "refunded") +
-    row("rule", escapeHtml(r.rule), "rule") +
+  return labelledRow("ticket_number", `<span class="ticket-number">${escapeHtml(r.ticket_number)}</span>`) +
+    labelledRow("paid_fare", `¥${yuan(r.fare)}`, "fare") +
+    labelledRow("refund_fee", `¥${yuan(r.fee)}`, "fee") +
+    labelledRow("refund_amount", `<b>¥${yuan(r.refunded)}</b>`, "refunded") +
+    labelledRow("rule", escapeHtml(r.rule), "rule") +
     (r.free_children?.length ? `<dt></dt><dd>${sayHtml("free_children_refunded", r.free_children.length)}</dd>` : "");
 }
 
@@ -869,12 +863,12 @@ async function quoteChange(index) {
 }
 
 function changeRows(q) {
-  return row("old_fare", `¥${yuan(q.old_fare)}`, "old-fare") +
-    row("new_fare", `¥${yuan(q.new_fare)}`, "new-fare") +
-    row("change_fee", `¥${yuan(q.fee)}`, "fee") +
-    row("charge", `<b>¥${yuan(q.charge)}</b>`, "charge") +
-    row("change_refund", `¥${yuan(q.refund)}`, "refund") +
-    row("rule", escapeHtml(q.rule), "rule");
+  return labelledRow("old_fare", `¥${yuan(q.old_fare)}`, "old-fare") +
+    labelledRow("new_fare", `¥${yuan(q.new_fare)}`, "new-fare") +
+    labelledRow("change_fee", `¥${yuan(q.fee)}`, "fee") +
+    labelledRow("charge", `<b>¥${yuan(q.charge)}</b>`, "charge") +
+    labelledRow("change_refund", `¥${yuan(q.refund)}`, "refund") +
+    labelledRow("rule", escapeHtml(q.rule), "rule");
 }
 
 async function confirmChange() {

@@ -7,7 +7,7 @@ import {
   api, session, wireStaffLogin, escapeHtml, yuan, todayInShanghai, newIdempotencyKey,
   passengerField, suggestStations, findStation,
 } from "/api.js";
-import { setupI18n, t, applyTranslations, salesWords, onlineIdTypes, fareTypes } from "/i18n.js";
+import { setupI18n, t, applyTranslations, salesWords, windowIdTypes, fareTypes } from "/i18n.js";
 import { afterSaleWords, initAfterSale, openAfterSale, renderAfterSale } from "/window_after_sale.js";
 
 const dict = {
@@ -45,7 +45,6 @@ const dict = {
 };
 
 const MAX_PASSENGERS = 5;
-const WINDOW_ID_TYPES = [...onlineIdTypes, "temporary_id", "household_register"];
 
 const $ = (id) => document.getElementById(id);
 const app = $("app");
@@ -193,7 +192,7 @@ function addPassenger() {
   row.innerHTML = `
     <td class="n"></td>
     <td><input name="name" maxlength="40" required><div class="field-error" data-error-for="name"></div></td>
-    <td><select name="id_type">${options(WINDOW_ID_TYPES, "id_")}</select><div class="field-error" data-error-for="id_type"></div></td>
+    <td><select name="id_type">${options(windowIdTypes, "id_")}</select><div class="field-error" data-error-for="id_type"></div></td>
     <td><input name="id_number" class="id-number" maxlength="24" spellcheck="false" autocapitalize="characters" required><div class="field-error" data-error-for="id_number"></div></td>
     <td><select name="fare_type">${options(fareTypes, "fare_")}</select><div class="field-error" data-error-for="fare_type"></div></td>
     <td><input name="seat" class="seat" type="number" min="1" max="70" data-i18n-placeholder="seat_any"><div class="field-error" data-error-for="seat"></div></td>

@@ -7,8 +7,8 @@
 // username and password (重打). Everything the node refuses is shown with its message.
 // #after-sale-panel[data-mode] says what the desk shows: find, refund, change or print; every
 // request that changes something carries an Idempotency-Key kept until a definitive answer.
-import { api, ApiError, token, escapeHtml, yuan, newIdempotencyKey } from "/api.js";
-import { t, applyTranslations, onlineIdTypes } from "/i18n.js";
+import { api, ApiError, escapeHtml, yuan, ticketPath, postForPdf, withIdempotencyKey } from "/api.js";
+import { t, applyTranslations, labelledRow, windowIdTypes } from "/i18n.js";
 
 export const afterSaleWords = {
   after_sale: { zh: "退票 · 改签 · 报销凭证", en: "Refund · change · reimbursement ticket" },
@@ -65,32 +65,19 @@ export const afterSaleWords = {
 
 const $ = (id) => document.getElementById(id);
 const panel = () => $("after-sale-panel");
-const ticketPath = (number) => `/tickets/${encodeURIComponent(number)}`;
 const minute = (iso) => iso.slice(0, 16).replace("T", " ");
 
 let tickets = [];      // the last search's tickets
 let ticket = null;     // the ticket being worked on
-let quote = null;      // its refund or change quote
+let changeRun = null;  // the run its quoted change goes to
 let runs = [];         // the runs it may be changed to
 let ownRun = null;     // { route_code, vehicle_class } of its run, when on sale
 let onUnauthorized = () => {};
 const stationNames = new Map();
-// Idempotency-Keys of after-sale requests under way: a retry after a network failure or a 5xx
-// reuses the key (the node gives the first answer back); a definitive answer retires it.
+// Idempotency-Keys of after-sale requests under way (api.js withIdempotencyKey).
 const keys = new Map();
+const withKey = (action, call) => withIdempotencyKey(keys, action, call);
 let pdfUrl = null;
-
-async function withKey(name, work) {
-  if (!keys.has(name)) keys.set(name, newIdempotencyKey());
-  try {
-    const result = await work(keys.get(name));
-    keys.delete(name);
-    return result;
-  } catch (e) {
-    if (e instanceof ApiError && e.status < 500) keys.delete(name);
-    throw e;
-  }
-}
 
 function showError(e) {
   if (e instanceof ApiError && e.status === 401) { onUnauthorized(); return; }
@@ -173,12 +160,9 @@ function workTitle(kind) {
     <span class="muted">${escapeHtml(minute(ticket.departs_at))} ${escapeHtml(ticket.run_id)}</span></h3>`;
 }
 
-const row = (label, value, cls) => `<dt data-i18n="${label}"></dt><dd class="${cls}">${value}</dd>`;
-
 // ---- Refund -----------------------------------------------------------------------------------
 
 function openRefund() {
-  quote = null;
   const causes = ["passenger", "run_stopped", "run_delayed", "missed_by_operator"];
   $("as-work").innerHTML = `${workTitle("do_refund")}
     <form id="as-refund-form" class="inline" autocomplete="off">
@@ -200,15 +184,14 @@ async function quoteRefund() {
   const cause = $("as-refund-form").cause.value;
   $("as-refund-confirm").disabled = true;
   $("as-refund-quote").innerHTML = "";
-  quote = await api("GET", `${ticketPath(ticket.ticket_number)}/refund-quote?channel=window&cause=${cause}`);
-  renderRefund(quote);
+  renderRefund(await api("GET", `${ticketPath(ticket.ticket_number)}/refund-quote?channel=window&cause=${cause}`));
   $("as-refund-confirm").disabled = false;
 }
 
 function renderRefund(r) {
-  $("as-refund-quote").innerHTML = row("paid_fare", `¥${yuan(r.fare)}`, "fare") + row("fee", `¥${yuan(r.fee)}`, "fee") +
-    row("refunded", `<b>¥${yuan(r.refunded)}</b>`, "refunded") + row("rule", escapeHtml(r.rule), "rule") +
-    row("money_back", `<span data-i18n="money_back_${escapeHtml(r.money_back)}"></span>`, "money-back");
+  $("as-refund-quote").innerHTML = labelledRow("paid_fare", `¥${yuan(r.fare)}`, "fare") + labelledRow("fee", `¥${yuan(r.fee)}`, "fee") +
+    labelledRow("refunded", `<b>¥${yuan(r.refunded)}</b>`, "refunded") + labelledRow("rule", escapeHtml(r.rule), "rule") +
+    labelledRow("money_back", `<span data-i18n="money_back_${escapeHtml(r.money_back)}"></span>`, "money-back");
   applyTranslations($("as-refund-quote"));
 }
 
@@ -228,7 +211,7 @@ async function refund() {
 // ---- Change -----------------------------------------------------------------------------------
 
 async function openChange() {
-  quote = null;
+  changeRun = null;
   runs = [];
   const day = ticket.departs_at.slice(0, 10);
   $("as-work").innerHTML = `${workTitle("do_change")}
@@ -285,21 +268,21 @@ async function quoteChange(run) {
   $("as-change-quote").innerHTML = "";
   const method = $("as-change-form").payment_method.value;
   const q = await api("GET", `${ticketPath(ticket.ticket_number)}/change-quote?channel=window&run_id=${encodeURIComponent(run.run_id)}&payment_method=${method}`);
-  quote = { ...q, run };
-  renderChange(quote);
+  changeRun = run;
+  renderChange({ ...q, run });
   $("as-change-confirm").disabled = false;
 }
 
 function renderChange(q) {
-  $("as-change-quote").innerHTML = row("change_to", `<b>${escapeHtml(minute(q.run.departs_at))}</b> ${escapeHtml(q.run.run_id)}`, "new-run") +
-    row("change_fee", `¥${yuan(q.fee)}`, "fee") + row("charge", `¥${yuan(q.charge)}`, "charge") +
-    row("change_refund", `¥${yuan(q.refund)}`, "refund") + row("rule", escapeHtml(q.rule), "rule");
+  $("as-change-quote").innerHTML = labelledRow("change_to", `<b>${escapeHtml(minute(q.run.departs_at))}</b> ${escapeHtml(q.run.run_id)}`, "new-run") +
+    labelledRow("change_fee", `¥${yuan(q.fee)}`, "fee") + labelledRow("charge", `¥${yuan(q.charge)}`, "charge") +
+    labelledRow("change_refund", `¥${yuan(q.refund)}`, "refund") + labelledRow("rule", escapeHtml(q.rule), "rule");
   applyTranslations($("as-change-quote"));
 }
 
 async function change() {
   const number = ticket.ticket_number;
-  const run = quote.run;
+  const run = changeRun;
   const method = $("as-change-form").payment_method.value;
   const done = await withKey(`change:${number}:${run.run_id}:${method}`, (key) =>
     api("POST", `${ticketPath(number)}/change`, { run_id: run.run_id, channel: "window", payment_method: method }, { "Idempotency-Key": key }));
@@ -345,15 +328,8 @@ async function print(supervisor) {
   const number = ticket.ticket_number;
   const status = $("as-print-status");
   try {
-    const pdf = await withKey(`print:${number}:${supervisor ? "reprint" : "first"}`, async (key) => {
-      const response = await fetch(`/api/v1${ticketPath(number)}/reimbursement`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Idempotency-Key": key, Authorization: "Bearer " + token() },
-        body: JSON.stringify(supervisor ? { supervisor } : {}),
-      });
-      if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
-      return { blob: await response.blob(), sequence: response.headers.get("X-Print-Sequence"), reprint: response.headers.get("X-Reprint") === "1" };
-    });
+    const pdf = await withKey(`print:${number}:${supervisor ? "reprint" : "first"}`, (key) =>
+      postForPdf(`${ticketPath(number)}/reimbursement`, supervisor ? { supervisor } : {}, { "Idempotency-Key": key }));
     if (pdfUrl) URL.revokeObjectURL(pdfUrl);
     pdfUrl = URL.createObjectURL(pdf.blob);
     status.dataset.state = pdf.reprint ? "reprinted" : "printed";
@@ -385,8 +361,7 @@ async function print(supervisor) {
 export function initAfterSale({ unauthorized }) {
   onUnauthorized = unauthorized;
   const form = $("as-find-form");
-  const idTypes = [...onlineIdTypes, "temporary_id", "household_register"];
-  form.id_type.innerHTML = idTypes.map((v) => `<option value="${v}" data-i18n="id_${v}"></option>`).join("");
+  form.id_type.innerHTML = windowIdTypes.map((v) => `<option value="${v}" data-i18n="id_${v}"></option>`).join("");
   applyTranslations(form);
   form.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -9,6 +9,14 @@ namespace {
 
 using nlohmann::json;
 
+// A station's ticket staff: the clerks and managers at its windows, and its self-service
+// machines (role kiosk). They print reimbursement tickets and look tickets up by ID.
+bool IsTicketStaff(std::string_view role) {
+  auto parsed = network::ParseRole(role);
+  return parsed && (*parsed == network::Role::kClerk || *parsed == network::Role::kStationManager ||
+                    *parsed == network::Role::kKiosk);
+}
+
 // The request as the service takes it: who prints where, from the session: a clerk or station
 // manager at a window, or a self-service machine's account (role kiosk) of its station. A
 // supervisor's approval is checked here against their password; the service checks that they
@@ -22,8 +30,7 @@ Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::Networ
   if (!station_text) return Propagate(station_text);
   auto who = sessions.Authenticate(request);
   if (!who) return Propagate(who);
-  const bool machine = who->role == network::RoleKey(network::Role::kKiosk);
-  if (!machine && who->role != "clerk" && who->role != "station_manager") {
+  if (!IsTicketStaff(who->role)) {
     return PermissionDenied("reimbursement tickets are printed by ticket clerks, station "
                             "managers and self-service machines; your role is " +
                             who->role);
@@ -35,15 +42,13 @@ Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::Networ
                                "; leave out station",
                            "station");
   }
-  const sales::Channel channel = machine ? sales::Channel::kKiosk : sales::Channel::kWindow;
-  const core::StationCode station = *code;
-  const std::string printed_by = who->username;
+  const bool machine = who->role == network::RoleKey(network::Role::kKiosk);
   sales::ReimbursementRequest out{
       .ticket_number = request.PathParam("number"),
       .idempotency_key = request.Header("idempotency-key").value_or(""),
-      .channel = channel,
-      .station = station,
-      .printed_by = printed_by};
+      .channel = machine ? sales::Channel::kKiosk : sales::Channel::kWindow,
+      .station = *code,
+      .printed_by = who->username};
   auto id_type = StringField(*body, "id_type", false);
   if (!id_type) return Propagate(id_type);
   auto id_number = StringField(*body, "id_number", false);  // the service asks a machine for it
@@ -109,8 +114,7 @@ void AddReimbursementApi(Router& router, sales::ReimbursementTickets& prints,
   router.Add(Method::kPost, "/api/v1/tickets/lookup", [&prints, &sessions](Request& request) {
     auto who = sessions.Authenticate(request);
     if (!who) return ErrorResponse(who.error());
-    if (who->role != "clerk" && who->role != "station_manager" &&
-        who->role != network::RoleKey(network::Role::kKiosk)) {
+    if (!IsTicketStaff(who->role)) {
       return ErrorResponse(PermissionDenied(
                                "tickets are looked up by ID at a station's windows and "
                                "self-service machines (ticket clerks, station managers, kiosk "

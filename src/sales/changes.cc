@@ -88,7 +88,8 @@ Result<std::pair<std::string, std::string>> SalesService::OriginPayment(
 Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx,
                                                           const ChangeRequest& request,
                                                           const RunState& new_run,
-                                                          core::Instant now) {
+                                                          core::Instant now,
+                                                          const std::optional<std::string>* holder) {
   auto number = core::TicketNumber::Parse(request.ticket_number);
   if (!number) return InvalidArgument(number.error().message, "ticket_number");
   auto found = tx.Query("SELECT order_id FROM tickets WHERE ticket_number = $1",
@@ -121,8 +122,10 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
                                                    .order_id = request.order_id,
                                                    .ticket_number = request.ticket_number,
                                                    .operator_cause = false,
-                                                   .action = "change"},
+                                                   .action = "change",
+                                                   .holder_id_hash = holder},
                                                   {.order_id = old.order_id,
+                                                   .id_hash = asked->id_hash,
                                                    .channel = old.channel,
                                                    .seller_station = &plan.seller_station,
                                                    .boarding = &asked->from});
@@ -537,7 +540,7 @@ Result<ChangeResult> SalesService::QuoteTicketChange(const ChangeRequest& reques
   auto state = LoadRun(request.run_id);
   if (!state) return Propagate(state);
   auto plan = store_.Transact<ChangePlan>(
-      [&](store::Transaction& tx) { return PlanChange(tx, request, **state, now); },
+      [&](store::Transaction& tx) { return PlanChange(tx, request, **state, now, /*holder=*/nullptr); },
       {.read_only = true});
   if (!plan) return Propagate(plan);
   {
@@ -665,18 +668,9 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
   if (!holder) return Propagate(holder);
   // The checks first, read-only, so a refused change never touches the inventory.
   auto first = store_.Transact<ChangePlan>(
-      [&](store::Transaction& tx) { return PlanChange(tx, request, *state, now); },
+      [&](store::Transaction& tx) { return PlanChange(tx, request, *state, now, &*holder); },
       {.read_only = true});
   if (!first) return Propagate(first);
-  if (auto proof = internal::CheckHolderAtMachine({.channel = request.channel,
-                                                   .staff = &request.staff,
-                                                   .order_id = request.order_id,
-                                                   .ticket_number = request.ticket_number,
-                                                   .action = "change"},
-                                                  *holder, first->tickets[0]);
-      !proof) {
-    return Propagate(proof);
-  }
 
   // The seat on the new run, in memory, under the new run's lock only. The old run's seat is
   // given back after the commit under the old run's lock: no thread holds two run locks.
@@ -738,7 +732,7 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
   auto result = store_.Transact<ChangeResult>([&](store::Transaction& tx) -> Result<ChangeResult> {
     done.reset();
     provider_refund.reset();
-    auto plan = PlanChange(tx, request, *state, now);
+    auto plan = PlanChange(tx, request, *state, now, &*holder);
     if (!plan) return Propagate(plan);
     if (plan->tickets.size() != first->tickets.size() ||
         plan->from_index != first->from_index || plan->to_index != first->to_index) {

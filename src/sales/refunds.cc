@@ -79,7 +79,8 @@ struct SalesService::RefundPlan {
 
 Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx,
                                                           const RefundRequest& request,
-                                                          core::Instant now) {
+                                                          core::Instant now,
+                                                          const std::optional<std::string>* holder) {
   auto number = core::TicketNumber::Parse(request.ticket_number);
   if (!number) return InvalidArgument(number.error().message, "ticket_number");
   auto found = tx.Query("SELECT order_id FROM tickets WHERE ticket_number = $1",
@@ -110,8 +111,10 @@ Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx
            .order_id = request.order_id,
            .ticket_number = request.ticket_number,
            .operator_cause = request.cause != core::RefundCause::kPassenger,
-           .action = "refund"},
+           .action = "refund",
+           .holder_id_hash = holder},
           {.order_id = order->order_id,
+           .id_hash = asked->id_hash,
            .channel = order->channel,
            .seller_station = &seller_station,
            .boarding = &asked->from});
@@ -213,7 +216,7 @@ Result<RefundResult> SalesService::QuoteTicketRefund(const RefundRequest& reques
   core::Instant now = clock_.Now();
   return store_.Transact<RefundResult>(
       [&](store::Transaction& tx) -> Result<RefundResult> {
-        auto plan = PlanRefund(tx, request, now);
+        auto plan = PlanRefund(tx, request, now, /*holder=*/nullptr);
         if (!plan) return Propagate(plan);
         return ResultOf(std::move(plan->records));
       },
@@ -259,17 +262,8 @@ Result<RefundResult> SalesService::Refund(const RefundRequest& request) {
       }
       return ReadRefund(tx, by_key->at(0).Text(0));  // a retry: the first answer
     }
-    auto plan = PlanRefund(tx, request, now);
+    auto plan = PlanRefund(tx, request, now, &*holder);
     if (!plan) return Propagate(plan);
-    if (auto proof = internal::CheckHolderAtMachine({.channel = request.channel,
-                                                     .staff = &request.staff,
-                                                     .order_id = request.order_id,
-                                                     .ticket_number = request.ticket_number,
-                                                     .action = "refund"},
-                                                    *holder, plan->tickets[0]);
-        !proof) {
-      return Propagate(proof);
-    }
 
     // End the tickets: only an issued, active ticket turns refunded. This write comes before
     // the check-in look-up below and check-in writes the same row before inserting its

@@ -160,11 +160,6 @@ Result<std::string> Render(store::Store& store, network::NetworkService& network
 
 }  // namespace
 
-Result<std::string> ReimbursementTickets::HashId(const std::string& id_type,
-                                                 const std::string& id_number) {
-  return sales_.HashHolderId(id_type, id_number);
-}
-
 Result<PrintedDocument> ReimbursementTickets::Print(const ReimbursementRequest& request) {
   if (request.idempotency_key.empty() || request.idempotency_key.size() > 128) {
     return InvalidArgument(
@@ -199,8 +194,7 @@ Result<PrintedDocument> ReimbursementTickets::Print(const ReimbursementRequest& 
     if (request.id_number.empty()) {
       return InvalidArgument("swipe the ID card the ticket was bought with", "id_number");
     }
-    auto hash =
-        HashId(request.id_type.empty() ? "resident_id" : request.id_type, request.id_number);
+    auto hash = sales_.HashHolderId(request.id_type, request.id_number);
     if (!hash) return Propagate(hash);
     if (*hash != ticket->id_hash) {
       return PermissionDenied("this ID document is not the one ticket " + request.ticket_number +
@@ -283,7 +277,7 @@ Result<PrintedDocument> ReimbursementTickets::Print(const ReimbursementRequest& 
 
 Result<std::vector<CollectableTicket>> ReimbursementTickets::TicketsOf(
     const std::string& id_type, const std::string& id_number) {
-  auto hash = HashId(id_type, id_number);
+  auto hash = sales_.HashHolderId(id_type, id_number);
   if (!hash) return Propagate(hash);
   const core::Instant since = clock_.Now() - std::chrono::hours(24 * 30);
   auto rows = store_.Transact<store::Rows>(

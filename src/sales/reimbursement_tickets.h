@@ -88,8 +88,6 @@ class ReimbursementTickets final {
                                                                  const std::string& id_number);
 
  private:
-  Result<std::string> HashId(const std::string& id_type, const std::string& id_number);
-
   store::Store& store_;
   SalesService& sales_;
   TicketVouchers& vouchers_;

@@ -483,8 +483,9 @@ class SalesService final {
 
   // The refund's checks and amounts, read in `tx` (refunds.cc).
   struct RefundPlan;
+  // `holder`: MachineHolder's answer for the refund itself, null for a quote (no proof).
   Result<RefundPlan> PlanRefund(store::Transaction& tx, const RefundRequest& request,
-                                core::Instant now);
+                                core::Instant now, const std::optional<std::string>* holder);
   Result<RefundResult> ReadRefund(store::Transaction& tx, const std::string& refund_id);
   // Asks the provider for a pending refund's money (after the commit; idempotent).
   void AskProviderToRefund(const RefundRecord& refund);
@@ -504,15 +505,17 @@ class SalesService final {
                                                             const std::string& ticket_number);
 
   // The keyed hash of the ID a self-service machine read (`staff.machine`) for an after-sale,
-  // nullopt when none was read or the caller is no machine (CheckHolderAtMachine).
+  // nullopt when none was read or the caller is no machine (internal::CheckAfterSaleAccess).
   Result<std::optional<std::string>> MachineHolder(const Seller& staff,
                                                    const std::string& id_type,
                                                    const std::string& id_number) const;
 
   // The change's checks and amounts, read in `tx` (changes.cc).
   struct ChangePlan;
+  // `holder` as for PlanRefund.
   Result<ChangePlan> PlanChange(store::Transaction& tx, const ChangeRequest& request,
-                                const RunState& new_run, core::Instant now);
+                                const RunState& new_run, core::Instant now,
+                                const std::optional<std::string>* holder);
   Result<ChangeResult> ReadChange(store::Transaction& tx, const std::string& change_id);
   // Change without the idempotency look-up: plan, seat, and the durable write.
   Result<ChangeResult> ChangeOnce(const ChangeRequest& request, core::Instant now);

@@ -67,3 +67,14 @@ export async function pdfTextOf(page, href) {
     return execFileSync("pdftotext", ["-layout", path.join(dir, "page.pdf"), "-"]).toString();
   } finally { rmSync(dir, { recursive: true, force: true }); }
 }
+
+// A tab on the station window page (/window) with the demo clerk logged in, ready to search.
+export async function clerkWindowPage(chrome, node) {
+  const page = await chrome.newPage();
+  await page.goto(node.url + "/window");
+  await page.fill("#login-form input[name=username]", "clerk");
+  await page.fill("#login-form input[name=password]", "keyun-demo");
+  await page.click("#login-form button[type=submit]");
+  await page.waitForSelector("#search-form[data-ready=true]");
+  return page;
+}

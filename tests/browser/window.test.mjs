@@ -3,7 +3,7 @@
 // gets two issued tickets with printable vouchers; a bad ID number is shown at its field.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startNode, launchBrowser } from "./harness.mjs";
+import { startNode, launchBrowser, clerkWindowPage } from "./harness.mjs";
 
 let node;
 let chrome;
@@ -32,15 +32,7 @@ async function destinationFrom(station) {
   return { code: last.station_code, name: last.station_name };
 }
 
-async function clerkPage() {
-  const page = await chrome.newPage();
-  await page.goto(node.url + "/window");
-  await page.fill("#login-form input[name=username]", "clerk");
-  await page.fill("#login-form input[name=password]", "keyun-demo");
-  await page.click("#login-form button[type=submit]");
-  await page.waitForSelector("#search-form[data-ready=true]");
-  return page;
-}
+const clerkPage = () => clerkWindowPage(chrome, node);
 
 // Searches tomorrow's runs to `to` and opens the sale form of the first run with seats.
 async function chooseFirstRun(page, to) {

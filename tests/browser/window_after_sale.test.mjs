@@ -5,7 +5,7 @@
 // after a wrong one; changes a ticket to another run of its route and sees the old one changed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startNode, launchBrowser, pdfTextOf } from "./harness.mjs";
+import { startNode, launchBrowser, pdfTextOf, clerkWindowPage } from "./harness.mjs";
 import { residentId, call, staffToken, runsOf, sell } from "./demo_api.mjs";
 
 let node;
@@ -23,12 +23,7 @@ after(async () => { await chrome?.close(); await node?.stop(); });
 
 // The window page, logged in as the demo clerk, on the after-sale desk (F6).
 async function deskPage() {
-  const page = await chrome.newPage();
-  await page.goto(node.url + "/window");
-  await page.fill("#login-form input[name=username]", "clerk");
-  await page.fill("#login-form input[name=password]", "keyun-demo");
-  await page.click("#login-form button[type=submit]");
-  await page.waitForSelector("#search-form[data-ready=true]");
+  const page = await clerkWindowPage(chrome, node);
   await page.keyboard.press("F6");
   await page.waitForSelector("#app[data-state=after-sale] #as-find-form");
   return page;

@@ -93,6 +93,11 @@ TEST_P(KioskApiTest, ARefundAtTheMachineNeedsTheHoldersCardOrOrder) {
   ASSERT_TRUE(done);
   ASSERT_EQ(done->status, 200) << done->body;
   EXPECT_EQ(Body(done)["status"], "refunded");
+  // Without the proof a machine learns nothing of the ticket's state, not even "refunded".
+  auto stranger = Post(refund, "rk-3", json::object(), kiosk_);
+  ASSERT_TRUE(stranger);
+  EXPECT_EQ(stranger->status, 400) << stranger->body;
+  EXPECT_EQ(Body(stranger)["error"]["field"], "id_number");
 
   // The order id the passenger holds proves the holder as well.
   SellTicket(station_, 34);

@@ -4,6 +4,35 @@
 
 namespace keyun::sales::internal {
 
+namespace {
+
+// The holder's proof at a self-service machine: the ID card the ticket was bought with, or
+// its order id.
+Result<void> CheckHolderAtMachine(const AfterSaleCaller& caller, const TicketSale& sale) {
+  const std::optional<std::string>& card = *caller.holder_id_hash;
+  if (card) {
+    if (*card == sale.id_hash) return {};
+    return PermissionDenied(fmt::format(
+        "this ID card is not the one ticket {} was bought with; swipe the holder's card, or {} "
+        "it at a window",
+        caller.ticket_number, caller.action));
+  }
+  if (caller.order_id.empty()) {
+    return InvalidArgument(fmt::format("at a self-service machine the holder swipes the ID card "
+                                       "the ticket was bought with (id_number) or gives its "
+                                       "order id (order_id) to {} it",
+                                       caller.action),
+                           "id_number");
+  }
+  if (caller.order_id == sale.order_id) return {};
+  return PermissionDenied(fmt::format(
+      "ticket {} is not in order {}; give the order id the ticket was bought with (after a "
+      "change, the new order's), or swipe the holder's ID card",
+      caller.ticket_number, caller.order_id));
+}
+
+}  // namespace
+
 Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller, const TicketSale& sale) {
   const std::string action(caller.action);
   const std::string boarding = sale.boarding->str();
@@ -16,6 +45,9 @@ Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller, const TicketSal
       return PermissionDenied("a refund for a delayed or missed run is given at a window, where "
                               "the clerk checks the cause; a stopped run's tickets refund "
                               "without fee here too");
+    }
+    if (staff.machine && caller.holder_id_hash) {
+      if (auto proof = CheckHolderAtMachine(caller, sale); !proof) return proof;
     }
     if (staff.province_wide) return {};
     if (!staff.station) {
@@ -52,31 +84,6 @@ Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller, const TicketSal
         caller.ticket_number, caller.order_id));
   }
   return {};
-}
-
-Result<void> CheckHolderAtMachine(const AfterSaleCaller& caller,
-                                  const std::optional<std::string>& holder_id_hash,
-                                  const Ticket& ticket) {
-  if (caller.staff == nullptr || !caller.staff->machine) return {};
-  if (holder_id_hash) {
-    if (*holder_id_hash == ticket.id_hash) return {};
-    return PermissionDenied(fmt::format(
-        "this ID card is not the one ticket {} was bought with; swipe the holder's card, or {} "
-        "it at a window",
-        ticket.ticket_number, caller.action));
-  }
-  if (caller.order_id.empty()) {
-    return InvalidArgument(fmt::format("at a self-service machine the holder swipes the ID card "
-                                       "the ticket was bought with (id_number) or gives its "
-                                       "order id (order_id) to {} it",
-                                       caller.action),
-                           "id_number");
-  }
-  if (caller.order_id == ticket.order_id) return {};
-  return PermissionDenied(fmt::format(
-      "ticket {} is not in order {}; give the order id the ticket was bought with (after a "
-      "change, the new order's), or swipe the holder's ID card",
-      ticket.ticket_number, caller.order_id));
 }
 
 Result<void> CheckAfterSaleKey(std::string_view key, std::string_view action) {

@@ -25,11 +25,16 @@ struct AfterSaleCaller {
   std::string_view ticket_number;
   bool operator_cause = false;  // a refund for the operator's fault: staff only
   std::string_view action;      // "refund" or "change", for the messages
+  // At a self-service machine (staff->machine) nobody sees the passenger's papers: the keyed
+  // hash of the ID card the machine read, or nullopt when it read none (then order_id must be
+  // the ticket's). Null for a quote, which changes nothing and asks for no proof.
+  const std::optional<std::string>* holder_id_hash = nullptr;
 };
 
 // The ticket's sale as the check needs it.
 struct TicketSale {
   std::string_view order_id;
+  std::string_view id_hash;                     // the ticket holder's keyed ID hash
   std::string_view channel;                     // the order's channel
   const std::optional<std::string>* seller_station = nullptr;  // the order's selling station
   const core::StationCode* boarding = nullptr;  // the ticket's boarding station
@@ -37,21 +42,12 @@ struct TicketSale {
 
 // Ok if `caller` may act on the ticket: on the channel that sold it (mobile and platform: with
 // the ticket's order id), or at any window or kiosk of its boarding station (staff of the
-// selling station may act on their own window sales too; a province administrator anywhere).
-// kPermissionDenied saying where to go instead; kInvalidArgument (field "order_id") when a
-// passenger gives no order id.
+// selling station may act on their own window sales too; a province administrator anywhere);
+// at a machine only for a passenger cause and, unless quoting, with the holder's ID card or
+// the ticket's order id. kPermissionDenied saying where to go instead; kInvalidArgument (field
+// "order_id" for a passenger online, "id_number" at a machine) when no proof is given.
 [[nodiscard]] Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller,
                                                 const TicketSale& sale);
-
-// At a self-service machine (caller.staff->machine) the passenger proves `ticket` is theirs:
-// `holder_id_hash`, the keyed hash of the ID document the machine read from their card, equal
-// to the ticket's; or the ticket's order id (caller.order_id). Ok for everyone else: at a
-// window the clerk sees the papers, online CheckAfterSaleAccess asks for the order id.
-// kInvalidArgument (field "id_number") when neither is given; kPermissionDenied when the one
-// given does not match.
-[[nodiscard]] Result<void> CheckHolderAtMachine(const AfterSaleCaller& caller,
-                                                const std::optional<std::string>& holder_id_hash,
-                                                const Ticket& ticket);
 
 // Ok if `key`, the request's Idempotency-Key, is 1 to 100 characters; kInvalidArgument (field
 // "idempotency_key") saying why it is needed otherwise. `action`: "refund" or "change".
