@@ -46,6 +46,9 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;  // for the person: what was wrong and what to do
   std::string field;    // the input at fault ("passengers[1].id_number"), or empty
+  // The same message in Chinese, the pages' default language (zh-CN); empty when only the
+  // English one exists, and then a client is told the code's Chinese sentence with it.
+  std::string message_zh;
 
   // "invalid_argument: message (field: x)" for logs and test failure output.
   [[nodiscard]] std::string ToString() const;
@@ -93,6 +96,13 @@ using Result = tl::expected<T, Error>;
   return MakeError(ErrorCode::kInternal, std::move(message));
 }
 
+// The same failure with its Chinese message, for what a person reads on a page:
+//   return InZh(FailedPrecondition("seat 3 is taken", "seat"), "座位 3 已售出，请另选座位");
+[[nodiscard]] inline tl::unexpected<Error> InZh(tl::unexpected<Error> failure,
+                                                std::string message_zh) {
+  failure.value().message_zh = std::move(message_zh);
+  return failure;
+}
 // Passes a failed result's error up unchanged: `if (!r) return Propagate(r);`
 template <class T>
 [[nodiscard]] tl::unexpected<Error> Propagate(const Result<T>& failed) {
