@@ -48,7 +48,7 @@ struct Error {
   std::string field;    // the input at fault ("passengers[1].id_number"), or empty
   // The same message in Chinese, the pages' default language (zh-CN); empty when only the
   // English one exists, and then a client is told the code's Chinese sentence with it.
-  std::string message_zh;
+  std::string message_zh = {};
 
   // "invalid_argument: message (field: x)" for logs and test failure output.
   [[nodiscard]] std::string ToString() const;

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "http/access_policy.h"
 #include "http/checkin_api.h"
 #include "http/http_client.h"
 #include "http/network_api.h"
@@ -15,9 +16,50 @@
 
 namespace keyun::http {
 
+namespace {
+
+// The guard's view of orders and tickets, from the sales service: who may act on them.
+class SalesHolderDirectory final : public HolderDirectory {
+ public:
+  explicit SalesHolderDirectory(sales::SalesService& sales) : sales_(sales) {}
+
+  Result<Owner> OrderOwner(const std::string& order_id) override {
+    auto order = sales_.GetOrder(order_id);
+    if (!order) return Propagate(order);
+    Owner owner{.order_id = order->order_id, .stations = {}};
+    if (order->seller_station) owner.stations.push_back(*order->seller_station);
+    // The run's departure station (its id starts with it) and every boarding stop sold.
+    if (auto run = core::RunId::Parse(order->run_id)) owner.stations.push_back(run->station().str());
+    for (const sales::Ticket& t : order->tickets) owner.stations.push_back(t.from.str());
+    return owner;
+  }
+
+  Result<Owner> TicketOwner(const std::string& ticket_number) override {
+    auto ticket = sales_.GetTicket(ticket_number);
+    if (!ticket) return Propagate(ticket);
+    auto order = sales_.GetOrder(ticket->order_id);
+    if (!order) return Propagate(order);
+    Owner owner{.order_id = ticket->order_id, .stations = {ticket->from.str()}};
+    if (order->seller_station) owner.stations.push_back(*order->seller_station);
+    return owner;
+  }
+
+  bool IsAccessToken(const std::string& order_id, std::string_view token) override {
+    return sales_.IsOrderAccessToken(order_id, token);
+  }
+
+ private:
+  sales::SalesService& sales_;
+};
+
+}  // namespace
+
 struct Node::Api {
-  explicit Api(const core::Clock& clock) : sessions(clock) {}
+  Api(const core::Clock& clock, sales::SalesService& sales)
+      : sessions(clock), holders(sales), guard(sessions, holders) {}
   Sessions sessions;
+  SalesHolderDirectory holders;
+  AccessGuard guard;
 };
 
 Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
@@ -85,7 +127,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   node->reimbursements_ = std::make_unique<sales::ReimbursementTickets>(
       *node->store_, *node->sales_, *node->vouchers_, *node->network_, *clock);
 
-  node->api_ = std::make_unique<Api>(*clock);
+  node->api_ = std::make_unique<Api>(*clock, *node->sales_);
   node->router_ = std::make_unique<Router>();
   AddNetworkApi(*node->router_, *node->network_, node->api_->sessions, *node->store_);
   AddSalesApi(*node->router_, *node->sales_, node->api_->sessions);
@@ -98,6 +140,14 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   AddGateFeedApi(*node->router_, *node->checkins_, node->api_->sessions, *node->issuer_keys_,
                  keys->id_hash_key);
   AddStaticPages(*node->router_);
+  // Every route passes the one access table (access_policy.h) before its handler.
+  if (auto complete = CheckEveryRouteHasARule(*node->router_); !complete) {
+    return Propagate(complete);
+  }
+  node->router_->SetGuard([guard = &node->api_->guard](Method method, std::string_view pattern,
+                                                       Request& request) {
+    return guard->Check(method, pattern, request);
+  });
   node->server_ = std::make_unique<Server>(options.server, *node->router_);
   // A node listening on every address is reached on the loopback one.
   const std::string& host = options.server.host;

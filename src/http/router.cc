@@ -98,7 +98,13 @@ Response ErrorResponse(const Error& error) {
 }
 
 void Router::Add(Method method, std::string_view pattern, Handler handler) {
-  routes_.push_back(Route{method, SplitPath(pattern), std::move(handler)});
+  routes_.push_back(Route{method, std::string(pattern), SplitPath(pattern), std::move(handler)});
+}
+
+std::vector<std::pair<Method, std::string>> Router::Routes() const {
+  std::vector<std::pair<Method, std::string>> out;
+  for (const Route& route : routes_) out.emplace_back(route.method, route.pattern);
+  return out;
 }
 
 Response Router::Dispatch(Request& request) const {
@@ -117,6 +123,11 @@ Response Router::Dispatch(Request& request) const {
     std::map<std::string, std::string> params;
     if (Matches(route.segments, path, &params)) {
       request.path_params = std::move(params);
+      if (guard_) {
+        if (std::optional<Response> refused = guard_(route.method, route.pattern, request)) {
+          return std::move(*refused);
+        }
+      }
       return route.handler(request);
     }
   }

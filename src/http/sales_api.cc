@@ -3,6 +3,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "http/access_policy.h"
 #include "http/json_body.h"
 #include "network/master_data.h"
 
@@ -214,7 +215,7 @@ FieldReader FieldsOf(const Request& request, const std::optional<json>& body) {
 }
 struct AfterSaleCaller {
   sales::Channel channel = sales::Channel::kMobile;
-  std::string order_id;
+  std::string access_token;  // the order's, from the buyer (access_policy.h AccessTokenOf)
   std::string id_type = "resident_id", id_number;  // the card a self-service machine read
   sales::Seller staff;
 };
@@ -233,9 +234,7 @@ Result<AfterSaleCaller> ParseAfterSaleCaller(const Request& request, Sessions& s
   auto channel = sales::ParseChannel(channel_text->value_or(fallback));
   if (!channel) return InvalidArgument(channel.error().message, "channel");
   out.channel = *channel;
-  auto order_id = field("order_id");
-  if (!order_id) return Propagate(order_id);
-  out.order_id = order_id->value_or("");
+  out.access_token = AccessTokenOf(request);
   if (body) {  // never in a query string, where it would be logged; quotes need no proof
     for (auto [name, target] :
          {std::pair{"id_type", &out.id_type}, std::pair{"id_number", &out.id_number}}) {
@@ -266,7 +265,7 @@ Result<sales::RefundRequest> ParseRefund(const Request& request, Sessions& sessi
   auto caller = ParseAfterSaleCaller(request, sessions, body);
   if (!caller) return Propagate(caller);
   out.channel = caller->channel;
-  out.order_id = std::move(caller->order_id);
+  out.access_token = std::move(caller->access_token);
   out.id_type = std::move(caller->id_type);
   out.id_number = std::move(caller->id_number);
   out.staff = std::move(caller->staff);
@@ -345,7 +344,7 @@ Result<sales::ChangeRequest> ParseChange(const Request& request, Sessions& sessi
   auto caller = ParseAfterSaleCaller(request, sessions, body);
   if (!caller) return Propagate(caller);
   out.channel = caller->channel;
-  out.order_id = std::move(caller->order_id);
+  out.access_token = std::move(caller->access_token);
   out.id_type = std::move(caller->id_type);
   out.id_number = std::move(caller->id_number);
   out.staff = std::move(caller->staff);
@@ -390,7 +389,11 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
     order_request->seller = std::move(*seller);
     auto order = sales.CreateOrder(*order_request);
     if (!order) return ErrorResponse(order.error());
-    return Json(ToJson(*order), 201);
+    json reply = ToJson(*order);
+    // Only here, to the buyer (and to a retry with the same Idempotency-Key): the proof that
+    // reads and after-sales of this order need without a staff session.
+    reply["access_token"] = sales.OrderAccessToken(order->order_id);
+    return Json(reply, 201);
   });
 
   // 停班 / 停班有售: the run's station manager (or a province administrator) stops a run.
@@ -440,8 +443,13 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
       reply["payment"] = ToJson(*started->payment);
       return Json(reply, 202);
     }
-    auto who = sessions.Authenticate(request);  // cash and card are taken at a window
-    if (!who) return ErrorResponse(who.error());
+    if (!request.session) {  // cash and card are taken by staff, at a window or a machine
+      return ErrorResponse(InZh(PermissionDenied("cash and card are taken at a station's window "
+                                                 "or self-service machine; online, pay with "
+                                                 "method sandbox"),
+                                "现金和银行卡仅在车站窗口或自助机收取；线上请用在线支付")
+                               .value());
+    }
     auto order = sales.Pay(request.PathParam("id"), *method);
     if (!order) return ErrorResponse(order.error());
     return Json(ToJson(*order));
@@ -476,7 +484,7 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
   router.Add(Method::kPost, "/api/v1/tickets/{number}/refund",
              [&sales, &sessions](Request& request) {
                auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
-                                           {"cause", "order_id", "channel", "id_type", "id_number"});
+                                           {"cause", "access_token", "channel", "id_type", "id_number"});
                if (!body) return ErrorResponse(body.error());
                auto refund = ParseRefund(request, sessions, *body);
                if (!refund) return ErrorResponse(refund.error());
@@ -496,18 +504,25 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
   router.Add(Method::kPost, "/api/v1/tickets/{number}/change",
              [&sales, &sessions](Request& request) {
                auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
-                                           {"run_id", "order_id", "channel", "payment_method",
+                                           {"run_id", "access_token", "channel", "payment_method",
                                             "id_type", "id_number"});
                if (!body) return ErrorResponse(body.error());
                auto change = ParseChange(request, sessions, *body);
                if (!change) return ErrorResponse(change.error());
                auto done = sales.Change(*change);
                if (!done) return ErrorResponse(done.error());
+               // The changed ticket is in a new order: its buyer gets that order's proof.
+               auto with_token = [&](json reply) {
+                 if (!done->change.new_order_id.empty()) {
+                   reply["access_token"] = sales.OrderAccessToken(done->change.new_order_id);
+                 }
+                 return reply;
+               };
                // A dearer change online is held until its new order is paid: 202.
                if (done->change.money_status == "awaiting_payment") {
-                 return Json(ToJson(*done, "awaiting_payment"), 202);
+                 return Json(with_token(ToJson(*done, "awaiting_payment")), 202);
                }
-               return Json(ToJson(*done, "changed"));
+               return Json(with_token(ToJson(*done, "changed")));
              });
   // A provider's refund notification (like the payment's, on its own path).
   router.Add(Method::kPost, "/api/v1/payments/{provider}/refund-notify",

@@ -26,11 +26,22 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/time.h"
 
 namespace keyun::http {
 
 enum class Method { kGet, kPost, kPut, kDelete, kPatch, kHead, kOptions, kOther };
 [[nodiscard]] std::string_view MethodName(Method method);
+
+// The staff member behind a request's session (POST /api/v1/session).
+struct SessionInfo {
+  std::string username;
+  std::string display_name;
+  std::string role;          // network::Role key, e.g. "clerk"
+  std::string station_code;  // empty for province-wide roles
+  std::string carrier_code;  // a carrier dispatcher's carrier; empty otherwise
+  core::Instant expires_at;
+};
 
 struct Request {
   Method method = Method::kGet;
@@ -40,6 +51,11 @@ struct Request {
   std::map<std::string, std::string> headers;      // names lower-case
   std::string body;
   std::string request_id;  // X-Request-Id from the client, or one we made
+  // Who the access guard (access_policy.h) admitted, set before the handler runs: the staff
+  // session, if one was sent and its role is allowed on the route; `holder` when the caller
+  // proved with the order's access token that they are its buyer.
+  std::optional<SessionInfo> session;
+  bool holder = false;
 
   // First value of a query parameter, or nullopt.
   [[nodiscard]] std::optional<std::string> QueryParam(std::string_view name) const;
@@ -68,17 +84,28 @@ using Handler = std::function<Response(Request&)>;
 class Router {
  public:
   void Add(Method method, std::string_view pattern, Handler handler);
-  // Routes `request` (filling its path_params) and runs the handler. 404 when no pattern
-  // matches, 405 with an Allow header when the path matches under another method.
+  // Routes `request` (filling its path_params), asks the guard, and runs the handler. 404 when
+  // no pattern matches, 405 with an Allow header when the path matches under another method;
+  // the guard's answer (401, 403, 404) when it refuses.
   [[nodiscard]] Response Dispatch(Request& request) const;
+
+  // Asked before every handler with the route's method and pattern as added
+  // ("/api/v1/orders/{id}"): nullopt lets the request through, a Response refuses it. The
+  // node's guard is AccessGuard (access_policy.h). Set before serving.
+  using Guard = std::function<std::optional<Response>(Method, std::string_view, Request&)>;
+  void SetGuard(Guard guard) { guard_ = std::move(guard); }
+  // Every route added, as (method, pattern): for checking that each has an access rule.
+  [[nodiscard]] std::vector<std::pair<Method, std::string>> Routes() const;
 
  private:
   struct Route {
     Method method;
+    std::string pattern;
     std::vector<std::string> segments;  // "{name}" marks a parameter
     Handler handler;
   };
   std::vector<Route> routes_;
+  Guard guard_;
 };
 
 struct ServerOptions {

@@ -14,19 +14,9 @@
 #include <unordered_map>
 
 #include "core/result.h"
-#include "core/time.h"
 #include "http/server.h"
 
 namespace keyun::http {
-
-struct SessionInfo {
-  std::string username;
-  std::string display_name;
-  std::string role;          // network::StaffRole name, e.g. "clerk"
-  std::string station_code;  // empty for province-wide roles
-  std::string carrier_code;  // a carrier dispatcher's carrier; empty otherwise
-  core::Instant expires_at;
-};
 
 class Sessions {
  public:

@@ -119,12 +119,14 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
   // Where and by whom first: a stranger learns nothing about the ticket's state.
   if (auto where = internal::CheckAfterSaleAccess({.channel = request.channel,
                                                    .staff = &request.staff,
-                                                   .order_id = request.order_id,
+                                                   .access_token = request.access_token,
                                                    .ticket_number = request.ticket_number,
                                                    .operator_cause = false,
                                                    .action = "change",
                                                    .holder_id_hash = holder},
                                                   {.order_id = old.order_id,
+                                                   .holds_token = IsOrderAccessToken(
+                                                       old.order_id, request.access_token),
                                                    .id_hash = asked->id_hash,
                                                    .channel = old.channel,
                                                    .seller_station = &plan.seller_station,
@@ -929,13 +931,13 @@ Result<std::optional<SalesService::HeldChangeOutcome>> SalesService::CompleteHel
   if (auto issued = IssueTickets(tx, order, provider->Text(0), now); !issued) {
     return Propagate(issued);
   }
-  const ChangeRequest request{.ticket_number = outcome.change.change.old_ticket_number,
-                              .run_id = order.run_id,
-                              .idempotency_key = key->Text(0),
-                              .channel = *channel,
-                              .staff = {},
-                              .order_id = old_order->order_id,
-                              .payment_method = std::nullopt};
+  // Filled member by member: g++ 12 at -O3 reports a false -Wmaybe-uninitialized on the
+  // Seller inside a designated initializer of this struct (GCC bug 107919's family).
+  ChangeRequest request;
+  request.ticket_number = outcome.change.change.old_ticket_number;
+  request.run_id = order.run_id;
+  request.idempotency_key = key->Text(0);
+  request.channel = *channel;
   std::vector<ChangeRecord> records{outcome.change.change};
   records.insert(records.end(), outcome.change.free_children.begin(),
                  outcome.change.free_children.end());

@@ -404,6 +404,9 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
               .created_at = now,
               .expires_at = now + policy_.hold,
               .payment_method = std::nullopt,
+              .seller_station = request.seller.station
+                                    ? std::optional<std::string>(request.seller.station->str())
+                                    : std::nullopt,
               .tickets = {}};
   std::vector<std::optional<std::string>> attached(passengers.size());
   {
@@ -538,10 +541,25 @@ Result<void> SalesService::ReleaseInMemory(const std::string& run_id,
   return {};
 }
 
+std::string SalesService::OrderAccessToken(std::string_view order_id) const {
+  return hasher_.Hash("keyun/order-access/v1:" + std::string(order_id)).substr(0, 32);
+}
+
+bool SalesService::IsOrderAccessToken(std::string_view order_id, std::string_view token) const {
+  const std::string expected = OrderAccessToken(order_id);
+  if (token.size() != expected.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    diff |= static_cast<unsigned char>(expected[i] ^ token[i]);
+  }
+  return diff == 0;
+}
+
 Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string& order_id) {
   auto head = tx.Query(
       "SELECT o.order_id, o.run_id, o.channel, o.status, o.amount_fen, o.created_at, "
-      "o.expires_at, o.payment_method, r.departs_at FROM orders o JOIN runs r ON r.run_id = "
+      "o.expires_at, o.payment_method, r.departs_at, o.seller_station FROM orders o JOIN runs r "
+      "ON r.run_id = "
       "o.run_id WHERE o.order_id = $1",
       {Value{order_id}});
   if (!head) return Propagate(head);
@@ -555,6 +573,7 @@ Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string&
               .created_at = core::Instant::FromUnixMicros(o.Int(5)),
               .expires_at = core::Instant::FromUnixMicros(o.Int(6)),
               .payment_method = o.OptionalText(7),
+              .seller_station = o.OptionalText(9),
               .tickets = {}};
   for (std::size_t i = 0; i < std::size(kOrderStatusKeys); ++i) {
     if (kOrderStatusKeys[i] == o.Text(3)) order.status = static_cast<OrderStatus>(i);

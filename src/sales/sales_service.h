@@ -169,6 +169,7 @@ struct Order {
   core::Money amount;
   core::Instant created_at, expires_at;
   std::optional<std::string> payment_method;
+  std::optional<std::string> seller_station;  // the window's or kiosk's station that sold it
   std::vector<Ticket> tickets;
 };
 
@@ -179,12 +180,13 @@ struct RefundRequest {
   Channel channel = Channel::kMobile;
   // Staff at a window or kiosk (username and station); empty for the passenger's own channels.
   Seller staff;
-  // On the mobile and platform channels: the order the passenger holds (the ticket's order).
-  std::string order_id;
+  // On the mobile and platform channels: the access token of the ticket's order, which only
+  // its buyer was given (OrderAccessToken); the order id alone proves nothing.
+  std::string access_token;
   // Operator causes (stopped, delayed, missed by the operator) refund without fee, staff only.
   core::RefundCause cause = core::RefundCause::kPassenger;
   // At a self-service machine: the ID document the machine read from the holder's card (or,
-  // instead, the ticket's order_id). Not needed for a quote, which changes nothing.
+  // instead, the order's access_token). Not needed for a quote, which changes nothing.
   std::string id_type = "resident_id";
   std::string id_number = {};
 };
@@ -219,11 +221,11 @@ struct ChangeRequest {
   std::string idempotency_key;  // required for Change: a retried request returns the same change
   Channel channel = Channel::kMobile;
   Seller staff;          // staff at a window or kiosk; empty for the passenger's own channels
-  std::string order_id;  // on the mobile and platform channels: the ticket's order
+  std::string access_token;  // on the mobile and platform channels: its order's access token
   // At a window or kiosk: how a positive charge is paid and, by default, how a refund of a
   // difference is paid out ("cash" or "card"). Not used online.
   std::optional<PaymentMethod> payment_method;
-  // At a self-service machine: the holder's ID document or order_id, as for a refund.
+  // At a self-service machine: the holder's ID document or access_token, as for a refund.
   std::string id_type = "resident_id";
   std::string id_number = {};
 };
@@ -332,6 +334,14 @@ class SalesService final {
   // Cancels a held order and releases its seats; kFailedPrecondition once paid.
   [[nodiscard]] Result<Order> Cancel(const std::string& order_id);
   [[nodiscard]] Result<Order> GetOrder(const std::string& order_id);
+  // The order's access token: the proof that a caller without a staff session is its buyer.
+  // Handed out only in the answers to the buyer's own writes (POST /orders, a change that made
+  // the order), never in a read. Derived from the order id under the node's ID hash key
+  // (keyed BLAKE2b, its own domain), so nothing is stored and a retried POST gets the same one.
+  // 32 lower-case hex characters (128 bits). Thread-safe.
+  [[nodiscard]] std::string OrderAccessToken(std::string_view order_id) const;
+  // True if `token` is `order_id`'s access token; compares in constant time.
+  [[nodiscard]] bool IsOrderAccessToken(std::string_view order_id, std::string_view token) const;
   [[nodiscard]] Result<Ticket> GetTicket(const std::string& ticket_number);
   // The keyed hash of an ID document as tickets keep it (Ticket::id_hash), to match what a
   // self-service machine reads from a card. kInvalidArgument (field "id_type" or "id_number")

@@ -483,7 +483,7 @@ sales::RefundRequest WindowRefund(const std::string& ticket, const core::Station
                               .idempotency_key = std::move(key),
                               .channel = sales::Channel::kWindow,
                               .staff = sales::Seller{.staff_username = "li.na", .station = station},
-                              .order_id = {},
+                              .access_token = {},
                               .cause = core::RefundCause::kPassenger};
 }
 

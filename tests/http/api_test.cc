@@ -266,12 +266,14 @@ TEST_P(ApiTest, ProviderNotificationsAreVerifiedAndAppliedOnce) {
   std::string order_id = held["order_id"];
   std::int64_t amount = held["amount"];
 
-  auto no_key = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
+  auto no_key = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(), Holder(order_id),
                               R"({"method":"sandbox"})", "application/json");
   ASSERT_TRUE(no_key);
   EXPECT_EQ(no_key->status, 400) << "an online payment needs an Idempotency-Key";
   auto started = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
-                               {{"Idempotency-Key", "notify-1-pay"}}, R"({"method":"sandbox"})",
+                               {{"Idempotency-Key", "notify-1-pay"},
+                                {"X-Access-Token", held["access_token"].get<std::string>()}},
+                               R"({"method":"sandbox"})",
                                "application/json");
   ASSERT_TRUE(started);
   ASSERT_EQ(started->status, 202) << started->body;
@@ -300,7 +302,7 @@ TEST_P(ApiTest, ProviderNotificationsAreVerifiedAndAppliedOnce) {
                                "application/x-www-form-urlencoded");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
-  EXPECT_EQ(Body(client_->Get(("/api/v1/orders/" + order_id).c_str()))["status"], "held");
+  EXPECT_EQ(Body(client_->Get(("/api/v1/orders/" + order_id).c_str(), Holder(order_id)))["status"], "held");
 
   for (int i = 0; i < 3; ++i) {  // the provider retries: acknowledged each time, applied once
     auto ok = client_->Post(notify, genuine, "application/x-www-form-urlencoded");
@@ -308,7 +310,7 @@ TEST_P(ApiTest, ProviderNotificationsAreVerifiedAndAppliedOnce) {
     EXPECT_EQ(ok->status, 200) << ok->body;
     EXPECT_EQ(ok->body, "success");
   }
-  json issued = Body(client_->Get(("/api/v1/orders/" + order_id).c_str()));
+  json issued = Body(client_->Get(("/api/v1/orders/" + order_id).c_str(), Holder(order_id)));
   EXPECT_EQ(issued["status"], "issued");
   EXPECT_EQ(issued["payment_method"], "sandbox");
   EXPECT_EQ(issued["tickets"][0]["ticket_number"].get<std::string>().size(), 20u);
@@ -346,7 +348,7 @@ TEST_P(ApiTest, SellPayAndVerifyTheVoucherWithThePublishedKey) {
   std::string number = paid["tickets"][0]["ticket_number"];
   ASSERT_TRUE(core::TicketNumber::Parse(number));
 
-  auto text = client_->Get(("/api/v1/tickets/" + number + "/voucher").c_str());
+  auto text = client_->Get(("/api/v1/tickets/" + number + "/voucher").c_str(), Holder(order_id));
   ASSERT_TRUE(text);
   ASSERT_EQ(text->status, 200) << text->body;
   eticket::VoucherVerifier verifier;
@@ -363,7 +365,7 @@ TEST_P(ApiTest, SellPayAndVerifyTheVoucherWithThePublishedKey) {
   EXPECT_EQ(payload->passenger_name_masked, "张*");
 
   // The PNG decodes (zbar, as a gate's scanner would) to the same text.
-  auto png = client_->Get(("/api/v1/tickets/" + number + "/voucher.png").c_str());
+  auto png = client_->Get(("/api/v1/tickets/" + number + "/voucher.png").c_str(), Holder(order_id));
   ASSERT_TRUE(png);
   ASSERT_EQ(png->get_header_value("Content-Type"), "image/png");
   std::string path = ::testing::TempDir() + "/voucher-" + number + ".png";
@@ -384,7 +386,7 @@ TEST_P(ApiTest, SellPayAndVerifyTheVoucherWithThePublishedKey) {
   EXPECT_EQ(decoded, text->body);
 
   // A held (unpaid) ticket has no voucher; an unknown one is 404.
-  auto unknown = client_->Get("/api/v1/tickets/37261123000000000099/voucher");
+  auto unknown = client_->Get("/api/v1/tickets/37261123000000000099/voucher", Holder(order_id));
   ASSERT_TRUE(unknown);
   EXPECT_TRUE(unknown->status == 404 || unknown->status == 400) << unknown->status;
 }
@@ -401,7 +403,7 @@ TEST_P(ApiTest, RefundAQuotedTicketThroughTheApi) {
   const std::string base = "/api/v1/tickets/" + number;
 
   // The quote: a day ahead, the 10 % tier; nothing changes.
-  auto quote = client_->Get((base + "/refund-quote?order_id=" + order_id).c_str());
+  auto quote = client_->Get((base + "/refund-quote").c_str(), Holder(order_id));
   ASSERT_TRUE(quote);
   ASSERT_EQ(quote->status, 200) << quote->body;
   json q = Body(quote);
@@ -411,25 +413,25 @@ TEST_P(ApiTest, RefundAQuotedTicketThroughTheApi) {
   EXPECT_EQ(q["fee"].get<std::int64_t>() + q["refunded"].get<std::int64_t>(), fare);
   EXPECT_GE(q["fee"].get<std::int64_t>(), 50);
   EXPECT_EQ(q["refund_status"], "quote");
-  EXPECT_EQ(Body(client_->Get(base.c_str()))["status"], "issued");
+  EXPECT_EQ(Body(client_->Get(base.c_str(), Holder(order_id)))["status"], "issued");
 
   const std::string refund = base + "/refund";
-  auto body = json{{"order_id", order_id}}.dump();
+  auto body = json{{"access_token", Token(order_id)}}.dump();
   auto no_key = client_->Post(refund.c_str(), body, "application/json");
   ASSERT_TRUE(no_key);
   EXPECT_EQ(no_key->status, 400) << no_key->body;
   auto bad_cause = client_->Post(refund.c_str(), {{"Idempotency-Key", "rf-1"}},
-                                 json{{"order_id", order_id}, {"cause", "bored"}}.dump(),
+                                 json{{"access_token", Token(order_id)}, {"cause", "bored"}}.dump(),
                                  "application/json");
   ASSERT_TRUE(bad_cause);
   EXPECT_EQ(bad_cause->status, 400);
   EXPECT_EQ(Body(bad_cause)["error"]["field"], "cause");
   auto not_yours = client_->Post(refund.c_str(), {{"Idempotency-Key", "rf-1"}},
-                                 json{{"order_id", "O-not-mine"}}.dump(), "application/json");
+                                 json{{"access_token", std::string(32, 'f')}}.dump(), "application/json");
   ASSERT_TRUE(not_yours);
   EXPECT_EQ(not_yours->status, 403) << not_yours->body;
   auto operator_cause = client_->Post(refund.c_str(), {{"Idempotency-Key", "rf-1"}},
-                                      json{{"order_id", order_id}, {"cause", "run_stopped"}}.dump(),
+                                      json{{"access_token", Token(order_id)}, {"cause", "run_stopped"}}.dump(),
                                       "application/json");
   ASSERT_TRUE(operator_cause);
   EXPECT_EQ(operator_cause->status, 403) << "operator causes are for staff";
@@ -450,7 +452,7 @@ TEST_P(ApiTest, RefundAQuotedTicketThroughTheApi) {
   EXPECT_EQ(r["refunded"], q["refunded"]);
   EXPECT_EQ(r["money_back"], "provider");
   EXPECT_FALSE(r["rule"].get<std::string>().empty());
-  EXPECT_EQ(Body(client_->Get(base.c_str()))["status"], "refunded");
+  EXPECT_EQ(Body(client_->Get(base.c_str(), Holder(order_id)))["status"], "refunded");
 
   // The sandbox's signed refund notification comes back over HTTP; a retry shows it done.
   json again;

@@ -37,13 +37,13 @@ TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
   const std::string number = paid->tickets.at(0).ticket_number;
   const std::string base = "/api/v1/tickets/" + number;
   const std::string r2 = run2_->run.id.str();
-  auto old_voucher = client_->Get((base + "/voucher").c_str());
+  auto old_voucher = client_->Get((base + "/voucher").c_str(), Holder(paid->order_id));
   ASSERT_TRUE(old_voucher);
   ASSERT_EQ(old_voucher->status, 200) << old_voucher->body;
 
   // The quote changes nothing.
-  auto quote = client_->Get(
-      (base + "/change-quote?run_id=" + r2 + "&order_id=" + paid->order_id).c_str());
+  auto quote = client_->Get((base + "/change-quote?run_id=" + r2).c_str(),
+                            Holder(paid->order_id));
   ASSERT_TRUE(quote);
   ASSERT_EQ(quote->status, 200) << quote->body;
   json q = Body(quote);
@@ -53,21 +53,21 @@ TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
   EXPECT_EQ(q["change_number"], 1);
   EXPECT_EQ(q["charge"].get<std::int64_t>() - q["refund"].get<std::int64_t>(),
             q["new_fare"].get<std::int64_t>() - q["old_fare"].get<std::int64_t>());
-  EXPECT_EQ(Body(client_->Get(base.c_str()))["status"], "issued");
+  EXPECT_EQ(Body(client_->Get(base.c_str(), Holder(paid->order_id)))["status"], "issued");
 
   // Errors, each with what to do.
   const std::string change = base + "/change";
-  json body = {{"run_id", r2}, {"order_id", paid->order_id}};
+  json body = {{"run_id", r2}, {"access_token", Token(paid->order_id)}};
   auto no_key = client_->Post(change.c_str(), body.dump(), "application/json");
   ASSERT_TRUE(no_key);
   EXPECT_EQ(no_key->status, 400) << no_key->body;
   auto no_run = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}},
-                              json{{"order_id", paid->order_id}}.dump(), "application/json");
+                              json{{"access_token", Token(paid->order_id)}}.dump(), "application/json");
   ASSERT_TRUE(no_run);
   EXPECT_EQ(no_run->status, 400);
   EXPECT_EQ(Body(no_run)["error"]["field"], "run_id");
   auto not_yours = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}},
-                                 json{{"run_id", r2}, {"order_id", "O-not-mine"}}.dump(),
+                                 json{{"run_id", r2}, {"access_token", std::string(32, 'f')}}.dump(),
                                  "application/json");
   ASSERT_TRUE(not_yours);
   EXPECT_EQ(not_yours->status, 403) << not_yours->body;
@@ -77,7 +77,7 @@ TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
   EXPECT_TRUE(unknown->status == 404 || unknown->status == 400) << unknown->status;
   auto same_run = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}},
                                 json{{"run_id", run1_->run.id.str()},
-                                     {"order_id", paid->order_id}}.dump(),
+                                     {"access_token", Token(paid->order_id)}}.dump(),
                                 "application/json");
   ASSERT_TRUE(same_run);
   EXPECT_EQ(same_run->status, 409) << same_run->body;
@@ -101,8 +101,11 @@ TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
   EXPECT_EQ(ticket["run_id"], r2);
   EXPECT_EQ(ticket["status"], "issued");
   EXPECT_EQ(ticket["changed_from"], number);
-  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + fresh).c_str())), ticket);
-  EXPECT_EQ(Body(client_->Get(base.c_str()))["status"], "changed");
+  // The new ticket is in a new order, whose token comes with the answer (and only there).
+  EXPECT_EQ(c["access_token"], Token(ticket["order_id"]));
+  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + fresh).c_str(), Holder(ticket["order_id"]))),
+            ticket);
+  EXPECT_EQ(Body(client_->Get(base.c_str(), Holder(paid->order_id)))["status"], "changed");
   auto retried = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-1"}}, body.dump(),
                                "application/json");
   ASSERT_TRUE(retried);
@@ -117,7 +120,8 @@ TEST_P(ChangeApiTest, QuoteChangeRetryAndTheGates) {
             std::string::npos);
 
   // At the gate: the old voucher is refused as changed, the new one admitted.
-  auto new_voucher = client_->Get(("/api/v1/tickets/" + fresh + "/voucher").c_str());
+  auto new_voucher = client_->Get(("/api/v1/tickets/" + fresh + "/voucher").c_str(),
+                                  Holder(ticket["order_id"]));
   ASSERT_TRUE(new_voucher);
   ASSERT_EQ(new_voucher->status, 200) << new_voucher->body;
   clock_.Set(run1_->run.departs_at - std::chrono::minutes(30));
@@ -180,7 +184,7 @@ TEST_P(ChangeApiTest, ADearerChangeOnThePhoneIsPaidInTheWallet) {
 
   // Held: 202, with what to pay and where.
   const std::string change = "/api/v1/tickets/" + number + "/change";
-  json body = {{"run_id", run2_->run.id.str()}, {"order_id", order_id}};
+  json body = {{"run_id", run2_->run.id.str()}, {"access_token", Token(order_id)}};
   auto hold = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-dear"}}, body.dump(),
                             "application/json");
   ASSERT_TRUE(hold);
@@ -195,7 +199,7 @@ TEST_P(ChangeApiTest, ADearerChangeOnThePhoneIsPaidInTheWallet) {
   EXPECT_EQ(h["old_fare_back"], paid);
   const std::string new_order = h["new_order_id"];
   EXPECT_EQ(h["pay_path"], "/api/v1/orders/" + new_order + "/pay");
-  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + number).c_str()))["status"], "issued");
+  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + number).c_str(), Holder(order_id)))["status"], "issued");
   auto again = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-dear"}}, body.dump(),
                              "application/json");
   ASSERT_TRUE(again);
@@ -209,7 +213,7 @@ TEST_P(ChangeApiTest, ADearerChangeOnThePhoneIsPaidInTheWallet) {
   const std::string fresh = done["tickets"][0]["ticket_number"];
   EXPECT_EQ(fresh.size(), 20u);
   EXPECT_EQ(done["tickets"][0]["changed_from"], number);
-  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + number).c_str()))["status"], "changed");
+  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + number).c_str(), Holder(order_id)))["status"], "changed");
   auto retried = client_->Post(change.c_str(), {{"Idempotency-Key", "ch-dear"}}, body.dump(),
                                "application/json");
   ASSERT_TRUE(retried);

@@ -36,7 +36,8 @@ TEST_P(CheckinApiTest, QrCheckInManifestAndDeparture) {
   SellTicket(station);
   ASSERT_FALSE(ticket_.empty());
   const std::string run = run_->run.id.str();
-  auto voucher = client_->Get(("/api/v1/tickets/" + ticket_ + "/voucher").c_str());
+  auto voucher = client_->Get(("/api/v1/tickets/" + ticket_ + "/voucher").c_str(),
+                                Holder(node_->sales().GetTicket(ticket_)->order_id));
   ASSERT_TRUE(voucher);
   ASSERT_EQ(voucher->status, 200) << voucher->body;
 

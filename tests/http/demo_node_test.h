@@ -129,6 +129,14 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
   static httplib::Headers Bearer(const std::string& token) {
     return {{"Authorization", "Bearer " + token}};
   }
+  // The access token of `order_id`, as POST /orders gave it to the buyer.
+  std::string Token(const std::string& order_id) {
+    return node_->sales().OrderAccessToken(order_id);
+  }
+  // The header that proves the buyer of `order_id` (its access token, as POST /orders gave it).
+  httplib::Headers Holder(const std::string& order_id) {
+    return {{"X-Access-Token", node_->sales().OrderAccessToken(order_id)}};
+  }
   static nlohmann::json Body(const httplib::Result& res) {
     return nlohmann::json::parse(res->body);
   }
@@ -138,8 +146,9 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
   // shows "notified": the node answered after its commit and the in-memory seat changes that
   // follow it). Returns the order.
   nlohmann::json PayInSandbox(const std::string& order_id) {
-    auto started = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(),
-                                 {{"Idempotency-Key", "pay-" + order_id}},
+    httplib::Headers headers = Holder(order_id);
+    headers.emplace("Idempotency-Key", "pay-" + order_id);
+    auto started = client_->Post(("/api/v1/orders/" + order_id + "/pay").c_str(), headers,
                                  R"({"method":"sandbox"})", "application/json");
     if (!started || started->status != 202) {
       ADD_FAILURE() << "starting the payment: " << (started ? started->body : "no answer");
@@ -156,7 +165,7 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
     for (int i = 0; i < 200 && Body(client_->Get(wallet.c_str()))["status"] != "notified"; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
-    return Body(client_->Get(("/api/v1/orders/" + order_id).c_str()));
+    return Body(client_->Get(("/api/v1/orders/" + order_id).c_str(), Holder(order_id)));
   }
 
   core::FakeClock clock_;  // before node_, which uses it until it is destroyed

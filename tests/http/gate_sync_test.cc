@@ -44,7 +44,8 @@ class GateSyncTest : public DemoNodeTest {
       SellTicket("370102001", 50 + i);
       if (HasFatalFailure()) return;
       tickets_.push_back(ticket_);
-      auto voucher = client_->Get(("/api/v1/tickets/" + ticket_ + "/voucher").c_str());
+      auto voucher = client_->Get(("/api/v1/tickets/" + ticket_ + "/voucher").c_str(),
+                                Holder(node_->sales().GetTicket(ticket_)->order_id));
       ASSERT_TRUE(voucher);
       ASSERT_EQ(voucher->status, 200);
       vouchers_.push_back(voucher->body);

@@ -77,16 +77,20 @@ TEST_P(KioskApiTest, ARefundAtTheMachineNeedsTheHoldersCardOrOrder) {
   auto someone_else = Post(refund, "rk-1", {{"id_number", testing::TestResidentId(33)}}, kiosk_);
   ASSERT_TRUE(someone_else);
   EXPECT_EQ(someone_else->status, 403) << someone_else->body;
-  auto other_order = Post(refund, "rk-1", {{"order_id", "O-not-this-one"}}, kiosk_);
+  auto other_order = Post(refund, "rk-1", {{"access_token", std::string(32, 'f')}}, kiosk_);
   ASSERT_TRUE(other_order);
   EXPECT_EQ(other_order->status, 403) << other_order->body;
+  // An order id typed at a public machine proves nothing: it is printed on receipts.
+  auto order_id_only = Post(refund, "rk-1", {{"access_token", OrderOf(ticket_)}}, kiosk_);
+  ASSERT_TRUE(order_id_only);
+  EXPECT_EQ(order_id_only->status, 403) << order_id_only->body;
   auto operator_cause = Post(refund, "rk-1",
                              {{"cause", "run_delayed"},
                               {"id_number", testing::TestResidentId(32)}},
                              kiosk_);
   ASSERT_TRUE(operator_cause);
   EXPECT_EQ(operator_cause->status, 403) << operator_cause->body;
-  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + ticket_).c_str()))["status"], "issued")
+  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + ticket_).c_str(), kiosk_))["status"], "issued")
       << "nothing refused changed the ticket";
 
   auto done = Post(refund, "rk-1", {{"id_number", testing::TestResidentId(32)}}, kiosk_);
@@ -99,10 +103,10 @@ TEST_P(KioskApiTest, ARefundAtTheMachineNeedsTheHoldersCardOrOrder) {
   EXPECT_EQ(stranger->status, 400) << stranger->body;
   EXPECT_EQ(Body(stranger)["error"]["field"], "id_number");
 
-  // The order id the passenger holds proves the holder as well.
+  // The order's access token from the passenger's phone proves the holder as well.
   SellTicket(station_, 34);
   auto by_order = Post("/api/v1/tickets/" + ticket_ + "/refund", "rk-2",
-                       {{"order_id", OrderOf(ticket_)}}, kiosk_);
+                       {{"access_token", Token(OrderOf(ticket_))}}, kiosk_);
   ASSERT_TRUE(by_order);
   ASSERT_EQ(by_order->status, 200) << by_order->body;
   EXPECT_EQ(Body(by_order)["status"], "refunded");
@@ -125,14 +129,14 @@ TEST_P(KioskApiTest, AChangeAtTheMachineNeedsTheHoldersCard) {
   auto someone_else = Post(change, "ck-1", body, kiosk_);
   ASSERT_TRUE(someone_else);
   EXPECT_EQ(someone_else->status, 403) << someone_else->body;
-  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + number).c_str()))["status"], "issued");
+  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + number).c_str(), kiosk_))["status"], "issued");
 
   body["id_number"] = testing::TestResidentId(35);
   auto done = Post(change, "ck-1", body, kiosk_);
   ASSERT_TRUE(done);
   ASSERT_EQ(done->status, 200) << done->body;
   EXPECT_EQ(Body(done)["status"], "changed");
-  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + number).c_str()))["status"], "changed");
+  EXPECT_EQ(Body(client_->Get(("/api/v1/tickets/" + number).c_str(), kiosk_))["status"], "changed");
 }
 
 TEST_P(KioskApiTest, TheMachinePrintsTheReimbursementTicketAtItsStationForTheHolder) {

@@ -112,7 +112,9 @@ TEST_P(OversellTest, SixtyFourConcurrentBuyersNeverOversell) {
         switch (rng() % 4) {
           case 0: {  // change of mind
             auto c = client.Post(("/api/v1/orders/" + order["order_id"].get<std::string>() +
-                                  "/cancel").c_str(), "", "application/json");
+                                  "/cancel").c_str(),
+                                 {{"X-Access-Token", order["access_token"].get<std::string>()}},
+                                 "", "application/json");
             if (c && c->status == 200) {
               ++cancelled;
               continue;
@@ -123,7 +125,9 @@ TEST_P(OversellTest, SixtyFourConcurrentBuyersNeverOversell) {
           case 1: {  // pays online: the sandbox's notification issues it a little later
             std::string id = order["order_id"];
             auto p = client.Post(("/api/v1/orders/" + id + "/pay").c_str(),
-                                 {{"Idempotency-Key", "pay-" + id}}, R"({"method":"sandbox"})",
+                                 {{"Idempotency-Key", "pay-" + id},
+                                  {"X-Access-Token", order["access_token"].get<std::string>()}},
+                                 R"({"method":"sandbox"})",
                                  "application/json");
             if (!p || p->status != 202) {
               ++errors;

@@ -69,7 +69,7 @@ class ChangeTest : public SalesTest {
                          .idempotency_key = std::move(key),
                          .channel = Channel::kMobile,
                          .staff = {},
-                         .order_id = order.order_id,
+                         .access_token = sales_->OrderAccessToken(order.order_id),
                          .payment_method = std::nullopt};
   }
   ChangeRequest AtWindow(const Order& order, const std::string& run_id, std::string key,
@@ -81,7 +81,7 @@ class ChangeTest : public SalesTest {
                          .staff = Seller{.staff_username = "li.na",
                                          .station = route_->stops[0].station,
                                          .province_wide = false},
-                         .order_id = {},
+                         .access_token = {},
                          .payment_method = method};
   }
 
@@ -359,7 +359,7 @@ TEST_P(ChangeTest, NoSeatOnTheNewRunChangesNothing) {
                        .idempotency_key = "r-noseat",
                        .channel = Channel::kMobile,
                        .staff = {},
-                       .order_id = there.order_id,
+                       .access_token = sales_->OrderAccessToken(there.order_id),
                        .cause = core::RefundCause::kPassenger};
   ASSERT_TRUE(sales_->Refund(refund));
   EXPECT_EQ(SeatsLeft(R2()), 1);
@@ -382,7 +382,7 @@ TEST_P(ChangeTest, OneChangeByDefaultAndAChangedTicketIsNotRefunded) {
                       .idempotency_key = "c-once-2",
                       .channel = Channel::kMobile,
                       .staff = {},
-                      .order_id = fresh.order_id,
+                      .access_token = sales_->OrderAccessToken(fresh.order_id),
                       .payment_method = std::nullopt};
   auto second = sales_->Change(again);
   ASSERT_FALSE(second);
@@ -399,13 +399,13 @@ TEST_P(ChangeTest, OneChangeByDefaultAndAChangedTicketIsNotRefunded) {
                        .idempotency_key = "r-once",
                        .channel = Channel::kMobile,
                        .staff = {},
-                       .order_id = fresh.order_id,
+                       .access_token = sales_->OrderAccessToken(fresh.order_id),
                        .cause = core::RefundCause::kPassenger};
   auto refused = sales_->Refund(refund);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
   refund.ticket_number = order.tickets[0].ticket_number;
-  refund.order_id = order.order_id;
+  refund.access_token = sales_->OrderAccessToken(order.order_id);
   auto old_refused = sales_->Refund(refund);
   ASSERT_FALSE(old_refused);
   EXPECT_EQ(old_refused.error().code, ErrorCode::kFailedPrecondition);
@@ -422,7 +422,7 @@ TEST_P(ChangeTest, AStoppedRunsHoldersTransferFreeBeyondThePolicysChanges) {
                      .idempotency_key = "t-2",
                      .channel = Channel::kMobile,
                      .staff = {},
-                     .order_id = fresh.order_id,
+                     .access_token = sales_->OrderAccessToken(fresh.order_id),
                      .payment_method = std::nullopt};
   ASSERT_FALSE(sales_->Change(back)) << "the one change the policy allows is used";
 
@@ -456,7 +456,7 @@ TEST_P(ChangeTest, RefusedFromTheOldRunsDeparture) {
 TEST_P(ChangeTest, WhoMayChangeIsWhoMayRefund) {
   Order order = Sold({Adult(9)}, "who");
   ChangeRequest r = Passenger(order, 0, R2(), "c-who");
-  r.order_id = "O-someone-else";
+  r.access_token = sales_->OrderAccessToken("O-someone-else");
   auto wrong = sales_->Change(r);
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().code, ErrorCode::kPermissionDenied);
@@ -581,7 +581,7 @@ TEST_P(ChangeTest, AChangeRacingARefundHasOneWinner) {
                                               .idempotency_key = "r-race-" + std::to_string(round),
                                               .channel = Channel::kMobile,
                                               .staff = {},
-                                              .order_id = order.order_id,
+                                              .access_token = sales_->OrderAccessToken(order.order_id),
                                               .cause = core::RefundCause::kPassenger});
     });
     a.join();
@@ -608,7 +608,7 @@ TEST_P(ChangeTest, AChangeRacingARefundHasOneWinner) {
                           .staff = Seller{.staff_username = "li.na",
                                           .station = route_->stops[0].station,
                                           .province_wide = false},
-                          .order_id = {},
+                          .access_token = {},
                           .cause = core::RefundCause::kMissedByOperator};
       auto cleared = sales_->Refund(clear);
       ASSERT_TRUE(cleared) << cleared.error().ToString();
@@ -782,7 +782,7 @@ TEST_P(ChangeTest, ADearerRunOnlineIsHeldUntilTheNewOrderIsPaidThenChanges) {
                                                .idempotency_key = "r-after-dear",
                                                .channel = Channel::kMobile,
                                                .staff = {},
-                                               .order_id = new_order,
+                                               .access_token = sales_->OrderAccessToken(new_order),
                                                .cause = core::RefundCause::kPassenger});
   ASSERT_TRUE(refunded) << refunded.error().ToString();
   EXPECT_EQ(Text("SELECT payment_id FROM refunds WHERE refund_id = $1",
@@ -838,7 +838,7 @@ TEST_P(ChangeTest, AHeldChangeWhoseTicketWasRefundedMeanwhileFailsAndOwesTheMone
                                                .idempotency_key = "r-race-hold",
                                                .channel = Channel::kMobile,
                                                .staff = {},
-                                               .order_id = order.order_id,
+                                               .access_token = sales_->OrderAccessToken(order.order_id),
                                                .cause = core::RefundCause::kPassenger});
   ASSERT_TRUE(refunded) << refunded.error().ToString();
 

@@ -250,7 +250,7 @@ TEST_P(PaymentTest, ATicketRefundTheProviderMissedIsAskedAgainByTheSweep) {
                                                .idempotency_key = "r10",
                                                .channel = Channel::kMobile,
                                                .staff = {},
-                                               .order_id = order.order_id,
+                                               .access_token = sales_->OrderAccessToken(order.order_id),
                                                .cause = core::RefundCause::kPassenger});
   ASSERT_TRUE(refunded) << refunded.error().ToString();
   EXPECT_EQ(refunded->ticket.status, "pending");
@@ -307,7 +307,7 @@ TEST_P(PaymentTest, AnOnlineOrderIsRefundedThroughTheProviderOnce) {
                                                .idempotency_key = "r9",
                                                .channel = Channel::kMobile,
                                                .staff = {},
-                                               .order_id = order.order_id,
+                                               .access_token = sales_->OrderAccessToken(order.order_id),
                                                .cause = core::RefundCause::kPassenger});
   ASSERT_TRUE(refunded) << refunded.error().ToString();
   EXPECT_EQ(refunded->ticket.money_back, "provider");
@@ -323,7 +323,7 @@ TEST_P(PaymentTest, AnOnlineOrderIsRefundedThroughTheProviderOnce) {
                                               .idempotency_key = "r9",
                                               .channel = Channel::kMobile,
                                               .staff = {},
-                                              .order_id = order.order_id,
+                                              .access_token = sales_->OrderAccessToken(order.order_id),
                                               .cause = core::RefundCause::kPassenger});
     ASSERT_TRUE(again) << again.error().ToString();
     if (again->ticket.status == "done") {

@@ -41,7 +41,7 @@ class RefundTest : public SalesTest {
                          .idempotency_key = std::move(key),
                          .channel = Channel::kMobile,
                          .staff = {},
-                         .order_id = order.order_id,
+                         .access_token = sales_->OrderAccessToken(order.order_id),
                          .cause = core::RefundCause::kPassenger};
   }
 
@@ -215,10 +215,19 @@ TEST_P(RefundTest, AFreeChildIsRefundedWithItsAdult) {
 TEST_P(RefundTest, WhoMayRefundWhere) {
   Order order = Sold({Adult(40)}, "where");
   RefundRequest r = Passenger(order, 0, "r-where");
-  r.order_id = "O-someone-else";
+  r.access_token = sales_->OrderAccessToken("O-someone-else");
   auto wrong_order = sales_->Refund(r);
   ASSERT_FALSE(wrong_order);
   EXPECT_EQ(wrong_order.error().code, ErrorCode::kPermissionDenied);
+  // The order id is no proof: it is printed on receipts and shown to staff.
+  r.access_token = order.order_id;
+  auto by_order_id = sales_->Refund(r);
+  ASSERT_FALSE(by_order_id);
+  EXPECT_EQ(by_order_id.error().code, ErrorCode::kPermissionDenied);
+  r.access_token.clear();
+  auto no_proof = sales_->Refund(r);
+  ASSERT_FALSE(no_proof);
+  EXPECT_EQ(no_proof.error().field, "access_token");
 
   r = Passenger(order, 0, "r-where");
   r.cause = core::RefundCause::kRunStopped;
@@ -235,7 +244,7 @@ TEST_P(RefundTest, WhoMayRefundWhere) {
   // A clerk of another station (the route's last stop) may not; the boarding station's may.
   r = Passenger(order, 0, "r-where");
   r.channel = Channel::kWindow;
-  r.order_id.clear();
+  r.access_token.clear();
   r.staff = Seller{.staff_username = "far.away", .station = route_->stops.back().station};
   auto foreign = sales_->Refund(r);
   ASSERT_FALSE(foreign);

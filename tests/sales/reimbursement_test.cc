@@ -179,7 +179,7 @@ TEST_P(ReimbursementTest, ARefundedTicketPrintsItsRefundReceiptOnce) {
                                              .idempotency_key = "refund-10",
                                              .channel = Channel::kMobile,
                                              .staff = {},
-                                             .order_id = last_order_});
+                                             .access_token = sales_->OrderAccessToken(last_order_)});
   ASSERT_TRUE(refund) << refund.error().ToString();
   ASSERT_GT(refund->ticket.fee.fen(), 0);
 
@@ -255,7 +255,7 @@ TEST_P(ReimbursementTest, APrintedTicketIsRefundedOnlyAtAWindow) {
                        .idempotency_key = "refund-20",
                        .channel = Channel::kMobile,
                        .staff = {},
-                       .order_id = last_order_};
+                       .access_token = sales_->OrderAccessToken(last_order_)};
   auto refused = sales_->Refund(online);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
@@ -295,7 +295,7 @@ TEST_P(ReimbursementTest, APrintAndAnOnlineRefundRacingNeverBothWin) {
                                                 .idempotency_key = "race-refund-" + ticket,
                                                 .channel = Channel::kMobile,
                                                 .staff = {},
-                                                .order_id = order});
+                                                .access_token = sales_->OrderAccessToken(order)});
       });
     }
     ASSERT_TRUE(printed->has_value()) << printed->error().ToString();

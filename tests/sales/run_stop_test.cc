@@ -51,7 +51,7 @@ TEST_P(RunStopTest, StoppedWithTicketsSoldListsHoldersAndRefundsWithoutFee) {
                                              .idempotency_key = "stop-refund",
                                              .channel = Channel::kMobile,
                                              .staff = {},
-                                             .order_id = paid_order->order_id});
+                                             .access_token = sales_->OrderAccessToken(paid_order->order_id)});
   ASSERT_TRUE(refund) << refund.error().ToString();
   EXPECT_EQ(refund->ticket.fee.fen(), 0);
   EXPECT_EQ(refund->ticket.refunded, refund->ticket.fare);

@@ -7,7 +7,7 @@ namespace keyun::sales::internal {
 namespace {
 
 // The holder's proof at a self-service machine: the ID card the ticket was bought with, or
-// its order id.
+// its order's access token (from the buyer's phone).
 Result<void> CheckHolderAtMachine(const AfterSaleCaller& caller, const TicketSale& sale) {
   const std::optional<std::string>& card = *caller.holder_id_hash;
   if (card) {
@@ -17,18 +17,23 @@ Result<void> CheckHolderAtMachine(const AfterSaleCaller& caller, const TicketSal
         "it at a window",
         caller.ticket_number, caller.action));
   }
-  if (caller.order_id.empty()) {
-    return InvalidArgument(fmt::format("at a self-service machine the holder swipes the ID card "
-                                       "the ticket was bought with (id_number) or gives its "
-                                       "order id (order_id) to {} it",
-                                       caller.action),
-                           "id_number");
+  if (caller.access_token.empty()) {
+    return InZh(InvalidArgument(fmt::format("at a self-service machine the holder swipes the ID "
+                                            "card the ticket was bought with (id_number) or "
+                                            "shows its order's access token (access_token) to "
+                                            "{} it",
+                                            caller.action),
+                                "id_number"),
+                fmt::format("在自助机上{}，请刷购票时使用的身份证", caller.action == "refund" ? "退票" : "改签"));
   }
-  if (caller.order_id == sale.order_id) return {};
-  return PermissionDenied(fmt::format(
-      "ticket {} is not in order {}; give the order id the ticket was bought with (after a "
-      "change, the new order's), or swipe the holder's ID card",
-      caller.ticket_number, caller.order_id));
+  if (sale.holds_token) return {};
+  return InZh(PermissionDenied(fmt::format(
+                  "this access token is not that of ticket {}'s order; show the order the "
+                  "ticket was bought with (after a change, the new order's), or swipe the "
+                  "holder's ID card",
+                  caller.ticket_number)),
+              fmt::format("凭据与车票 {} 的订单不符；请出示购票订单，或刷持票人的身份证",
+                          caller.ticket_number));
 }
 
 }  // namespace
@@ -74,14 +79,19 @@ Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller, const TicketSal
         "station {}",
         sale.channel, action, boarding));
   }
-  if (caller.order_id.empty()) {
-    return InvalidArgument("give the order id the ticket was bought with", "order_id");
+  if (caller.access_token.empty()) {
+    return InZh(InvalidArgument("give the access token of the order the ticket was bought with "
+                                "(access_token, given to the buyer with the order)",
+                                "access_token"),
+                "请提供购票订单的凭据（access_token，下单时发给购票人）");
   }
-  if (caller.order_id != sale.order_id) {
-    return PermissionDenied(fmt::format(
-        "ticket {} is not in order {}; give the order id the ticket was bought with (after a "
-        "change, the new order's)",
-        caller.ticket_number, caller.order_id));
+  if (!sale.holds_token) {
+    return InZh(PermissionDenied(fmt::format(
+                    "this access token is not that of ticket {}'s order; use the order the "
+                    "ticket was bought with (after a change, the new order's)",
+                    caller.ticket_number)),
+                fmt::format("凭据与车票 {} 的订单不符；请使用购票时的订单（改签后为新订单）",
+                            caller.ticket_number));
   }
   return {};
 }

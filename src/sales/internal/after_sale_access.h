@@ -21,19 +21,22 @@ namespace keyun::sales::internal {
 struct AfterSaleCaller {
   Channel channel = Channel::kMobile;
   const Seller* staff = nullptr;  // the staff session; its username is empty for passengers
-  std::string_view order_id;      // on mobile and platform: the order the passenger holds
+  // On mobile and platform (and, instead of an ID card, at a machine): the access token of the
+  // order the passenger holds, which only its buyer was given.
+  std::string_view access_token;
   std::string_view ticket_number;
   bool operator_cause = false;  // a refund for the operator's fault: staff only
   std::string_view action;      // "refund" or "change", for the messages
   // At a self-service machine (staff->machine) nobody sees the passenger's papers: the keyed
-  // hash of the ID card the machine read, or nullopt when it read none (then order_id must be
-  // the ticket's). Null for a quote, which changes nothing and asks for no proof.
+  // hash of the ID card the machine read, or nullopt when it read none (then access_token must
+  // be the ticket's order's). Null for a quote, which changes nothing and asks for no proof.
   const std::optional<std::string>* holder_id_hash = nullptr;
 };
 
 // The ticket's sale as the check needs it.
 struct TicketSale {
   std::string_view order_id;
+  bool holds_token = false;  // the caller's access_token is this order's (IsOrderAccessToken)
   std::string_view id_hash;                     // the ticket holder's keyed ID hash
   std::string_view channel;                     // the order's channel
   const std::optional<std::string>* seller_station = nullptr;  // the order's selling station
@@ -41,11 +44,11 @@ struct TicketSale {
 };
 
 // Ok if `caller` may act on the ticket: on the channel that sold it (mobile and platform: with
-// the ticket's order id), or at any window or kiosk of its boarding station (staff of the
+// its order's access token), or at any window or kiosk of its boarding station (staff of the
 // selling station may act on their own window sales too; a province administrator anywhere);
 // at a machine only for a passenger cause and, unless quoting, with the holder's ID card or
-// the ticket's order id. kPermissionDenied saying where to go instead; kInvalidArgument (field
-// "order_id" for a passenger online, "id_number" at a machine) when no proof is given.
+// the order's access token. kPermissionDenied saying where to go instead; kInvalidArgument
+// (field "access_token" for a passenger online, "id_number" at a machine) when no proof is given.
 [[nodiscard]] Result<void> CheckAfterSaleAccess(const AfterSaleCaller& caller,
                                                 const TicketSale& sale);
 
