@@ -183,7 +183,7 @@ TEST_P(ApiTest, PassengerNamesAreValidated) {
     return client_->Post("/api/v1/orders", {{"Idempotency-Key", "name-" + std::to_string(serial)}},
                          body.dump(), "application/json");
   };
-  for (const std::string bad : {std::string("张\0三", 7), std::string("   "),
+  for (const std::string& bad : {std::string("张\0三", 7), std::string("   "),
                                 std::string("张\xE2\x80\xAE三"), std::string("张\x01三"),
                                 std::string(170'000, 'a')}) {
     auto res = order(bad);

@@ -34,13 +34,13 @@ class ServerTest : public ::testing::Test {
     });
     router_.Add(Method::kGet, "/ticket", [](Request&) {
       return ErrorResponse(
-          InZh(NotFound("no ticket 37261205", "number"), "没有车票 37261205").error());
+          InZh(NotFound("no ticket 37261205", "number"), "没有车票 37261205").value());
     });
     router_.Add(Method::kGet, "/plain", [](Request&) {
-      return ErrorResponse(FailedPrecondition("the run has departed").error());
+      return ErrorResponse(FailedPrecondition("the run has departed").value());
     });
     router_.Add(Method::kGet, "/long", [](Request&) {
-      return ErrorResponse(InvalidArgument(std::string(100'000, 'x'), std::string(5000, 'f')).error());
+      return ErrorResponse(InvalidArgument(std::string(100'000, 'x'), std::string(5000, 'f')).value());
     });
     router_.Add(Method::kPost, "/fields", [](Request& request) {
       auto body = ParseJsonObject(request.body, {"name"});
