@@ -1,4 +1,8 @@
-// The node's JSON API (/api/v1) with the staff token kept in sessionStorage.
+// The node's JSON API (/api/v1) with the staff token kept in sessionStorage. Every call sends
+// Accept-Language for the page's language (i18n.js), so the node's error messages match it.
+import { currentLanguage } from "./i18n.js";
+
+const acceptLanguage = () => (currentLanguage() === "en" ? "en" : "zh-CN");
 const TOKEN_KEY = "keyun.token";
 
 export class ApiError extends Error {
@@ -17,7 +21,7 @@ export function session() { return JSON.parse(sessionStorage.getItem(TOKEN_KEY +
 
 // extraHeaders: e.g. { "Idempotency-Key": key } for orders and payments.
 export async function api(method, path, body, extraHeaders = {}) {
-  const headers = { "Accept": "application/json", ...extraHeaders };
+  const headers = { "Accept": "application/json", "Accept-Language": acceptLanguage(), ...extraHeaders };
   if (token()) headers["Authorization"] = "Bearer " + token();
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch("/api/v1" + path, {
@@ -66,7 +70,7 @@ export const ticketPath = (number) => `/tickets/${encodeURIComponent(number)}`;
 // document } from the PDF and its X-Print-Sequence / X-Reprint / X-Document headers; a refusal
 // throws ApiError like api().
 export async function postForPdf(path, body, extraHeaders = {}) {
-  const headers = { "Content-Type": "application/json", ...extraHeaders };
+  const headers = { "Content-Type": "application/json", "Accept-Language": acceptLanguage(), ...extraHeaders };
   if (token()) headers["Authorization"] = "Bearer " + token();
   const response = await fetch("/api/v1" + path, { method: "POST", headers, body: JSON.stringify(body) });
   if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));

@@ -245,27 +245,37 @@ Result<RunOperations> CheckinService::Depart(const std::string& run_id,
     if (!ops) return Propagate(ops);
     if (auto open = RefuseIfDeparted(*ops); !open) return Propagate(open);
     if (!ops->crew) {
-      return FailedPrecondition("departure refused: the crew has not checked in (报班); record "
-                                "the vehicle and driver first (POST /runs/{run_id}/crew)");
+      return InZh(
+          FailedPrecondition("departure refused: the crew has not checked in (报班); record "
+                             "the vehicle and driver first (POST /runs/{run_id}/crew)"),
+          "不能发车：车辆和驾驶员尚未报班，请先登记报班");
     }
     if (!ops->crew->documents_ok) {
-      return FailedPrecondition("departure refused: the driver or vehicle documents are not in "
-                                "order (unqualified driver); check the crew in again when they "
-                                "are");
+      return InZh(
+          FailedPrecondition("departure refused: the driver or vehicle documents are not in "
+                             "order (unqualified driver); check the crew in again when they "
+                             "are"),
+          "不能发车：驾驶员或车辆证件不齐全（驾驶员不合格），证件齐全后请重新报班");
     }
     if (!ops->safety) {
-      return FailedPrecondition("departure refused: no safety check (例检) recorded; record one "
-                                "(POST /runs/{run_id}/safety-check)");
+      return InZh(
+          FailedPrecondition("departure refused: no safety check (例检) recorded; record one "
+                             "(POST /runs/{run_id}/safety-check)"),
+          "不能发车：尚未登记例检，请先完成安全例检");
     }
     if (!ops->safety->passed) {
-      return FailedPrecondition("departure refused: the safety check (例检) by " +
-                                ops->safety->inspector +
-                                " failed; record a passed check after the repair");
+      return InZh(FailedPrecondition("departure refused: the safety check (例检) by " +
+                                     ops->safety->inspector +
+                                     " failed; record a passed check after the repair"),
+                  "不能发车：例检未通过（检查员 " + ops->safety->inspector +
+                      "），维修后请重新例检");
     }
     if (ops->boarded > ops->licensed_seats) {
-      return FailedPrecondition(fmt::format(
-          "departure refused: overloaded, {} seated passengers checked in for {} licensed seats",
-          ops->boarded, ops->licensed_seats));
+      return InZh(FailedPrecondition(fmt::format("departure refused: overloaded, {} seated "
+                                                 "passengers checked in for {} licensed seats",
+                                                 ops->boarded, ops->licensed_seats)),
+                  fmt::format("不能发车：超员，已检票 {} 人，核定座位 {} 个", ops->boarded,
+                              ops->licensed_seats));
     }
     core::Instant now = clock_.Now();
     // Freeze what the manifest says now; check-ins still open become no-shows.

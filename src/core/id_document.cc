@@ -44,8 +44,14 @@ const IdTypeInfo& InfoOf(IdType type) {
 
 // An error about the number of a document, naming the document but never echoing the number
 // (it is personal data and error messages end up in logs).
-tl::unexpected<Error> Bad(IdType type, std::string_view why) {
-  return InvalidArgument(fmt::format("{} number {}", InfoOf(type).display_name, why));
+// `why_zh`, if given, is the same reason in Chinese, said after the document's Chinese name.
+tl::unexpected<Error> Bad(IdType type, std::string_view why, std::string_view why_zh = {}) {
+  tl::unexpected<Error> failure =
+      InvalidArgument(fmt::format("{} number {}", InfoOf(type).display_name, why));
+  if (!why_zh.empty()) {
+    failure.value().message_zh = fmt::format("{}号码{}", InfoOf(type).display_name, why_zh);
+  }
+  return failure;
 }
 
 bool AllOf(std::string_view text, bool (*pred)(char)) {
@@ -64,13 +70,16 @@ Result<LocalDate> BirthDate(IdType type, std::string_view yyyymmdd, LocalDate to
   Result<LocalDate> date = LocalDate::ParseCompact(yyyymmdd);
   if (!date) {
     return Bad(type, fmt::format("has an impossible birth date (characters 7–14: {})",
-                                 date.error().message));
+                                 date.error().message),
+               "的出生日期（第 7–14 位）不存在，请核对");
   }
   if (date->year() < 1900) {
-    return Bad(type, "has a birth date before 1900; check characters 7–14");
+    return Bad(type, "has a birth date before 1900; check characters 7–14",
+               "的出生日期早于 1900 年，请核对第 7–14 位");
   }
   if (*date > today) {
-    return Bad(type, "has a birth date in the future; check characters 7–14");
+    return Bad(type, "has a birth date in the future; check characters 7–14",
+               "的出生日期晚于今天，请核对第 7–14 位");
   }
   return date;
 }
@@ -79,12 +88,14 @@ Result<LocalDate> BirthDate(IdType type, std::string_view yyyymmdd, LocalDate to
 Result<void> CheckMod11_2Number(IdType type, std::string_view number) {
   const std::string_view body = number.substr(0, 17);
   if (number.size() != 18 || !AllDigits(body) || !(IsDigit(number[17]) || number[17] == 'X')) {
-    return Bad(type, "must be 17 digits followed by a check digit or X");
+    return Bad(type, "must be 17 digits followed by a check digit or X",
+               "应为 17 位数字加 1 位校验码（数字或 X）");
   }
   if (number[17] != *Mod11_2CheckChar(body)) {
     return Bad(type,
                "fails its check digit (the last character); check the number for a "
-               "mistyped digit");
+               "mistyped digit",
+               "校验码（最后一位）不符，请检查是否输错了数字");
   }
   return {};
 }
@@ -99,12 +110,15 @@ Result<LocalDate> ParseCitizenNumber(IdType type, std::string_view number, Local
   if (number.size() == 15 && AllDigits(number)) {
     return Bad(type,
                "has 15 digits: first-generation 15-digit ID cards are no longer valid; enter "
-               "the 18-digit citizen ID number");
+               "the 18-digit citizen ID number",
+               "为 15 位：第一代 15 位身份证已停止使用，请输入 18 位身份证号码");
   }
   if (number.size() != 18) {
     return Bad(type, fmt::format("has {} characters; it must have 18: 17 digits followed by a "
                                  "check digit or X",
-                                 number.size()));
+                                 number.size()),
+               fmt::format("有 {} 位，应为 18 位：17 位数字加 1 位校验码（数字或 X）",
+                           number.size()));
   }
   if (Result<void> ok = CheckMod11_2Number(type, number); !ok) return tl::unexpected(ok.error());
   Result<LocalDate> birth = BirthDate(type, number.substr(6, 8), today);
@@ -112,16 +126,19 @@ Result<LocalDate> ParseCitizenNumber(IdType type, std::string_view number, Local
   const std::string_view area = number.substr(0, 6);
   if (hmt) {
     if (!IsHmtArea(area)) {
-      return Bad(type, "must start with 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan)");
+      return Bad(type, "must start with 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan)",
+                 "应以 810000（香港）、820000（澳门）或 830000（台湾）开头");
     }
   } else if (IsHmtArea(area)) {
     return Bad(type,
                "starts with a Hong Kong, Macao or Taiwan code: this is a residence permit "
-               "number, choose the document type 港澳台居民居住证");
+               "number, choose the document type 港澳台居民居住证",
+               "以港澳台地区代码开头：这是居住证号码，请选择证件类型“港澳台居民居住证”");
   } else if (FindCounty(area) == nullptr) {
     return Bad(type, fmt::format("starts with {}, which is not a county-level area code in "
                                  "GB/T 2260; check the first six digits",
-                                 area));
+                                 area),
+               fmt::format("前六位 {} 不是有效的县级行政区划代码，请核对", area));
   }
   return birth;
 }
@@ -151,7 +168,7 @@ bool WindowOnly(IdType type) {
 
 Result<IdDocument> IdDocument::Parse(IdType type, std::string_view raw, LocalDate today) {
   const std::string_view trimmed = internal::Trim(raw);
-  if (trimmed.empty()) return Bad(type, "is empty");
+  if (trimmed.empty()) return Bad(type, "is empty", "不能为空");
   if (internal::HasFullWidth(trimmed)) {
     return Bad(type,
                "contains full-width (全角) characters; switch the input method to half-width "

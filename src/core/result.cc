@@ -38,6 +38,26 @@ std::string Error::ToString() const {
   return out;
 }
 
+std::string CutUtf8(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t cut = max_bytes;
+  // Back up over continuation bytes (10xxxxxx) so that no character is split.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "…";
+}
+
+std::string Quoted(std::string_view text) {
+  std::size_t chars = 0, end = 0;
+  for (; end < text.size(); ++end) {
+    if ((static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) continue;
+    if (chars == kMaxQuotedChars) break;
+    ++chars;
+  }
+  std::string out = "\"" + std::string(text.substr(0, end));
+  if (end < text.size()) out += "…";
+  return out + "\"";
+}
+
 Error WithField(Error error, std::string field) {
   error.field = std::move(field);
   return error;

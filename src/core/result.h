@@ -15,6 +15,7 @@
 // Internal detail for operators goes to the log, never into an Error shown to a client.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -108,6 +109,13 @@ template <class T>
 [[nodiscard]] tl::unexpected<Error> Propagate(const Result<T>& failed) {
   return tl::unexpected<Error>(failed.error());
 }
+
+// `text` (user input) in double quotes for an error message, cut at a UTF-8 boundary to at
+// most kMaxQuotedChars code points with "…", so a huge input never makes a huge message.
+inline constexpr std::size_t kMaxQuotedChars = 64;
+[[nodiscard]] std::string Quoted(std::string_view text);
+// `text` cut to at most `max_bytes` bytes at a UTF-8 boundary, with "…" when it was cut.
+[[nodiscard]] std::string CutUtf8(std::string_view text, std::size_t max_bytes);
 
 // Same error, naming `field` as the input at fault (a parse error of a path or query parameter
 // reported against that parameter).

@@ -65,7 +65,8 @@ Response DecisionResponse(const checkin::GateDecision& d) {
                {"refusal", refusal},
                {"error",
                 {{"code", std::string(ErrorCodeName(ErrorCode::kFailedPrecondition))},
-                 {"message", r.message_en},
+                 {"message", RequestLanguage() == Language::kEn ? r.message_en : r.message_zh},
+                 {"message_en", r.message_en},
                  {"field", nullptr}}}},
               409);
 }

@@ -29,7 +29,9 @@ Result<nlohmann::json> ParseJsonObject(std::string_view body,
         if (!names.empty()) names += ", ";
         names += name;
       }
-      return InvalidArgument("unknown field '" + key + "'; the fields are: " + names, key);
+      return InZh(InvalidArgument("unknown field " + Quoted(key) + "; the fields are: " + names,
+                                  CutUtf8(key, kMaxQuotedChars)),
+                  "未知字段 " + Quoted(key) + "；可用字段：" + names);
     }
   }
   return parsed;

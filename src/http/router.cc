@@ -1,4 +1,5 @@
 // Routing and the plain request/response helpers of server.h.
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "http/server.h"
@@ -85,11 +86,95 @@ int HttpStatusFor(ErrorCode code) {
   return 500;
 }
 
+namespace {
+
+thread_local Language request_language = Language::kZh;
+
+// Sets the thread's request language for one dispatch and restores it after.
+class ScopedLanguage {
+ public:
+  explicit ScopedLanguage(Language language) : saved_(request_language) {
+    request_language = language;
+  }
+  ~ScopedLanguage() { request_language = saved_; }
+  ScopedLanguage(const ScopedLanguage&) = delete;
+  ScopedLanguage& operator=(const ScopedLanguage&) = delete;
+
+ private:
+  Language saved_;
+};
+
+// The Chinese sentence for a code, said before the English detail when an error has no
+// Chinese message of its own.
+std::string_view ZhSentence(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "输入有误";
+    case ErrorCode::kUnauthenticated: return "请先登录";
+    case ErrorCode::kPermissionDenied: return "无权执行此操作";
+    case ErrorCode::kNotFound: return "未找到";
+    case ErrorCode::kAlreadyExists: return "已存在";
+    case ErrorCode::kFailedPrecondition: return "当前状态不允许此操作";
+    case ErrorCode::kAborted: return "操作冲突，请重试";
+    case ErrorCode::kResourceExhausted: return "请求过多或过大，请稍后再试";
+    case ErrorCode::kUnavailable: return "服务暂不可用，请稍后再试";
+    case ErrorCode::kInternal: return "系统内部错误";
+  }
+  return "系统内部错误";
+}
+
+std::string_view TrimSpaces(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+Language LanguageFromAcceptLanguage(std::string_view header) {
+  // The tag with the highest q (the first of equals) decides: "en-US,en;q=0.9,zh;q=0.8" is
+  // English, "zh-CN,zh;q=0.9,en;q=0.8" and "" are Chinese, and so is any other language.
+  std::string_view best;
+  double best_q = -1;
+  while (!header.empty()) {
+    std::size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    std::string_view tag = TrimSpaces(item.substr(0, item.find(';')));
+    double q = 1;
+    if (std::size_t at = item.find("q="); at != std::string_view::npos) {
+      std::string value(TrimSpaces(item.substr(at + 2)));
+      char* end = nullptr;
+      q = std::strtod(value.c_str(), &end);
+      if (end == value.c_str()) q = 0;
+    }
+    if (!tag.empty() && q > best_q) {
+      best = tag;
+      best_q = q;
+    }
+  }
+  bool english = best.size() >= 2 && (best[0] == 'e' || best[0] == 'E') &&
+                 (best[1] == 'n' || best[1] == 'N') && (best.size() == 2 || best[2] == '-');
+  return english ? Language::kEn : Language::kZh;
+}
+
+Language RequestLanguage() { return request_language; }
+
 Response ErrorResponse(const Error& error) {
+  std::string message_en = CutUtf8(error.message, kMaxErrorMessageBytes);
+  std::string message;
+  if (request_language == Language::kEn) {
+    message = message_en;
+  } else if (!error.message_zh.empty()) {
+    message = CutUtf8(error.message_zh, kMaxErrorMessageBytes);
+  } else {
+    message = CutUtf8(std::string(ZhSentence(error.code)) + "：" + error.message,
+                      kMaxErrorMessageBytes);
+  }
   nlohmann::json body = {{"error",
                           {{"code", std::string(ErrorCodeName(error.code))},
-                           {"message", error.message},
-                           {"field", error.field}}}};
+                           {"message", message},
+                           {"message_en", message_en},
+                           {"field", CutUtf8(error.field, kMaxQuotedChars)}}}};
   Response response;
   response.status = HttpStatusFor(error.code);
   response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -108,6 +193,8 @@ std::vector<std::pair<Method, std::string>> Router::Routes() const {
 }
 
 Response Router::Dispatch(Request& request) const {
+  ScopedLanguage language(
+      LanguageFromAcceptLanguage(request.Header("accept-language").value_or("")));
   std::vector<std::string> path = SplitPath(request.path);
   std::string allowed;
   for (const Route& route : routes_) {
@@ -134,14 +221,14 @@ Response Router::Dispatch(Request& request) const {
   if (!allowed.empty()) {
     Response response = ErrorResponse(
         Error{ErrorCode::kInvalidArgument,
-              std::string(MethodName(request.method)) + " is not allowed on " + request.path +
+              std::string(MethodName(request.method)) + " is not allowed on " + CutUtf8(request.path, kMaxQuotedChars) +
                   "; use " + allowed,
               ""});
     response.status = 405;
     response.headers.emplace_back("Allow", allowed);
     return response;
   }
-  return ErrorResponse(Error{ErrorCode::kNotFound, "no such path: " + request.path, ""});
+  return ErrorResponse(Error{ErrorCode::kNotFound, "no such path: " + CutUtf8(request.path, kMaxQuotedChars), ""});
 }
 
 }  // namespace keyun::http

@@ -74,8 +74,20 @@ struct Response {
 
 // Error body of DESIGN.md §10: {"error": {"code", "message", "field"}} with the status that
 // the code maps to (the one place codes become statuses).
+// The body's `message` is in the request's language (RequestLanguage()), `message_en` always
+// in English; a message is cut to kMaxErrorMessageBytes and `field` to 64 bytes, so that no
+// error echoes a huge input.
 [[nodiscard]] int HttpStatusFor(ErrorCode code);
 [[nodiscard]] Response ErrorResponse(const Error& error);
+inline constexpr std::size_t kMaxErrorMessageBytes = 512;
+
+// The language of a client's messages: Chinese (zh-CN) unless the first preference of its
+// Accept-Language header is English ("en", "en-US", ...).
+enum class Language { kZh, kEn };
+[[nodiscard]] Language LanguageFromAcceptLanguage(std::string_view header);
+// The language of the request being dispatched on this thread (Router::Dispatch sets it for
+// the handler's run; handlers run synchronously on the dispatching thread); kZh outside one.
+[[nodiscard]] Language RequestLanguage();
 
 using Handler = std::function<Response(Request&)>;
 

@@ -40,15 +40,17 @@ Result<SessionInfo> Sessions::Authenticate(const Request& request) {
   std::optional<std::string> header = request.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (!header || !header->starts_with(kBearer)) {
-    return Unauthenticated("log in first: send 'Authorization: Bearer <token>' from POST "
-                           "/api/v1/session");
+    return InZh(Unauthenticated("log in first: send 'Authorization: Bearer <token>' from POST "
+                                "/api/v1/session"),
+                "请先登录");
   }
   std::string token = header->substr(kBearer.size());
   std::lock_guard lock(mu_);
   auto it = sessions_.find(token);
   if (it == sessions_.end() || it->second.expires_at <= clock_.Now()) {
     if (it != sessions_.end()) sessions_.erase(it);
-    return Unauthenticated("the session has expired or is unknown; log in again");
+    return InZh(Unauthenticated("the session has expired or is unknown; log in again"),
+                "登录已过期，请重新登录");
   }
   return it->second;
 }

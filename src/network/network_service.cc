@@ -20,6 +20,7 @@ constexpr Table kAllTables[] = {Table::kStations, Table::kCarriers, Table::kVehi
                                 Table::kStaff};
 
 constexpr std::string_view kBadLogin = "wrong username or password";
+constexpr std::string_view kBadLoginZh = "用户名或密码错误";
 
 store::TransactionOptions ReadOnly() { return store::TransactionOptions{.read_only = true}; }
 
@@ -415,10 +416,12 @@ Result<Staff> NetworkService::Authenticate(std::string_view username, std::strin
   if (!record) return Propagate(record);  // the store failed: not the user's fault
   if (!*record) {
     (void)core::VerifyPassword(DummyHash(options_.password_cost), password);
-    return Unauthenticated(std::string(kBadLogin));
+    return InZh(Unauthenticated(std::string(kBadLogin)), std::string(kBadLoginZh));
   }
   const bool matches = core::VerifyPassword((*record)->password_hash, password);
-  if (!matches || !(*record)->staff.active) return Unauthenticated(std::string(kBadLogin));
+  if (!matches || !(*record)->staff.active) {
+    return InZh(Unauthenticated(std::string(kBadLogin)), std::string(kBadLoginZh));
+  }
   return std::move((*record)->staff);
 }
 

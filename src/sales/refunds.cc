@@ -86,7 +86,10 @@ Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx
   auto found = tx.Query("SELECT order_id FROM tickets WHERE ticket_number = $1",
                         {Value{number->str()}});
   if (!found) return Propagate(found);
-  if (found->empty()) return NotFound("no ticket " + number->str(), "ticket_number");
+  if (found->empty()) {
+    return InZh(NotFound("no ticket " + number->str(), "ticket_number"),
+                "没有车票 " + number->str());
+  }
   auto order = ReadOrder(tx, found->at(0).Text(0));
   if (!order) return Propagate(order);
   auto asked = std::find_if(order->tickets.begin(), order->tickets.end(),
@@ -126,16 +129,19 @@ Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx
   if (asked->status == "refunded") {
     auto at = tx.QueryOne("SELECT at FROM refunds WHERE ticket_number = $1", {Value{number->str()}});
     if (!at) return Propagate(at);
-    return FailedPrecondition("ticket " + number->str() + " was already refunded at " +
-                              core::Instant::FromUnixMicros(at->Int(0)).ToIso8601());
+    const std::string when = core::Instant::FromUnixMicros(at->Int(0)).ToIso8601();
+    return InZh(FailedPrecondition("ticket " + number->str() + " was already refunded at " + when),
+                "车票 " + number->str() + " 已于 " + when + " 退票");
   }
   if (asked->status == "changed") {
     auto to = tx.QueryOne("SELECT new_ticket FROM changes WHERE old_ticket = $1",
                           {Value{number->str()}});
     if (!to) return Propagate(to);
-    return FailedPrecondition("ticket " + number->str() + " was changed (改签) to ticket " +
-                              to->Text(0) + "; its voucher is void. Refund ticket " + to->Text(0) +
-                              " instead");
+    return InZh(FailedPrecondition("ticket " + number->str() + " was changed (改签) to ticket " +
+                                   to->Text(0) + "; its voucher is void. Refund ticket " +
+                                   to->Text(0) + " instead"),
+                "车票 " + number->str() + " 已改签为车票 " + to->Text(0) + "，原票作废；请退改签后的车票 " +
+                    to->Text(0));
   }
   if (asked->status != "issued") {
     return FailedPrecondition("ticket " + number->str() + " is " + asked->status +

@@ -7,6 +7,7 @@
 
 #include "core/hex.h"
 #include "core/id_document.h"
+#include "core/person_name.h"
 #include "core/seat_inventory.h"
 #include "sales/internal/keys_in_flight.h"
 #include "sales/internal/order_holds.h"
@@ -308,8 +309,13 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
   std::set<std::string> hashes;
   for (std::size_t i = 0; i < input.size(); ++i) {
     const PassengerInput& p = input[i];
-    if (p.name.empty() || p.name.size() > 120) {
-      return InvalidArgument(Who(i, p.name) + ": the name is required", Field(i, "name"));
+    Result<std::string> name = core::NormalizePersonName(p.name);
+    if (!name) {
+      Error error = name.error();
+      error.message = "passenger " + std::to_string(i + 1) + ": " + error.message;
+      error.message_zh = "第 " + std::to_string(i + 1) + " 位乘客：" + error.message_zh;
+      error.field = Field(i, "name");
+      return tl::unexpected(std::move(error));
     }
     auto type = core::ParseIdType(p.id_type);
     if (!type)
@@ -321,13 +327,17 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
     }
     auto document = core::IdDocument::Parse(*type, p.id_number, today);
     if (!document) {
-      return InvalidArgument(Who(i, p.name) + ": " + document.error().message,
-                             Field(i, "id_number"));
+      return InZh(InvalidArgument(Who(i, p.name) + ": " + document.error().message,
+                                  Field(i, "id_number")),
+                  document.error().message_zh.empty()
+                      ? std::string()
+                      : "第 " + std::to_string(i + 1) + " 位乘客：" + document.error().message_zh);
     }
     std::string hash = hasher_.HashIdDocument(*document);
     if (!hashes.insert(hash).second) {
-      return InvalidArgument(Who(i, p.name) + ": the same ID appears twice in this order",
-                             Field(i, "id_number"));
+      return InZh(InvalidArgument(Who(i, p.name) + ": the same ID appears twice in this order",
+                                  Field(i, "id_number")),
+                  "第 " + std::to_string(i + 1) + " 位乘客：同一证件在本订单中出现了两次");
     }
     if (p.fare_type == FareType::kFreeChild) {
       ++free_children;
@@ -340,7 +350,7 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
     } else if (p.fare_type == FareType::kAdult || p.fare_type == FareType::kDiscount) {
       ++seated_adults;
     }
-    passengers.push_back(CheckedPassenger{.name = p.name,
+    passengers.push_back(CheckedPassenger{.name = *name,
                                           .id_type = *type,
                                           .id_hash = std::move(hash),
                                           .id_masked = document->Masked(),

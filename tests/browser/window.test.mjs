@@ -147,3 +147,19 @@ test("an invalid ID number is refused with the API's message at that passenger's
   await page.waitForSelector("#app[data-state=sale]");
   await page.close();
 });
+
+test("a wrong password is told in Chinese, and in English after the toggle", async () => {
+  const page = await chrome.newPage();
+  await page.goto(node.url + "/window");
+  await page.fill("#login-form input[name=username]", "clerk");
+  await page.fill("#login-form input[name=password]", "not-the-password");
+  await page.click("#login-form button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("login-error").textContent !== "");
+  assert.equal(await page.textContent("#login-error"), "用户名或密码错误");
+  await page.click("#lang");
+  await page.fill("#login-form input[name=password]", "still-not-it");
+  await page.click("#login-form button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("login-error").textContent === "wrong username or password");
+  await page.click("#lang");  // the choice is kept in localStorage: back to Chinese for the others
+  await page.close();
+});

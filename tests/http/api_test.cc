@@ -135,6 +135,68 @@ TEST_P(ApiTest, LoginBodyIsCheckedStrictly) {
   EXPECT_EQ(array->status, 400);
 }
 
+TEST_P(ApiTest, ErrorsAreChineseWithoutAcceptLanguageAndEnglishWithEn) {
+  httplib::Client plain("127.0.0.1", port_);  // no default Accept-Language
+  const std::string body = json{{"username", "admin"}, {"password", "nope-nope"}}.dump();
+  auto zh = plain.Post("/api/v1/session", body, "application/json");
+  ASSERT_TRUE(zh);
+  EXPECT_EQ(zh->status, 401);
+  EXPECT_EQ(Body(zh)["error"]["code"], "unauthenticated");
+  EXPECT_EQ(Body(zh)["error"]["message"], "用户名或密码错误");
+  EXPECT_EQ(Body(zh)["error"]["message_en"], "wrong username or password");
+  auto en = plain.Post("/api/v1/session", {{"Accept-Language", "en-US,en;q=0.9"}}, body,
+                       "application/json");
+  ASSERT_TRUE(en);
+  EXPECT_EQ(Body(en)["error"]["message"], "wrong username or password");
+  EXPECT_EQ(Body(en)["error"]["code"], "unauthenticated");
+
+  auto expired = plain.Get("/api/v1/staff", {{"Authorization", "Bearer not-a-session"}});
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->status, 401);
+  EXPECT_EQ(Body(expired)["error"]["message"], "登录已过期，请重新登录");
+}
+
+TEST_P(ApiTest, HugeUnknownFieldNamesAndNamesGetSmallAnswers) {
+  auto field = client_->Post("/api/v1/session",
+                             json{{std::string(100'000, 'k'), 1}}.dump(), "application/json");
+  ASSERT_TRUE(field);
+  EXPECT_EQ(field->status, 400);
+  EXPECT_LT(field->body.size(), 1500u) << field->body.substr(0, 2000);
+  EXPECT_EQ(Body(field)["error"]["code"], "invalid_argument");
+}
+
+TEST_P(ApiTest, PassengerNamesAreValidated) {
+  auto routes = Body(client_->Get("/api/v1/routes"))["items"];
+  ASSERT_FALSE(routes.empty());
+  std::string from = routes[0]["stops"][0]["station_code"];
+  std::string to = routes[0]["stops"].back()["station_code"];
+  std::string date = node_->network().clock().Now().ShanghaiDate().AddDays(1).ToString();
+  json offers = Body(client_->Get(
+      ("/api/v1/runs?from=" + from + "&to=" + to + "&date=" + date).c_str()))["items"];
+  ASSERT_FALSE(offers.empty());
+  int serial = 0;
+  auto order = [&](const std::string& name) {
+    json body = {{"run_id", offers[0]["run_id"]}, {"from", from}, {"to", to},
+                 {"channel", "mobile"},
+                 {"passengers",
+                  {{{"name", name}, {"id_number", testing::TestResidentId(++serial)}}}}};
+    return client_->Post("/api/v1/orders", {{"Idempotency-Key", "name-" + std::to_string(serial)}},
+                         body.dump(), "application/json");
+  };
+  for (const std::string& bad : {std::string("张\0三", 7), std::string("   "),
+                                std::string("张\xE2\x80\xAE三"), std::string("张\x01三"),
+                                std::string(170'000, 'a')}) {
+    auto res = order(bad);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << res->body.substr(0, 300);
+    EXPECT_LT(res->body.size(), 1500u);
+    EXPECT_EQ(Body(res)["error"]["field"], "passengers[0].name");
+  }
+  auto dotted = order(" 阿卜杜•热合曼 ");
+  ASSERT_TRUE(dotted);
+  EXPECT_EQ(dotted->status, 201) << dotted->body;
+}
+
 TEST_P(ApiTest, StaffDataNeedsASession) {
   auto anonymous = client_->Get("/api/v1/carriers");
   ASSERT_TRUE(anonymous);

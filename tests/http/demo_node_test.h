@@ -45,6 +45,8 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
     ASSERT_TRUE(port) << port.error().ToString();
     port_ = *port;
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    // English messages, which the tests assert; without the header a node answers in Chinese.
+    client_->set_default_headers({{"Accept-Language", "en"}});
   }
 
   // One adult ticket on `run`, its route's whole trip, sold (mobile) to the passenger

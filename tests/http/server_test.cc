@@ -1,6 +1,8 @@
 // The HTTP server and router over real sockets, with cpp-httplib as the client.
 #include "http/server.h"
 
+#include "http/json_body.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -29,6 +31,20 @@ class ServerTest : public ::testing::Test {
       Response response;
       response.body = request.body;
       return response;
+    });
+    router_.Add(Method::kGet, "/ticket", [](Request&) {
+      return ErrorResponse(
+          InZh(NotFound("no ticket 37261205", "number"), "没有车票 37261205").value());
+    });
+    router_.Add(Method::kGet, "/plain", [](Request&) {
+      return ErrorResponse(FailedPrecondition("the run has departed").value());
+    });
+    router_.Add(Method::kGet, "/long", [](Request&) {
+      return ErrorResponse(InvalidArgument(std::string(100'000, 'x'), std::string(5000, 'f')).value());
+    });
+    router_.Add(Method::kPost, "/fields", [](Request& request) {
+      auto body = ParseJsonObject(request.body, {"name"});
+      return body ? Json({{"ok", true}}) : ErrorResponse(body.error());
     });
     router_.Add(Method::kGet, "/boom", [](Request&) -> Response {
       throw std::runtime_error("kaboom");
@@ -146,6 +162,69 @@ TEST(HttpStatus, EachCodeHasItsStatus) {
   EXPECT_EQ(HttpStatusFor(ErrorCode::kFailedPrecondition), 409);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kUnavailable), 503);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kInternal), 500);
+}
+
+}  // namespace
+}  // namespace keyun::http
+
+namespace keyun::http {
+namespace {
+
+nlohmann::json ErrorOf(const httplib::Result& res) {
+  return nlohmann::json::parse(res->body)["error"];
+}
+
+TEST(AcceptLanguage, FirstPreferenceDecidesAndChineseIsTheDefault) {
+  EXPECT_EQ(LanguageFromAcceptLanguage(""), Language::kZh);
+  EXPECT_EQ(LanguageFromAcceptLanguage("zh-CN,zh;q=0.9,en;q=0.8"), Language::kZh);
+  EXPECT_EQ(LanguageFromAcceptLanguage("en"), Language::kEn);
+  EXPECT_EQ(LanguageFromAcceptLanguage("en-US,en;q=0.9,zh-CN;q=0.8"), Language::kEn);
+  EXPECT_EQ(LanguageFromAcceptLanguage("zh;q=0.5, en;q=0.9"), Language::kEn);
+  EXPECT_EQ(LanguageFromAcceptLanguage("fr-FR"), Language::kZh);
+  EXPECT_EQ(LanguageFromAcceptLanguage("eng"), Language::kZh);
+}
+
+TEST_F(ServerTest, ErrorsAreChineseByDefaultAndEnglishWhenAsked) {
+  auto zh = Client().Get("/ticket");
+  ASSERT_TRUE(zh);
+  EXPECT_EQ(zh->status, 404);
+  EXPECT_EQ(ErrorOf(zh)["message"], "没有车票 37261205");
+  EXPECT_EQ(ErrorOf(zh)["message_en"], "no ticket 37261205");
+  EXPECT_EQ(ErrorOf(zh)["code"], "not_found");
+  EXPECT_EQ(ErrorOf(zh)["field"], "number");
+
+  auto en = Client().Get("/ticket", httplib::Headers{{"Accept-Language", "en-US,en;q=0.9"}});
+  ASSERT_TRUE(en);
+  EXPECT_EQ(ErrorOf(en)["message"], "no ticket 37261205");
+  EXPECT_EQ(ErrorOf(en)["message_en"], "no ticket 37261205");
+  EXPECT_EQ(ErrorOf(en)["code"], "not_found");
+}
+
+TEST_F(ServerTest, AnErrorWithoutChineseGetsTheCodesSentenceAndTheEnglishDetail) {
+  auto res = Client().Get("/plain", httplib::Headers{{"Accept-Language", "zh-CN"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(ErrorOf(res)["message"], "当前状态不允许此操作：the run has departed");
+  EXPECT_EQ(ErrorOf(res)["message_en"], "the run has departed");
+}
+
+TEST_F(ServerTest, LongMessagesAndFieldsAreCut) {
+  auto res = Client().Get("/long");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_LT(res->body.size(), 2000u);
+  EXPECT_LE(ErrorOf(res)["message_en"].get<std::string>().size(), kMaxErrorMessageBytes + 3);
+  EXPECT_LE(ErrorOf(res)["field"].get<std::string>().size(), kMaxQuotedChars + 3);
+}
+
+TEST_F(ServerTest, AnUnknownFieldIsNamedButNotEchoedWhole) {
+  std::string name(900, 'q');
+  auto res = Client().Post("/fields", nlohmann::json{{name, 1}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_LT(res->body.size(), 600u) << res->body;
+  EXPECT_NE(ErrorOf(res)["message_en"].get<std::string>().find("unknown field \"qqqq"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(res)["message"].get<std::string>().find("未知字段"), std::string::npos);
 }
 
 }  // namespace
