@@ -68,13 +68,15 @@ void UseAsyncLogging(const std::string& level) {
 }
 
 int Serve(const ServeFlags& flags) {
-  UseAsyncLogging(flags.log_level);
-  // Block the stop signals in every thread; one thread waits for them and stops the node.
+  // Block the stop signals before any thread starts (the logging thread included: threads
+  // inherit the mask, and one that did not block them would take the default action, death);
+  // one thread waits for them and stops the node.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  UseAsyncLogging(flags.log_level);
 
   http::NodeOptions options;
   std::unique_ptr<core::ShiftedClock> shifted;
@@ -113,12 +115,15 @@ int Serve(const ServeFlags& flags) {
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
-    spdlog::info("signal {} received, stopping", signal);
+    spdlog::info("{} received: the node stops accepting, finishes the requests in flight "
+                 "and exits",
+                 signal == SIGTERM ? "SIGTERM" : "SIGINT");
     (*node)->Stop();
   });
   (*node)->Wait();
   waiter.join();
   node->reset();       // stops the node's threads, which may still log
+  spdlog::info("the node stopped cleanly");
   spdlog::shutdown();  // drains the log queue
   return 0;
 }

@@ -147,16 +147,28 @@ class Server::Impl {
       if (stopped_) return;
       stopped_ = true;
     }
+    // Stop accepting first, then give every request already read the time to commit and be
+    // answered: a client told "sold" must find the sale after a restart. Connections close
+    // after their current answer (draining_), idle ones when the I/O threads stop.
+    draining_.store(true);
     asio::post(io_, [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
     });
+    auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+    {
+      std::unique_lock lock(mu_);
+      drained_cv_.wait_until(lock, deadline, [this] { return in_flight_ == 0; });
+      if (in_flight_ > 0) {
+        spdlog::warn("stopping with {} request(s) unanswered after {} ms", in_flight_,
+                     options_.drain_timeout.count());
+      }
+    }
     io_.stop();
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
-    handlers_.stop();
-    handlers_.join();
+    handlers_.join();  // without stop(): a handler already running finishes its commit
     stopped_cv_.notify_all();
   }
 
@@ -212,7 +224,8 @@ class Server::Impl {
         break;
       }
       auto& raw = parser.get();
-      bool keep_alive = raw.keep_alive();
+      InFlight in_flight(*this);
+      bool keep_alive = raw.keep_alive() && !draining_.load();
       auto started = std::chrono::steady_clock::now();
       Response response;
       std::string request_id;
@@ -238,11 +251,34 @@ class Server::Impl {
       auto out = ToBeast(std::move(response), raw.version(), keep_alive, request_id,
                          raw.method() == bhttp::verb::head);
       auto [write_ec, written] = co_await bhttp::async_write(stream, out, kUseTuple);
+      in_flight.Done();
       if (write_ec || !keep_alive) break;
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
+
+  // Counts a request from the moment it is read until its answer is written, so Stop() can
+  // wait for it.
+  class InFlight {
+   public:
+    explicit InFlight(Impl& impl) : impl_(&impl) {
+      std::lock_guard lock(impl_->mu_);
+      ++impl_->in_flight_;
+    }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+    ~InFlight() { Done(); }
+    void Done() {
+      if (!impl_) return;
+      std::lock_guard lock(impl_->mu_);
+      if (--impl_->in_flight_ == 0) impl_->drained_cv_.notify_all();
+      impl_ = nullptr;
+    }
+
+   private:
+    Impl* impl_;
+  };
 
   Response Handle(Request& request) {
     try {
@@ -260,15 +296,19 @@ class Server::Impl {
 
   ServerOptions options_;
   const Router& router_;
+  // Before io_: destroying io_ destroys the suspended connections, whose InFlight lock mu_.
+  std::mutex mu_;
+  std::condition_variable stopped_cv_;
+  bool stopped_ = false;  // guarded by mu_
+  std::condition_variable drained_cv_;
+  int in_flight_ = 0;  // requests read and not yet answered; guarded by mu_
+  std::atomic<bool> draining_{false};
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   asio::thread_pool handlers_;
   std::uint16_t port_ = 0;
 
-  std::mutex mu_;
-  std::condition_variable stopped_cv_;
-  bool stopped_ = false;  // guarded by mu_
 };
 
 Server::Server(ServerOptions options, const Router& router)

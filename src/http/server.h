@@ -130,6 +130,8 @@ struct ServerOptions {
   int handler_threads = 64;
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   std::chrono::seconds idle_timeout{30};
+  // On Stop(), how long requests already read may take to finish before the threads stop.
+  std::chrono::milliseconds drain_timeout{10'000};
 };
 
 class Server {
@@ -143,7 +145,8 @@ class Server {
   // Errors: kUnavailable when the address cannot be bound (port busy, no permission), with the
   // address and the system's reason in the message.
   [[nodiscard]] Result<std::uint16_t> Start();
-  // Stops accepting, closes connections and joins the threads. Idempotent.
+  // Stops accepting, lets every request already read finish and be answered (at most
+  // drain_timeout), closes the connections and joins the threads. Idempotent.
   void Stop();
   // Blocks until Stop() is called (from another thread or a signal handler).
   void Wait();

@@ -10,9 +10,11 @@ const KEYUN = process.env.KEYUN_BIN;
 const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
 
 // Starts `keyun serve --demo --port 0` and resolves once it prints the URL it listens on.
-export async function startNode(extraArgs = []) {
+// With `keep` a directory of an earlier node, it serves that node's database again and leaves
+// the directory in place when stopped.
+export async function startNode(extraArgs = [], { keep } = {}) {
   if (!KEYUN) throw new Error("set KEYUN_BIN to the keyun binary (ctest does)");
-  const dir = mkdtempSync(path.join(tmpdir(), "keyun-browser-"));
+  const dir = keep || mkdtempSync(path.join(tmpdir(), "keyun-browser-"));
   const child = spawn(KEYUN, ["serve", "--demo", "--port", "0", "--db", path.join(dir, "keyun.db"), ...extraArgs],
     { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -27,13 +29,20 @@ export async function startNode(extraArgs = []) {
     child.stderr.on("data", onData);
     child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`keyun exited with ${code}:\n${output}`)); });
   });
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   return {
     url,
+    dir,
     output: () => output,
+    // Sends `signal` and resolves to how the process ended ({code, signal}); keeps the files.
+    async signal(name) {
+      child.kill(name);
+      return exited;
+    },
     async stop() {
       child.kill("SIGTERM");
-      await new Promise((resolve) => child.once("exit", resolve));
-      rmSync(dir, { recursive: true, force: true });
+      await exited;
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
