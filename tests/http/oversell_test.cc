@@ -19,14 +19,6 @@
 namespace keyun::http {
 namespace {
 
-// A passenger name that tells the serial apart: a name has letters, not digits (乘客一二).
-std::string ChineseDigits(int n) {
-  static const char* const kDigits[] = {"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
-  std::string out;
-  for (char c : std::to_string(n)) out += kDigits[c - '0'];
-  return out;
-}
-
 using nlohmann::json;
 
 enum class Engine { kSqliteFile, kPostgres };
@@ -96,7 +88,7 @@ TEST_P(OversellTest, SixtyFourConcurrentBuyersNeverOversell) {
                      {"to", route->stops[to].station.str()},
                      {"channel", "mobile"},
                      {"passengers",
-                      {{{"name", "乘客" + ChineseDigits(serial)},
+                      {{{"name", "乘客" + testing::ChineseDigits(serial)},
                         {"id_type", "resident_id"},
                         {"id_number", testing::TestResidentId(serial)},
                         {"fare_type", "adult"}}}}};

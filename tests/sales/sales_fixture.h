@@ -66,7 +66,7 @@ class SalesTest : public ::testing::TestWithParam<testing::TestEngine> {
   }
 
   static PassengerInput Adult(int serial) {
-    return PassengerInput{.name = "张三" + std::to_string(serial), .id_type = "resident_id",
+    return PassengerInput{.name = "张三" + testing::ChineseDigits(serial), .id_type = "resident_id",
                           .id_number = testing::TestResidentId(serial), .fare_type = FareType::kAdult,
                           .seat = std::nullopt};
   }

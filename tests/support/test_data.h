@@ -34,4 +34,13 @@ inline std::string TestEngineName(TestEngine engine) {
   return core::SyntheticResidentId(serial);
 }
 
+// A serial written in Chinese digits (12 → 一二), for passenger names that tell tests' buyers
+// apart: a name has letters, never digits.
+[[nodiscard]] inline std::string ChineseDigits(std::int64_t serial) {
+  static const char* const kDigits[] = {"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+  std::string out;
+  for (char c : std::to_string(serial)) out += c == '-' ? "负" : kDigits[c - '0'];
+  return out;
+}
+
 }  // namespace keyun::testing
