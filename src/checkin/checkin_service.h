@@ -131,6 +131,17 @@ struct RunOperations {
   int licensed_seats = 0;  // the crew's vehicle's, or the run's while no crew checked in
   int boarded = 0;         // seated passengers checked in for the leg leaving here
   int no_shows = 0;        // at departure
+  // Why it left before its scheduled time, when it did (an early departure, confirmed).
+  std::optional<std::string> early_reason = {};
+};
+
+// 发车 as the station's manager or gate records it.
+struct DepartureRequest {
+  std::string operator_id;
+  // Before the scheduled time a departure needs both the operator's explicit confirmation and
+  // why: a bus sent early leaves behind passengers who still have time to come to the gate.
+  bool confirm_early = false;
+  std::string early_reason;  // 2 to 200 characters when confirm_early
 };
 
 class CheckinService final {
@@ -164,14 +175,17 @@ class CheckinService final {
                                                         const SafetyCheck& check);
   // 发车: refused (kFailedPrecondition, naming the rule and what to do) without a crew
   // check-in, with the crew's documents not in order, without a passed safety check, or with
-  // more seated passengers checked in than the vehicle's licensed seats. Freezes the manifest
+  // more seated passengers checked in than the vehicle's licensed seats; before the run's
+  // scheduled time unless request.confirm_early with an early_reason (field "confirm_early",
+  // naming the time and minutes left; kInvalidArgument "early_reason" for a missing or
+  // overlong reason). Freezes the manifest
   // and records the departure; at the run's origin the run's status becomes 'departed'. A
   // "departed" event (run, station, time, vehicle, driver, operator, boarded, no-shows) goes
   // to the outbox (store/outbox.h) in the same transaction, for the national hub.
   // Departing twice is kFailedPrecondition.
   [[nodiscard]] Result<RunOperations> Depart(const std::string& run_id,
                                              const core::StationCode& station,
-                                             const std::string& operator_id);
+                                             const DepartureRequest& request);
   [[nodiscard]] Result<RunOperations> Operations(const std::string& run_id,
                                                  const core::StationCode& station);
 

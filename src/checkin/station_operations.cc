@@ -14,6 +14,20 @@ using store::Value;
 
 namespace {
 
+// A reason as typed, without the spaces around it.
+std::string TrimmedReason(std::string_view text) {
+  auto begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return "";
+  auto end = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+std::size_t CountUtf8Characters(std::string_view text) {
+  std::size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 struct RunFacts {
   core::Instant departs_at;
   int seats = 0;
@@ -51,7 +65,7 @@ Result<RunOperations> LoadOperations(store::Transaction& tx, const std::string& 
   auto rows = tx.Query(
       "SELECT o.vehicle_plate, o.driver_name, o.driver_licence, o.documents_ok, "
       "o.crew_checked_in_at, o.safety_passed, o.safety_inspector, o.safety_checked_at, "
-      "o.departed_at, o.no_shows, v.seats FROM run_operations o "
+      "o.departed_at, o.no_shows, v.seats, o.departed_early_reason FROM run_operations o "
       "LEFT JOIN vehicles v ON v.plate = o.vehicle_plate WHERE o.run_id = $1 AND o.station = $2",
       {Value{run_id}, Value{station.str()}});
   if (!rows) return Propagate(rows);
@@ -72,6 +86,7 @@ Result<RunOperations> LoadOperations(store::Transaction& tx, const std::string& 
     }
     if (!r.IsNull(8)) ops.departed_at = core::Instant::FromUnixMicros(r.Int(8));
     ops.no_shows = static_cast<int>(r.OptionalInt(9).value_or(0));
+    ops.early_reason = r.OptionalText(11);
   }
   // Seated passengers checked in for the leg that leaves here: boarded here or before, and
   // alighting after this stop.
@@ -237,7 +252,18 @@ Result<RunOperations> CheckinService::RecordSafetyCheck(const std::string& run_i
 
 Result<RunOperations> CheckinService::Depart(const std::string& run_id,
                                              const core::StationCode& station,
-                                             const std::string& operator_id) {
+                                             const DepartureRequest& request) {
+  const std::string& operator_id = request.operator_id;
+  std::string reason = request.confirm_early ? TrimmedReason(request.early_reason) : "";
+  if (request.confirm_early) {
+    std::size_t characters = CountUtf8Characters(reason);
+    if (characters < 2 || characters > 200) {
+      return InZh(InvalidArgument("an early departure needs its reason, 2 to 200 characters "
+                                  "(e.g. every passenger checked in)",
+                                  "early_reason"),
+                  "提前发车须填写原因（2 至 200 个字，例如：旅客已全部检票）");
+    }
+  }
   auto manifest = Manifest(run_id, station);  // outside: its own read-only snapshot is enough
   if (!manifest) return Propagate(manifest);
   return store_.Transact<RunOperations>([&](store::Transaction& tx) -> Result<RunOperations> {
@@ -278,6 +304,22 @@ Result<RunOperations> CheckinService::Depart(const std::string& run_id,
                               ops->licensed_seats));
     }
     core::Instant now = clock_.Now();
+    bool early = now < manifest->departs_at;
+    if (early && !request.confirm_early) {
+      auto minutes = (manifest->departs_at.unix_micros() - now.unix_micros() + 59'999'999) /
+                     60'000'000;
+      std::string at = manifest->departs_at.ToIso8601().substr(11, 5);
+      return InZh(FailedPrecondition(
+                      fmt::format("the run is scheduled to leave at {} ({} min from now) and "
+                                  "passengers may still come to the gate; to depart early, "
+                                  "confirm it and say why (confirm_early, early_reason)",
+                                  at, minutes),
+                      "confirm_early"),
+                  fmt::format("班次计划 {} 发车（还有 {} 分钟），旅客仍可检票；如确需提前发车，"
+                              "请确认并填写原因",
+                              at, minutes));
+    }
+    if (!early) reason.clear();  // on time: nothing to explain
     // Freeze what the manifest says now; check-ins still open become no-shows.
     auto check_ins = manifest->checked_in;
     std::vector<ManifestEntry> missing = manifest->booked;
@@ -296,11 +338,12 @@ Result<RunOperations> CheckinService::Depart(const std::string& run_id,
     }
     auto updated = tx.Execute(
         "UPDATE run_operations SET departed_at = $3, departed_vehicle = vehicle_plate, "
-        "departed_driver = driver_name, departed_operator = $4, boarded = $5, no_shows = $6 "
-        "WHERE run_id = $1 AND station = $2 AND departed_at IS NULL",
+        "departed_driver = driver_name, departed_operator = $4, boarded = $5, no_shows = $6, "
+        "departed_early_reason = $7 WHERE run_id = $1 AND station = $2 AND departed_at IS NULL",
         {Value{run_id}, Value{station.str()}, Value{now.unix_micros()}, Value{operator_id},
          Value{static_cast<std::int64_t>(check_ins.size())},
-         Value{static_cast<std::int64_t>(no_shows.size())}});
+         Value{static_cast<std::int64_t>(no_shows.size())},
+         reason.empty() ? Value{} : Value{reason}});
     if (!updated) return Propagate(updated);
     if (*updated != 1) return Aborted("run " + run_id + " departed concurrently");
     for (const auto* list : {&check_ins, &no_shows}) {
@@ -315,8 +358,7 @@ Result<RunOperations> CheckinService::Depart(const std::string& run_id,
       }
     }
     // Kept for the exchange with the national hub (DESIGN.md §5), in this transaction.
-    auto event = store::AppendEvent(
-        tx, store::OutboxEvent{
+    store::OutboxEvent departed{
                 .kind = "departed",
                 .subject = run_id,
                 .at = now,
@@ -327,7 +369,9 @@ Result<RunOperations> CheckinService::Depart(const std::string& run_id,
                            {"driver", ops->crew->driver_name},
                            {"operator", operator_id},
                            {"boarded", std::to_string(check_ins.size())},
-                           {"no_shows", std::to_string(no_shows.size())}}});
+                           {"no_shows", std::to_string(no_shows.size())}}};
+    if (!reason.empty()) departed.fields.emplace_back("early_reason", reason);
+    auto event = store::AppendEvent(tx, departed);
     if (!event) return Propagate(event);
     auto run = LoadRun(tx, run_id, station);
     if (!run) return Propagate(run);

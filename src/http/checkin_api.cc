@@ -102,7 +102,8 @@ json OperationsJson(const checkin::RunOperations& o) {
           {"licensed_seats", o.licensed_seats},
           {"boarded", o.boarded},
           {"no_shows", o.no_shows},
-          {"departed_at", o.departed_at ? json(o.departed_at->ToIso8601()) : json(nullptr)}};
+          {"departed_at", o.departed_at ? json(o.departed_at->ToIso8601()) : json(nullptr)},
+          {"early_reason", o.early_reason ? json(*o.early_reason) : json(nullptr)}};
 }
 
 Result<checkin::FaceVerification> ParseFace(const json& face) {
@@ -291,8 +292,19 @@ void AddCheckinApi(Router& router, checkin::CheckinService& checkins, Sessions& 
              [&checkins, &sessions](Request& request) {
                auto staff = Authorize(request, sessions, false);
                if (!staff) return ErrorResponse(staff.error());
+               // An empty body departs on time; before the scheduled time the page sends the
+               // operator's confirmation and reason.
+               auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
+                                           {"confirm_early", "early_reason"});
+               if (!body) return ErrorResponse(body.error());
+               auto confirm = BoolField(*body, "confirm_early", false);
+               if (!confirm) return ErrorResponse(confirm.error());
+               auto reason = StringField(*body, "early_reason", false);
+               if (!reason) return ErrorResponse(reason.error());
                auto ops = checkins.Depart(request.PathParam("run_id"), staff->station,
-                                          staff->username);
+                                          {.operator_id = staff->username,
+                                           .confirm_early = confirm->value_or(false),
+                                           .early_reason = reason->value_or("")});
                if (!ops) return ErrorResponse(ops.error());
                return Json(OperationsJson(*ops));
              });

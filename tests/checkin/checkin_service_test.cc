@@ -355,7 +355,10 @@ TEST_P(CheckinServiceTest, DepartureRulesFreezeTheManifestWithNoShows) {
   EXPECT_TRUE(manifest->no_show.empty());
 
   const std::string run = run_->run.id.str();
-  auto no_crew = checkins_->Depart(run, station_, "li.na");
+  // Ten minutes before the scheduled time: the operator confirms an early departure and says why.
+  const DepartureRequest early{.operator_id = "li.na", .confirm_early = true,
+                               .early_reason = "旅客已全部到站"};
+  auto no_crew = checkins_->Depart(run, station_, early);
   ASSERT_FALSE(no_crew);
   EXPECT_EQ(no_crew.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(no_crew.error().message.find("crew"), std::string::npos);
@@ -374,12 +377,12 @@ TEST_P(CheckinServiceTest, DepartureRulesFreezeTheManifestWithNoShows) {
                                      "li.na");
   ASSERT_TRUE(crew) << crew.error().ToString();
 
-  auto no_safety = checkins_->Depart(run, station_, "li.na");
+  auto no_safety = checkins_->Depart(run, station_, early);
   ASSERT_FALSE(no_safety);
   EXPECT_NE(no_safety.error().message.find("safety check"), std::string::npos);
 
   ASSERT_TRUE(checkins_->RecordSafetyCheck(run, station_, {.passed = false, .inspector = "zhao"}));
-  auto failed_safety = checkins_->Depart(run, station_, "li.na");
+  auto failed_safety = checkins_->Depart(run, station_, early);
   ASSERT_FALSE(failed_safety);
   EXPECT_NE(failed_safety.error().message.find("failed"), std::string::npos);
 
@@ -390,8 +393,27 @@ TEST_P(CheckinServiceTest, DepartureRulesFreezeTheManifestWithNoShows) {
   ASSERT_TRUE(before);
   EXPECT_TRUE(before->empty());
 
-  auto left = checkins_->Depart(run, station_, "li.na");
+  // Early, unconfirmed or without a reason: refused, saying when the run is due.
+  auto unconfirmed = checkins_->Depart(
+      run, station_, {.operator_id = "li.na", .confirm_early = false, .early_reason = ""});
+  ASSERT_FALSE(unconfirmed);
+  EXPECT_EQ(unconfirmed.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(unconfirmed.error().field, "confirm_early");
+  EXPECT_NE(unconfirmed.error().message.find("10 min from now"), std::string::npos)
+      << unconfirmed.error().message;
+  EXPECT_NE(unconfirmed.error().message_zh.find("还有 10 分钟"), std::string::npos);
+  for (const std::string& reason :
+       std::vector<std::string>{"", " ", "x", std::string(201, 'a')}) {
+    auto unexplained = checkins_->Depart(
+        run, station_, {.operator_id = "li.na", .confirm_early = true, .early_reason = reason});
+    ASSERT_FALSE(unexplained) << "reason '" << reason << "'";
+    EXPECT_EQ(unexplained.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(unexplained.error().field, "early_reason");
+  }
+
+  auto left = checkins_->Depart(run, station_, early);
   ASSERT_TRUE(left) << left.error().ToString();
+  EXPECT_EQ(left->early_reason, "旅客已全部到站");
   EXPECT_TRUE(left->departed_at.has_value());
   EXPECT_EQ(left->boarded, 1);
   EXPECT_EQ(left->no_shows, 1);
@@ -411,7 +433,7 @@ TEST_P(CheckinServiceTest, DepartureRulesFreezeTheManifestWithNoShows) {
       {"departed_at", left->departed_at->ToIso8601()},
       {"vehicle", plate},       {"driver", "王强"},
       {"operator", "li.na"},    {"boarded", "1"},
-      {"no_shows", "1"}};
+      {"no_shows", "1"},        {"early_reason", "旅客已全部到站"}};
   EXPECT_EQ(e.fields, fields);
 
   auto frozen = checkins_->Manifest(run, station_);
@@ -425,7 +447,7 @@ TEST_P(CheckinServiceTest, DepartureRulesFreezeTheManifestWithNoShows) {
   auto late = checkins_->CheckIn(Qr(absent));
   ASSERT_TRUE(late) << late.error().ToString();
   EXPECT_EQ(late->reason(), RefusalReason::kDeparted);
-  EXPECT_FALSE(checkins_->Depart(run, station_, "li.na"));
+  EXPECT_FALSE(checkins_->Depart(run, station_, early));
 }
 
 TEST_P(CheckinServiceTest, RevokedTicketsAreListedAndRefused) {
