@@ -33,7 +33,8 @@ json ToJson(const sales::Ticket& t) {
           {"attached_to", t.attached_to ? json(*t.attached_to) : json(nullptr)},
           {"departs_at", t.departs_at.ToIso8601()},
           {"order_id", t.order_id},
-          {"changed_from", t.changed_from ? json(*t.changed_from) : json(nullptr)}};
+          {"changed_from", t.changed_from ? json(*t.changed_from) : json(nullptr)},
+          {"checked_in_at", t.checked_in_at ? json(t.checked_in_at->ToIso8601()) : json(nullptr)}};
 }
 
 json ToJson(const sales::Order& o) {

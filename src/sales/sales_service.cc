@@ -464,7 +464,8 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
                                    .id_hash = p.id_hash,
                                    .issued_at = std::nullopt,
                                    .order_id = order.order_id,
-                                   .changed_from = std::nullopt});
+                                   .changed_from = std::nullopt,
+                                   .checked_in_at = std::nullopt});
   }
   Result<void> saved = store_.RunTransaction([&](store::Transaction& tx) -> Result<void> {
     auto inserted = tx.Execute(
@@ -590,11 +591,12 @@ Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string&
   }
   core::Instant departs = core::Instant::FromUnixMicros(o.Int(8));
   auto rows = tx.Query(
-      "SELECT ticket_id, ticket_number, from_index, to_index, from_station, to_station, seat, "
-      "fare_type, passenger_name, id_type, id_masked, fare_fen, station_fee_fen, cap_fen, "
-      "COALESCE(after_sale, status), attached_to, id_hash, issued_at, changed_from FROM tickets "
-      "WHERE order_id = $1 "
-      "ORDER BY passenger_index",
+      "SELECT t.ticket_id, t.ticket_number, t.from_index, t.to_index, t.from_station, "
+      "t.to_station, t.seat, t.fare_type, t.passenger_name, t.id_type, t.id_masked, t.fare_fen, "
+      "t.station_fee_fen, t.cap_fen, COALESCE(t.after_sale, t.status), t.attached_to, t.id_hash, t.issued_at, t.changed_from, "
+      "c.at FROM tickets t LEFT JOIN checkins c ON c.ticket_number = t.ticket_number "
+      "WHERE t.order_id = $1 "
+      "ORDER BY t.passenger_index",
       {Value{order_id}});
   if (!rows) return Propagate(rows);
   for (const store::Row& r : *rows) {
@@ -627,7 +629,12 @@ Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string&
                                                                    core::Instant::FromUnixMicros(
                                                                        r.Int(17))),
                                    .order_id = order.order_id,
-                                   .changed_from = r.OptionalText(18)});
+                                   .changed_from = r.OptionalText(18),
+                                   .checked_in_at = r.IsNull(19)
+                                                        ? std::nullopt
+                                                        : std::optional<core::Instant>(
+                                                              core::Instant::FromUnixMicros(
+                                                                  r.Int(19)))});
   }
   return order;
 }

@@ -159,6 +159,9 @@ struct Ticket {
   std::optional<core::Instant> issued_at;  // once issued
   std::string order_id;                    // the order it belongs to (a change makes a new one)
   std::optional<std::string> changed_from;  // the ticket number this one was changed (改签) from
+  // When a gate checked it in (检票), if one did: a boarded ticket is neither refunded nor
+  // changed, so desks do not offer it.
+  std::optional<core::Instant> checked_in_at;
 };
 
 struct Order {
