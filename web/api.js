@@ -33,6 +33,42 @@ export async function api(method, path, body, extraHeaders = {}) {
   return data;
 }
 
+// A buyer's proof of holding an order: its access_token, given only in the answer that made
+// the order (or a change's new order). Reads and after-sales of the order send it as
+// X-Access-Token (or ?access_token= on an image link); an order number alone proves nothing.
+// Kept in localStorage: the phone the passenger bought on keeps their tickets.
+const HOLDER_KEY = "keyun.holder";
+const holderTokens = () => JSON.parse(localStorage.getItem(HOLDER_KEY) || "{}");
+
+export function rememberOrderToken(orderId, accessToken) {
+  if (!orderId || !accessToken) return;
+  const tokens = holderTokens();
+  tokens[orderId] = accessToken;
+  // Only the latest orders: a phone keeps its recent trips, not every one.
+  const ids = Object.keys(tokens);
+  for (const old of ids.slice(0, Math.max(0, ids.length - 50))) delete tokens[old];
+  localStorage.setItem(HOLDER_KEY, JSON.stringify(tokens));
+}
+
+export const orderToken = (orderId) => holderTokens()[orderId] || "";
+// The header that proves holding `orderId`, for api()'s extraHeaders.
+export const asHolder = (orderId) => (orderToken(orderId) ? { "X-Access-Token": orderToken(orderId) } : {});
+
+// A voucher image or PDF a page shows by URL (an <img> or a link cannot send headers): `path`
+// under /api/v1 with the order's access token in the query.
+export const holderUrl = (path, accessToken) =>
+  "/api/v1" + path + (accessToken ? (path.includes("?") ? "&" : "?") + "access_token=" + encodeURIComponent(accessToken) : "");
+
+// A voucher a staff page shows for a ticket it looked up (no access token at hand): fetched
+// with the session's Authorization and turned into a blob: URL for an <img> or a link.
+export async function staffBlobUrl(path) {
+  const headers = { "Accept-Language": acceptLanguage() };
+  if (token()) headers["Authorization"] = "Bearer " + token();
+  const response = await fetch("/api/v1" + path, { headers });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  return URL.createObjectURL(await response.blob());
+}
+
 export async function login(username, password) {
   const result = await api("POST", "/session", { username, password });
   sessionStorage.setItem(TOKEN_KEY, result.token);

@@ -6,7 +6,7 @@
 // #app[data-screen] says which screen shows (tests wait on it); [data-busy] while a call runs.
 import {
   api, ApiError, login, logout, session, token, escapeHtml, yuan, dateInShanghai, passengerField, ticketPath,
-  newIdempotencyKey, postForPdf, withIdempotencyKey,
+  newIdempotencyKey, postForPdf, withIdempotencyKey, holderUrl, staffBlobUrl,
 } from "/api.js";
 import { setupI18n, t, applyTranslations, salesWords } from "/i18n.js";
 import { kioskWords } from "/kiosk_words.js";
@@ -386,7 +386,8 @@ function payByCard() {
   if (!visit.payKey || visit.payKey.order !== o.order_id) visit.payKey = { order: o.order_id, key: newIdempotencyKey() };
   return step("failed_pay",
     () => api("POST", `/orders/${encodeURIComponent(o.order_id)}/pay`, { method: "card" }, { "Idempotency-Key": visit.payKey.key }),
-    (paid) => { visit.order = paid; show("issued"); });
+    // The order's proof (its access token, from the hold) links the vouchers just issued.
+    (paid) => { visit.order = { ...paid, access_token: o.access_token }; show("issued"); });
 }
 
 function cancelOrder() {
@@ -400,13 +401,13 @@ const passengerLine = (tk) => `${escapeHtml(tk.passenger_name)} · ${escapeHtml(
 
 // A ticket card with its QR voucher and the printable PDF.
 function voucherCard(tk) {
-  const base = `/api/v1${ticketPath(tk.ticket_number)}`;
+  const voucher = (kind) => escapeHtml(holderUrl(`${ticketPath(tk.ticket_number)}/voucher.${kind}`, visit.order.access_token));
   return `<div class="card ticket" data-ticket="${escapeHtml(tk.ticket_number)}">
-    <img class="qr" src="${base}/voucher.svg" alt="QR ${escapeHtml(tk.ticket_number)}" width="220" height="220">
+    <img class="qr" src="${voucher("svg")}" alt="QR ${escapeHtml(tk.ticket_number)}" width="220" height="220">
     <p class="ticket-number">${escapeHtml(tk.ticket_number)}</p>
     <p>${passengerLine(tk)}</p>
     <p>${escapeHtml(minute(tk.departs_at))}</p>
-    <a class="print button" href="${base}/voucher.pdf" target="_blank" rel="noopener">${escapeHtml(t("print_voucher"))}</a>
+    <a class="print button" href="${voucher("pdf")}" target="_blank" rel="noopener">${escapeHtml(t("print_voucher"))}</a>
   </div>`;
 }
 
@@ -433,7 +434,10 @@ function startFind(purpose) {
 renderers.find = () => {
   const p = visit.findPurpose;
   $("find-title").textContent = t("find_" + p);
-  $("find-modes").hidden = p === "reimb";  // the receipt asks for the ID card itself
+  // Only collecting may go by order number: a refund, a change and the receipt need the ID
+  // card itself, since an order number is no proof of holding the ticket.
+  $("find-modes").hidden = p !== "collect";
+  if (p !== "collect" && visit.findMode !== "id") { visit.findMode = "id"; $("find-input").value = ""; }
   document.querySelectorAll("#find-modes button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.mode === visit.findMode)));
   $("find-hint").textContent = t(visit.findMode === "id" ? "find_hint_id" : "find_hint_order");
   renderPad(pad, PAD_KEYS[visit.findMode], padWords());
@@ -491,12 +495,12 @@ renderers.tickets = () => {
   $("tickets-title").textContent = t("tickets_" + p);
   $("tickets-count").textContent = visit.tickets.length ? t("tickets_count", visit.tickets.length) : t("no_tickets");
   $("ticket-list").innerHTML = visit.tickets.map((tk, i) => {
-    const base = `/api/v1${ticketPath(tk.ticket_number)}`;
     const issued = tk.status === "issued";
     const print = visit.prints[tk.ticket_number];
     let actions = "";
     if (p === "collect" && issued) {
-      actions = `<a class="print button" href="${base}/voucher.pdf" target="_blank" rel="noopener">${escapeHtml(t("print_voucher"))}</a>
+      // A found ticket's voucher is read with the machine's session: a blob: link, filled below.
+      actions = `<a class="print button" data-voucher="${escapeHtml(ticketPath(tk.ticket_number))}/voucher.pdf" target="_blank" rel="noopener">${escapeHtml(t("print_voucher"))}</a>
         <button type="button" class="reimburse" data-index="${i}">${escapeHtml(t("print_reimbursement"))}</button>`;
     } else if (issued) {
       actions = `<button type="button" class="pick primary" data-index="${i}">${escapeHtml(t(p + "_this"))}</button>`;
@@ -515,6 +519,10 @@ renderers.tickets = () => {
     </div>`;
   }).join("");
   $("ticket-list").dataset.loaded = String(visit.tickets.length);
+  for (const link of $("ticket-list").querySelectorAll("a[data-voucher]")) {
+    staffBlobUrl(link.dataset.voucher).then((url) => { link.href = url; link.dataset.ready = "1"; })
+      .catch((e) => showError(e, "failed_lookup"));
+  }
 };
 
 const statusWord = (status) => (t("ticket_status_" + status) === "ticket_status_" + status ? status : t("ticket_status_" + status));
@@ -584,8 +592,8 @@ function refundRows(r) {
 renderers["refund-quote"] = () => { $("refund-quote").innerHTML = refundRows(visit.quote); };
 
 // Nobody at a machine sees the passenger's papers: a refund or change carries the ID card the
-// tickets were found with, or the order number they were found by.
-const holderProof = () => (visit.idNumber ? { id_type: "resident_id", id_number: visit.idNumber } : { order_id: visit.orderId });
+// tickets were found with (the machine's session alone proves nothing).
+const holderProof = () => ({ id_type: "resident_id", id_number: visit.idNumber });
 
 function confirmRefund() {
   const number = visit.ticket.ticket_number;

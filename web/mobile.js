@@ -10,7 +10,7 @@
 // data-status the ticket's status (tests wait on these markers).
 import {
   api, escapeHtml, yuan, todayInShanghai, dateInShanghai, newIdempotencyKey, passengerField,
-  suggestStations, findStation, ticketPath,
+  suggestStations, findStation, ticketPath, rememberOrderToken, orderToken, asHolder, holderUrl,
 } from "/api.js";
 import { setupI18n, t, applyTranslations, labelledRow, salesWords, onlineIdTypes, fareTypes } from "/i18n.js";
 
@@ -339,6 +339,7 @@ async function placeOrder() {
   if (!orderAttempt || orderAttempt.body !== text) orderAttempt = { body: text, key: newIdempotencyKey() };
   try {
     order = await api("POST", "/orders", body, { "Idempotency-Key": orderAttempt.key });
+    rememberOrderToken(order.order_id, order.access_token);  // this phone's proof of the order
     orderAttempt = null;
     localStorage.setItem(LAST_ORDER, order.order_id);
     showOrder();
@@ -389,7 +390,7 @@ async function pay() {
   if (!payAttempt || payAttempt.orderId !== order.order_id) payAttempt = { orderId: order.order_id, key: newIdempotencyKey() };
   try {
     const answer = await api("POST", `/orders/${encodeURIComponent(order.order_id)}/pay`, { method: "sandbox" },
-      { "Idempotency-Key": payAttempt.key });
+      { "Idempotency-Key": payAttempt.key, ...asHolder(order.order_id) });
     if (answer.status === "issued") { order = answer; issued(); return; }
     payment = answer.payment;
     $("wallet-amount").textContent = yuan(payment.amount);
@@ -430,7 +431,7 @@ async function waitForIssue() {
     await sleep(POLL_MS);
     let current;
     try {
-      current = await api("GET", `/orders/${encodeURIComponent(order.order_id)}`);
+      current = await api("GET", `/orders/${encodeURIComponent(order.order_id)}`, undefined, asHolder(order.order_id));
     } catch (e) {
       if (e instanceof TypeError) continue;  // the phone lost its signal for a moment
       showError(e, $("pay-error"));
@@ -469,7 +470,7 @@ async function issued() {
   try {
     if (key) {
       result = await api("POST", `${ticketPath(oldTicket.ticket_number)}/change`,
-        { run_id: hold.new_run_id, channel: "mobile", order_id: oldOrderId }, { "Idempotency-Key": key });
+        { run_id: hold.new_run_id, channel: "mobile", access_token: orderToken(oldOrderId) }, { "Idempotency-Key": key });
     }
   } catch (e) { /* the tickets are issued either way */ }
   setChanging(null);
@@ -487,7 +488,7 @@ async function changeEnded(current) {
   } else {
     let reason = word("change_failed_used");
     try {
-      const old = await api("GET", ticketPath(changing.oldTicket.ticket_number));
+      const old = await api("GET", ticketPath(changing.oldTicket.ticket_number), undefined, asHolder(changing.oldOrderId));
       if (old.status !== "issued") reason = spoken("change_failed_ticket", [word("ticket_status_" + old.status)]);
     } catch (e) { /* the general reason */ }
     say($("pay-error"), "change_failed_paid", current.order_id, yuan(current.amount), reason);
@@ -497,7 +498,7 @@ async function changeEnded(current) {
 
 async function cancelOrder() {
   try {
-    await api("POST", `/orders/${encodeURIComponent(order.order_id)}/cancel`);
+    await api("POST", `/orders/${encodeURIComponent(order.order_id)}/cancel`, undefined, asHolder(order.order_id));
     if (changing) {  // giving up a change: the old ticket stays as it was
       actionKeys.delete(changing.action);
       const oldOrderId = changing.oldOrderId;
@@ -557,7 +558,7 @@ function ticketCard(tk, fromName, toName) {
   const refund = refunds.get(tk.ticket_number)?.result;
   return `
     <article class="ticket card" data-ticket="${escapeHtml(tk.ticket_number)}" data-status="${escapeHtml(tk.status)}">
-      ${valid ? `<img class="qr" src="/api/v1/tickets/${encodeURIComponent(tk.ticket_number)}/voucher.svg" alt="QR ${escapeHtml(tk.ticket_number)}">`
+      ${valid ? `<img class="qr" src="${escapeHtml(holderUrl(`${ticketPath(tk.ticket_number)}/voucher.svg`, orderToken(order.order_id)))}" alt="QR ${escapeHtml(tk.ticket_number)}">`
     : `<p class="void"><b class="ticket-status" data-i18n="ticket_status_${escapeHtml(tk.status)}"></b> <span data-i18n="ticket_void"></span></p>`}
       <dl>
         <dt data-i18n="ticket_number"></dt><dd class="ticket-number">${escapeHtml(tk.ticket_number)}</dd>
@@ -571,7 +572,7 @@ function ticketCard(tk, fromName, toName) {
       </dl>
       ${refund ? `<p class="refund-line" data-state="${escapeHtml(refund.refund_status)}">${sayHtml("refunded_line", yuan(refund.refunded),
     word("money_back_" + refund.money_back), word("refund_status_" + refund.refund_status))}</p>` : ""}
-      ${valid && !tk.attached_to ? `<div class="ticket-actions">
+      ${valid && !tk.attached_to && !tk.checked_in_at ? `<div class="ticket-actions">
         <button type="button" class="refund-action" data-i18n="refund"></button>
         <button type="button" class="change-action" data-i18n="change"></button>
       </div>` : ""}
@@ -584,7 +585,7 @@ async function resumeChange() {
   const pending = JSON.parse(localStorage.getItem(PENDING_CHANGE) || "null");
   if (!pending) return false;
   try {
-    const held = await api("GET", `/orders/${encodeURIComponent(pending.result.new_order_id)}`);
+    const held = await api("GET", `/orders/${encodeURIComponent(pending.result.new_order_id)}`, undefined, asHolder(pending.result.new_order_id));
     const { key, ...value } = pending;
     actionKeys.set(value.action, key);
     changing = value;
@@ -600,7 +601,7 @@ async function resumeOrder() {
   if (await resumeChange()) return;
   const id = localStorage.getItem(LAST_ORDER);
   try {
-    order = await api("GET", `/orders/${encodeURIComponent(id)}`);
+    order = await api("GET", `/orders/${encodeURIComponent(id)}`, undefined, asHolder(id));
   } catch (e) {
     localStorage.removeItem(LAST_ORDER);
     setStep("search");
@@ -647,7 +648,7 @@ function ticketSummary(tk) {
 // Back to the tickets of `orderId` as the node has them now (a refund or change ended one).
 async function backToOrder(orderId, notice = null) {
   try {
-    order = await api("GET", `/orders/${encodeURIComponent(orderId)}`);
+    order = await api("GET", `/orders/${encodeURIComponent(orderId)}`, undefined, asHolder(orderId));
   } catch (e) {
     if (!order || order.order_id !== orderId) {
       setStep("search");
@@ -678,7 +679,7 @@ async function startRefund(number) {
   setStep("refund");
   const seen = view;
   try {
-    const quote = await api("GET", `${ticketPath(number)}/refund-quote?channel=mobile&order_id=${encodeURIComponent(order.order_id)}`);
+    const quote = await api("GET", `${ticketPath(number)}/refund-quote?channel=mobile`, undefined, asHolder(order.order_id));
     if (seen !== view) return;
     $("refund-quote").innerHTML = refundRows(quote);
     applyTranslations($("refund-quote"));
@@ -711,7 +712,7 @@ async function confirmRefund() {
   let result;
   try {
     result = await withKey(action, (key) => api("POST", `${ticketPath(number)}/refund`,
-      { channel: "mobile", order_id: order.order_id }, { "Idempotency-Key": key }));
+      { channel: "mobile", access_token: orderToken(order.order_id) }, { "Idempotency-Key": key }));
   } catch (e) {
     if (seen !== view) return;
     panel.dataset.state = e instanceof TypeError ? "quote" : "error";
@@ -756,7 +757,7 @@ async function followRefund(number) {
     if (seen !== view) return;
     try {
       made.result = await api("POST", `${ticketPath(number)}/refund`,
-        { channel: "mobile", order_id: made.result.order_id }, { "Idempotency-Key": made.key });
+        { channel: "mobile", access_token: orderToken(made.result.order_id) }, { "Idempotency-Key": made.key });
     } catch (e) {
       if (e instanceof TypeError) continue;
       if (seen === view) showAfterSaleError(e, $("refund-error"), "failed_refund");
@@ -841,7 +842,7 @@ async function quoteChange(index) {
   const seen = view;
   try {
     const quote = await api("GET", `${ticketPath(tk.ticket_number)}/change-quote?run_id=${encodeURIComponent(target.run_id)}` +
-      `&channel=mobile&order_id=${encodeURIComponent(order.order_id)}`);
+      "&channel=mobile", undefined, asHolder(order.order_id));
     if (seen !== view) return;
     changeOffer = { run: target, quote };
   } catch (e) {
@@ -882,20 +883,21 @@ async function confirmChange() {
   let result;
   try {
     result = await withKey(action, (key) => api("POST", `${ticketPath(tk.ticket_number)}/change`,
-      { run_id: target.run_id, channel: "mobile", order_id: order.order_id }, { "Idempotency-Key": key }));
+      { run_id: target.run_id, channel: "mobile", access_token: orderToken(order.order_id) }, { "Idempotency-Key": key }));
   } catch (e) {
     if (seen !== view) return;
     panel.dataset.state = e instanceof TypeError ? "quote" : "error";
     showAfterSaleError(e, $("change-error"), "failed_change");
     return;
   }
+  rememberOrderToken(result.new_order_id, result.access_token);  // the new order's proof
   if (seen !== view) return;
   run = target;  // names the new run on its order and tickets
   if (result.status === "awaiting_payment") {
     // Costs more: the node holds the new seat in a new order, paid like any order.
     setChanging({ oldOrderId: order.order_id, oldTicket: tk, result, action });
     try {
-      order = await api("GET", `/orders/${encodeURIComponent(result.new_order_id)}`);
+      order = await api("GET", `/orders/${encodeURIComponent(result.new_order_id)}`, undefined, asHolder(result.new_order_id));
     } catch (e) {
       // The page can still pay it: the held order's id and amount are known.
       order = { order_id: result.new_order_id, run_id: result.new_run_id, status: "held", amount: result.charge,
@@ -913,12 +915,12 @@ async function confirmChange() {
 async function changeDone(oldOrderId, oldTicket, result, hold = null) {
   let before = null;
   try {
-    before = await api("GET", `/orders/${encodeURIComponent(oldOrderId)}`);
+    before = await api("GET", `/orders/${encodeURIComponent(oldOrderId)}`, undefined, asHolder(oldOrderId));
   } catch (e) { /* only for the link to its other tickets */ }
   const others = before ? before.tickets.filter((x) => x.status === "issued" && !x.attached_to).length : 0;
   previous = others ? { orderId: oldOrderId, others } : null;
   try {
-    order = await api("GET", `/orders/${encodeURIComponent(result.new_order_id)}`);
+    order = await api("GET", `/orders/${encodeURIComponent(result.new_order_id)}`, undefined, asHolder(result.new_order_id));
   } catch (e) {
     order = { order_id: result.new_order_id, run_id: result.new_run_id, status: "issued", amount: 0,
       tickets: [result.ticket, ...(result.free_children || []).map((c) => c.ticket)] };

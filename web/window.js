@@ -5,7 +5,7 @@
 // after-sale: the desk for refunds, changes and reimbursement tickets (F6, window_after_sale.js).
 import {
   api, session, wireStaffLogin, escapeHtml, yuan, todayInShanghai, newIdempotencyKey,
-  passengerField, suggestStations, findStation,
+  passengerField, suggestStations, findStation, holderUrl, ticketPath,
 } from "/api.js";
 import { setupI18n, t, applyTranslations, salesWords, windowIdTypes, fareTypes } from "/i18n.js";
 import { afterSaleWords, initAfterSale, openAfterSale, renderAfterSale } from "/window_after_sale.js";
@@ -56,6 +56,7 @@ const payForm = $("pay-form");
 let runs = [];            // the last search's offers
 let run = null;           // the offer being sold
 let order = null;         // the held, then issued, order
+let orderAccessToken = "";  // the held order's proof (POST /orders answer), for voucher links
 let orderAttempt = null;  // { body, key }: an order submission; a retry of the same body reuses its key
 let payAttempt = null;    // { orderId, method, key }: likewise for a payment
 let receivedFen = null;   // cash handed over, for the change shown after issue
@@ -253,6 +254,8 @@ async function holdSeats() {
   if (!orderAttempt || orderAttempt.body !== text) orderAttempt = { body: text, key: newIdempotencyKey() };
   try {
     order = await api("POST", "/orders", body, { "Idempotency-Key": orderAttempt.key });
+    // The order's proof, for the voucher images and PDF links (which cannot send the session).
+    orderAccessToken = order.access_token;
     orderAttempt = null;
     payAttempt = null;
     showHeld();
@@ -348,15 +351,15 @@ function showIssued() {
 function renderIssued() {
   $("issued-order").textContent = order.order_id;
   $("issued-tickets").tBodies[0].innerHTML = order.tickets.map((tk) => {
-    const base = `/api/v1/tickets/${encodeURIComponent(tk.ticket_number)}`;
+    const voucher = (kind) => escapeHtml(holderUrl(`${ticketPath(tk.ticket_number)}/voucher.${kind}`, orderAccessToken));
     return `<tr data-ticket="${escapeHtml(tk.ticket_number)}">
       <td class="ticket-number">${escapeHtml(tk.ticket_number)}</td>
       <td>${escapeHtml(tk.passenger_name)} <span class="muted id-number">${escapeHtml(tk.id_number)}</span></td>
       <td data-i18n="fare_${escapeHtml(tk.fare_type)}"></td>
       <td>${tk.seat ?? "—"}</td>
       <td class="num">${yuan(tk.fare + tk.station_fee)}</td>
-      <td><img class="qr" src="${base}/voucher.svg" alt="QR ${escapeHtml(tk.ticket_number)}" width="96" height="96"></td>
-      <td><a class="print" href="${base}/voucher.pdf" target="_blank" rel="noopener" data-i18n="print">打印凭证</a></td>
+      <td><img class="qr" src="${voucher("svg")}" alt="QR ${escapeHtml(tk.ticket_number)}" width="96" height="96"></td>
+      <td><a class="print" href="${voucher("pdf")}" target="_blank" rel="noopener" data-i18n="print">打印凭证</a></td>
     </tr>`;
   }).join("") + (receivedFen !== null
     ? `<tr><td colspan="7" class="change">${escapeHtml(t("change_due", yuan(receivedFen - order.amount)))}</td></tr>` : "");

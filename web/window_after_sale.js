@@ -7,7 +7,7 @@
 // username and password (重打). Everything the node refuses is shown with its message.
 // #after-sale-panel[data-mode] says what the desk shows: find, refund, change or print; every
 // request that changes something carries an Idempotency-Key kept until a definitive answer.
-import { api, ApiError, escapeHtml, yuan, ticketPath, postForPdf, withIdempotencyKey } from "/api.js";
+import { api, ApiError, escapeHtml, yuan, ticketPath, postForPdf, withIdempotencyKey, holderUrl } from "/api.js";
 import { t, applyTranslations, labelledRow, windowIdTypes } from "/i18n.js";
 
 export const afterSaleWords = {
@@ -23,6 +23,7 @@ export const afterSaleWords = {
   status_changed: { zh: "已改签", en: "changed" },
   status_checked_in: { zh: "已检票", en: "checked in" },
   prints_n: { zh: "报销凭证已打印 {0} 次", en: "receipt printed {0}×" },
+  checked_in_at: { zh: "已检票（{0}），不能退票或改签", en: "checked in at {0}: no refund or change" },
   do_refund: { zh: "退票", en: "Refund" },
   do_change: { zh: "改签", en: "Change" },
   do_print: { zh: "报销凭证", en: "Receipt" },
@@ -135,9 +136,11 @@ function renderTickets() {
   const table = $("as-tickets");
   table.tBodies[0].innerHTML = tickets.map((tk, i) => {
     const issued = tk.status === "issued";
+    // A boarded ticket (检票) is neither refunded nor changed: only its reimbursement paper.
+    const boarded = issued && Boolean(tk.checked_in_at);
     const actions = issued
-      ? `<button type="button" class="as-refund" data-index="${i}" data-i18n="do_refund"></button>
-         <button type="button" class="as-change" data-index="${i}" data-i18n="do_change"></button>
+      ? `${boarded ? "" : `<button type="button" class="as-refund" data-index="${i}" data-i18n="do_refund"></button>
+         <button type="button" class="as-change" data-index="${i}" data-i18n="do_change"></button>`}
          <button type="button" class="as-print" data-index="${i}" data-i18n="do_print"></button>`
       : tk.status === "refunded" ? `<button type="button" class="as-print" data-index="${i}" data-i18n="do_receipt"></button>` : "";
     return `<tr data-ticket="${escapeHtml(tk.ticket_number)}" data-status="${escapeHtml(tk.status)}">
@@ -146,7 +149,7 @@ function renderTickets() {
       <td>${escapeHtml(tk.run_id)}</td>
       <td>${escapeHtml(stationNames.get(tk.from) || tk.from)} → ${escapeHtml(stationNames.get(tk.to) || tk.to)}</td>
       <td>${escapeHtml(tk.passenger_name)}</td>
-      <td class="status"><span data-i18n="status_${escapeHtml(tk.status)}"></span>${tk.reimbursement_prints ? `<div class="muted">${escapeHtml(t("prints_n", tk.reimbursement_prints))}</div>` : ""}</td>
+      <td class="status"><span data-i18n="status_${escapeHtml(tk.status)}"></span>${boarded ? ` <span class="checked-in">${escapeHtml(t("checked_in_at", minute(tk.checked_in_at)))}</span>` : ""}${tk.reimbursement_prints ? `<div class="muted">${escapeHtml(t("prints_n", tk.reimbursement_prints))}</div>` : ""}</td>
       <td class="actions">${actions}</td>
     </tr>`;
   }).join("");
@@ -291,7 +294,7 @@ async function change() {
   $("as-runs").tBodies[0].querySelectorAll("button").forEach((b) => { b.disabled = true; });
   const fresh = done.new_ticket_number;
   $("as-change-done").innerHTML = `${escapeHtml(t("change_done", fresh))}
-    <a class="print-new button" href="/api/v1${ticketPath(fresh)}/voucher.pdf" target="_blank" rel="noopener"><span data-i18n="print_voucher"></span></a>`;
+    <a class="print-new button" href="${escapeHtml(holderUrl(`${ticketPath(fresh)}/voucher.pdf`, done.access_token))}" target="_blank" rel="noopener"><span data-i18n="print_voucher"></span></a>`;
   applyTranslations($("as-change-done"));
   $("as-change-done").dataset.state = "done";
   await reload(number);

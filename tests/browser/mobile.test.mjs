@@ -101,12 +101,19 @@ test("a passenger buys a ticket, approves it in the sandbox wallet and gets the 
   assert.match(await page.textContent("#tickets .seat"), /^\d+$/);
   assert.match(await page.textContent("#tickets .departs"), /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
   const qr = await page.$eval("#tickets img.qr", (img) => ({ src: img.src, width: img.naturalWidth, shown: img.getBoundingClientRect().width }));
-  assert.equal(qr.src, `${node.url}/api/v1/tickets/${number}/voucher.svg`);
+  // The image carries the order's access token, which only this phone got (an <img> cannot
+  // send a header); the ticket number alone opens nothing.
+  const [, token] = qr.src.match(new RegExp(`^${node.url}/api/v1/tickets/${number}/voucher\\.svg\\?access_token=([0-9a-f]{32})$`)) || [];
+  assert.ok(token, `the QR ${qr.src} is read with the order's access token`);
+  const kept = JSON.parse(await page.evaluate(() => localStorage.getItem("keyun.holder")));
+  assert.ok(Object.values(kept).includes(token), "the phone keeps the proof of its order");
+  assert.equal((await fetch(`${node.url}/api/v1/tickets/${number}/voucher.svg`)).status, 401);
+  assert.equal((await fetch(`${node.url}/api/v1/tickets/${number}`)).status, 401, "nor does it read the ticket");
   assert.ok(qr.width > 0 && qr.shown >= 200, "the QR code is drawn large enough to scan");
   assert.ok(await fitsThePhone(page), "the ticket fits the phone's width");
   await page.screenshot({ path: process.env.SCREENSHOT_DIR ? `${process.env.SCREENSHOT_DIR}/mobile-ticket.png` : "/dev/null", fullPage: true }).catch(() => {});
 
-  const ticket = await (await fetch(`${node.url}/api/v1/tickets/${number}`)).json();
+  const ticket = await (await fetch(`${node.url}/api/v1/tickets/${number}`, { headers: { "X-Access-Token": token } })).json();
   assert.equal(ticket.status, "issued");
   assert.equal(ticket.channel, "mobile");
   assert.equal(ticket.run_id, runId);
@@ -126,7 +133,7 @@ test("an invalid ID number is refused with the API's message at that passenger's
   await page.click("#submit-order");
   const field = '#passengers [data-passenger="0"] [data-error-for=id_number]';
   await page.waitForFunction((selector) => document.querySelector(selector).textContent.length > 0, field);
-  assert.match(await page.textContent(field), /^passenger 1 /, "the API's message, naming the passenger");
+  assert.match(await page.textContent(field), /^第 1 位乘客：/, "the API's message in Chinese, naming the passenger");
   assert.equal(await page.getAttribute('#passengers [data-passenger="0"] input[name=id_number]', "aria-invalid"), "true");
   assert.equal(await page.getAttribute("#app", "data-step"), "passengers", "no order was made");
   await page.close();

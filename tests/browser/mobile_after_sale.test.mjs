@@ -82,13 +82,25 @@ async function buyOnThePage(someNode, run, passenger) {
   return { page, number };
 }
 
-const ticketOf = async (someNode, number) => (await call(someNode, null, "GET", `/tickets/${number}`)).body;
+// A ticket as staff of the demo station read it (a stranger reads nothing).
+const clerks = new Map();
+async function ticketOf(someNode, number) {
+  if (!clerks.has(someNode)) clerks.set(someNode, await staffToken(someNode, "clerk"));
+  return (await call(someNode, clerks.get(someNode), "GET", `/tickets/${number}`)).body;
+}
+
+// The phone's proof of holding `orderId`: the access token the page kept from the order's answer.
+async function phoneProof(page, orderId) {
+  const tokens = JSON.parse(await page.evaluate(() => localStorage.getItem("keyun.holder")) || "{}");
+  assert.match(tokens[orderId] || "", /^[0-9a-f]{32}$/, `the phone keeps the access token of ${orderId}`);
+  return tokens[orderId];
+}
 
 test("refund: the quote is shown, the money comes back through the provider, the ticket shows refunded", async () => {
   const { page, number } = await buyOnThePage(node, pair[0], { name: "赵退", id_number: residentId("19860606", 31) });
   const bought = await ticketOf(node, number);
   assert.equal(bought.channel, "mobile");
-  const quote = (await call(node, null, "GET", `/tickets/${number}/refund-quote?channel=mobile&order_id=${bought.order_id}`)).body;
+  const quote = (await call(node, null, "GET", `/tickets/${number}/refund-quote?channel=mobile&access_token=${await phoneProof(page, bought.order_id)}`)).body;
   assert.ok(quote.fee > 0 && quote.refunded > 0, `tomorrow: a 10 % fee and the rest back (${JSON.stringify(quote)})`);
 
   const card = `#tickets [data-ticket="${number}"]`;
@@ -145,7 +157,7 @@ test("change: the route's other runs, the quote, and the new ticket's QR; the ol
   await page.waitForFunction(() => ["quote", "error"].includes(document.getElementById("change-panel").dataset.state));
   assert.equal(await page.getAttribute("#change-panel", "data-state"), "quote", `quote: ${await textOf(page, "#change-error")}`);
   const quote = (await call(node, null, "GET",
-    `/tickets/${number}/change-quote?run_id=${pair[1].run_id}&channel=mobile&order_id=${oldOrderId}`)).body;
+    `/tickets/${number}/change-quote?run_id=${pair[1].run_id}&channel=mobile&access_token=${await phoneProof(page, oldOrderId)}`)).body;
   assert.equal(quote.charge, 0, "the first change is free and the fare the same");
   assert.equal(await textOf(page, "#change-quote .fee"), yuan(quote.fee));
   assert.equal(await textOf(page, "#change-quote .charge"), yuan(quote.charge));
@@ -165,7 +177,8 @@ test("change: the route's other runs, the quote, and the new ticket's QR; the ol
   assert.match(await textOf(page, "#after-sale-notice"), new RegExp(`${literally(number)} 已作废.*${literally(fresh)} 已生效`));
   assert.equal(await textOf(page, "#tickets .run-id"), pair[1].run_id);
   const qr = await page.$eval("#tickets img.qr", (img) => ({ src: img.src, width: img.naturalWidth }));
-  assert.equal(qr.src, `${node.url}/api/v1/tickets/${fresh}/voucher.svg`);
+  assert.equal(qr.src, `${node.url}/api/v1/tickets/${fresh}/voucher.svg?access_token=${await phoneProof(page, (await ticketOf(node, fresh)).order_id)}`,
+    "the new QR is read with the new order's proof, which the change's answer gave the phone");
   assert.ok(qr.width > 0, "the new QR loaded");
   await shot(page, "mobile-changed");
 
@@ -196,7 +209,7 @@ test("change: a ticket refunded meanwhile (another phone) is refused in words; t
   await page.click(`#tickets [data-ticket="${number}"] button.change-action`);
   await page.waitForSelector("#change-runs[data-loaded]");
   // Meanwhile the ticket is refunded (another phone with the same order): the quote says so.
-  const refunded = await call(node, null, "POST", `/tickets/${number}/refund`, { channel: "mobile", order_id: orderId },
+  const refunded = await call(node, null, "POST", `/tickets/${number}/refund`, { channel: "mobile", access_token: await phoneProof(page, orderId) },
     { "Idempotency-Key": `test-${number}` });
   assert.equal(refunded.status, 200, JSON.stringify(refunded.body));
   await page.click(`#change-runs button.run[data-run="${pair[1].run_id}"]`);
@@ -215,7 +228,7 @@ async function changeThatCostsMore(serial, name) {
   const { page, number } = await buyOnThePage(dear, runs[0], { name, id_number: residentId("19860606", serial) });
   const oldOrderId = (await ticketOf(dear, number)).order_id;
   const quote = (await call(dear, null, "GET",
-    `/tickets/${number}/change-quote?run_id=${runs[1].run_id}&channel=mobile&order_id=${oldOrderId}`)).body;
+    `/tickets/${number}/change-quote?run_id=${runs[1].run_id}&channel=mobile&access_token=${await phoneProof(page, oldOrderId)}`)).body;
   assert.ok(quote.fee > 0 && quote.charge === quote.new_fare - quote.old_fare + quote.fee, JSON.stringify(quote));
 
   await page.click(`#tickets [data-ticket="${number}"] button.change-action`);
@@ -291,7 +304,7 @@ test("a change that costs more, paid after the old ticket was refunded elsewhere
   const { page, number, oldOrderId, newOrderId, held } = await changeThatCostsMore(36, "吴迟");
   await page.click("#pay");
   await page.waitForSelector("#wallet[data-state=pending]");
-  const refunded = await call(dear, null, "POST", `/tickets/${number}/refund`, { channel: "mobile", order_id: oldOrderId },
+  const refunded = await call(dear, null, "POST", `/tickets/${number}/refund`, { channel: "mobile", access_token: await phoneProof(page, oldOrderId) },
     { "Idempotency-Key": `test-${number}` });
   assert.equal(refunded.status, 200, JSON.stringify(refunded.body));
   await page.click("#approve");

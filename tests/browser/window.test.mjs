@@ -99,12 +99,16 @@ test("a clerk sells an adult and a child ticket for cash and prints the vouchers
   const links = await page.$$eval("#issued-tickets a.print", (as) => as.map((a) => a.href));
   assert.equal(links.length, 2);
   for (const [i, link] of links.entries()) {
-    assert.equal(link, `${node.url}/api/v1/tickets/${numbers[i]}/voucher.pdf`);
+    // The link carries the order's access token (a link cannot send the clerk's session);
+    // without it the voucher is not given to anyone.
+    const [, token] = link.match(new RegExp(`^${node.url}/api/v1/tickets/${numbers[i]}/voucher\\.pdf\\?access_token=([0-9a-f]{32})$`)) || [];
+    assert.ok(token, `the print link ${link} carries the order's access token`);
     const pdf = await fetch(link);
     assert.equal(pdf.status, 200);
     assert.equal(pdf.headers.get("content-type"), "application/pdf");
     assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), "%PDF-");
-    const ticket = await (await fetch(`${node.url}/api/v1/tickets/${numbers[i]}`)).json();
+    assert.equal((await fetch(link.replace(/\?.*$/, ""))).status, 401, "no voucher without a proof");
+    const ticket = await (await fetch(`${node.url}/api/v1/tickets/${numbers[i]}?access_token=${token}`)).json();
     assert.equal(ticket.status, "issued");
     assert.equal(ticket.channel, "window");
     assert.equal(ticket.run_id, runId);
@@ -133,7 +137,7 @@ test("an invalid ID number is refused with the API's message at that passenger's
   await page.click("#hold");
   const field = '#passengers tr[data-passenger="1"] [data-error-for=id_number]';
   await page.waitForFunction((selector) => document.querySelector(selector).textContent.length > 0, field);
-  assert.match(await page.textContent(field), /^passenger 2 .*check digit/, "the API's message, naming the passenger");
+  assert.match(await page.textContent(field), /^第 2 位乘客：.*校验码/, "the API's message in Chinese, naming the passenger");
   assert.equal(await page.getAttribute('#passengers tr[data-passenger="1"] input[name=id_number]', "aria-invalid"), "true");
   assert.equal(await page.getAttribute('#passengers tr[data-passenger="0"] input[name=id_number]', "aria-invalid"), null);
   assert.equal(await page.getAttribute("#app", "data-state"), "sale", "nothing was held");

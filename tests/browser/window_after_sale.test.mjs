@@ -63,7 +63,7 @@ test("refund: the quote follows the cause, a delayed run refunds without fee, th
   await page.waitForSelector("#as-refund-done[data-state=done]");
   assert.ok((await page.textContent("#as-refund-done")).includes(`退款 ${fare}`), "the amount refunded");
   await page.waitForSelector(`${row}[data-status=refunded]`);
-  const ticket = (await call(node, null, "GET", `/tickets/${sold.ticket_number}`)).body;
+  const ticket = (await call(node, clerk, "GET", `/tickets/${sold.ticket_number}`)).body;
   assert.equal(ticket.status, "refunded");
 
   // A refunded ticket's paper is the refund receipt (退票费收据).
@@ -136,10 +136,10 @@ test("change: to another run of the route, the old ticket changed and the new on
   await page.click("#as-change-confirm");
   await page.waitForSelector("#as-change-done[data-state=done]");
   await page.waitForSelector(`#as-tickets tr[data-ticket="${sold.ticket_number}"][data-status=changed]`);
-  const old = (await call(node, null, "GET", `/tickets/${sold.ticket_number}`)).body;
+  const old = (await call(node, clerk, "GET", `/tickets/${sold.ticket_number}`)).body;
   assert.equal(old.status, "changed");
   const fresh = (await page.textContent("#as-change-done")).match(/\d{19}[\dX]/)[0];
-  const moved = (await call(node, null, "GET", `/tickets/${fresh}`)).body;
+  const moved = (await call(node, clerk, "GET", `/tickets/${fresh}`)).body;
   assert.equal(moved.run_id, target);
   assert.equal(moved.changed_from, sold.ticket_number);
   await page.waitForSelector(`#as-tickets tr[data-ticket="${fresh}"][data-status=issued]`);
