@@ -16,6 +16,24 @@ export class ApiError extends Error {
   }
 }
 
+// The node's time: every answer carries X-Node-Time (Unix ms); the page keeps how far the
+// PC's clock is from it, so countdowns, "today" and the gate's history follow the node (right
+// under `serve --clock`, and on a PC whose clock is wrong). Kept for reloads of the tab.
+const NODE_OFFSET_KEY = "keyun.node_offset_ms";
+let nodeOffsetMs = Number(sessionStorage.getItem(NODE_OFFSET_KEY) || 0);
+function noteNodeTime(response) {
+  const at = Number(response.headers.get("X-Node-Time"));
+  if (!at) return;
+  nodeOffsetMs = at - Date.now();
+  sessionStorage.setItem(NODE_OFFSET_KEY, String(nodeOffsetMs));
+}
+export const nodeNow = () => Date.now() + nodeOffsetMs;
+
+// Learns the node's time before a page sets its first dates (a page opened before any call).
+export async function syncNodeTime() {
+  try { noteNodeTime(await fetch("/healthz", { cache: "no-store" })); } catch (e) { /* offline: the last offset */ }
+}
+
 export function token() { return sessionStorage.getItem(TOKEN_KEY); }
 export function session() { return JSON.parse(sessionStorage.getItem(TOKEN_KEY + ".who") || "null"); }
 
@@ -27,6 +45,7 @@ export async function api(method, path, body, extraHeaders = {}) {
   const response = await fetch("/api/v1" + path, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body),
   });
+  noteNodeTime(response);
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
   if (!response.ok) throw new ApiError(response.status, data);
@@ -65,6 +84,7 @@ export async function staffBlobUrl(path) {
   const headers = { "Accept-Language": acceptLanguage() };
   if (token()) headers["Authorization"] = "Bearer " + token();
   const response = await fetch("/api/v1" + path, { headers });
+  noteNodeTime(response);
   if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
   return URL.createObjectURL(await response.blob());
 }
@@ -89,13 +109,13 @@ export function escapeHtml(text) {
 }
 
 export function todayInShanghai() {
-  const now = new Date(Date.now() + 8 * 3600 * 1000);
+  const now = new Date(nodeNow() + 8 * 3600 * 1000);
   return now.toISOString().slice(0, 10);
 }
 
 // The Shanghai date `days` after today, e.g. tomorrow for a search past the online cut-off.
 export function dateInShanghai(days) {
-  const day = new Date(Date.now() + 8 * 3600 * 1000 + days * 86400 * 1000);
+  const day = new Date(nodeNow() + 8 * 3600 * 1000 + days * 86400 * 1000);
   return day.toISOString().slice(0, 10);
 }
 
@@ -109,6 +129,7 @@ export async function postForPdf(path, body, extraHeaders = {}) {
   const headers = { "Content-Type": "application/json", "Accept-Language": acceptLanguage(), ...extraHeaders };
   if (token()) headers["Authorization"] = "Bearer " + token();
   const response = await fetch("/api/v1" + path, { method: "POST", headers, body: JSON.stringify(body) });
+  noteNodeTime(response);
   if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
   return {
     blob: await response.blob(),

@@ -4,7 +4,7 @@
 // node decides (POST /checkins) and the page shows a big green 通过 or red 拒绝 panel.
 // #result carries data-result (idle|accepted|refused|error), data-reason (the refusal's key or
 // the error's code) and data-seq (one more per shown result) for tests.
-import { api, session, escapeHtml, ApiError, isGateStaff, wireStaffLogin } from "/api.js";
+import { api, session, escapeHtml, ApiError, isGateStaff, wireStaffLogin, nodeNow } from "/api.js";
 import { setupI18n, t, salesWords, stationWords } from "/i18n.js";
 
 const dict = {
@@ -78,17 +78,17 @@ async function decide(body) {
     try {
       fareType = (await api("GET", `/tickets/${encodeURIComponent(admitted.ticket_number)}`)).fare_type;
     } catch (e) { /* the admission stands; only the fare type is missing */ }
-    return { result: "accepted", reason: "", what, admitted, fareType, at: new Date() };
+    return { result: "accepted", reason: "", what, admitted, fareType, at: new Date(nodeNow()) };
   } catch (e) {
     if (e instanceof ApiError && e.body && e.body.refusal) {
-      return { result: "refused", reason: e.body.refusal.reason, what, refusal: e.body.refusal, at: new Date() };
+      return { result: "refused", reason: e.body.refusal.reason, what, refusal: e.body.refusal, at: new Date(nodeNow()) };
     }
     if (e instanceof ApiError && e.status === 401) {
       showLogin(t("session_expired"));
       return null;
     }
     const message = e instanceof ApiError ? e.message : t("station_network_error");
-    return { result: "error", reason: e instanceof ApiError ? e.code : "network", what, message, at: new Date() };
+    return { result: "error", reason: e instanceof ApiError ? e.code : "network", what, message, at: new Date(nodeNow()) };
   }
 }
 

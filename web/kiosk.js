@@ -6,7 +6,7 @@
 // #app[data-screen] says which screen shows (tests wait on it); [data-busy] while a call runs.
 import {
   api, ApiError, login, logout, session, token, escapeHtml, yuan, dateInShanghai, passengerField, ticketPath,
-  newIdempotencyKey, postForPdf, withIdempotencyKey, holderUrl, staffBlobUrl,
+  newIdempotencyKey, postForPdf, withIdempotencyKey, holderUrl, staffBlobUrl, syncNodeTime,
 } from "/api.js";
 import { setupI18n, t, applyTranslations, salesWords } from "/i18n.js";
 import { kioskWords } from "/kiosk_words.js";
@@ -770,6 +770,7 @@ watchIdle(IDLE_SECONDS, () => {
   app.dataset.idleResets = String(Number(app.dataset.idleResets || 0) + 1);
 }, () => busyNow);
 
+await syncNodeTime();
 if (token() && session()?.station) {
   showStation().catch(() => {});
   goHome();

@@ -1,7 +1,7 @@
 // Management page: stations, carriers, routes, schedules and the day's runs of the province. A
 // station manager (or a province administrator) stops a run there (停班): two clicks, then the
 // holders of its tickets are listed, to be told they may refund without fee or change.
-import { api, login, logout, session, escapeHtml, todayInShanghai } from "/api.js";
+import { api, login, logout, session, escapeHtml, todayInShanghai, syncNodeTime } from "/api.js";
 import { setupI18n, t, applyTranslations } from "/i18n.js";
 
 const dict = {
@@ -70,6 +70,7 @@ const stopCell = (r) => (mayStopRuns() && r.status === "open"
 
 let tab = location.hash.slice(1) || "stations";
 const form = document.getElementById("filter");
+await syncNodeTime();
 form.date.value = todayInShanghai();
 
 // Each tab: the API path for the filter, and its columns as (header key, cell renderer).

@@ -43,6 +43,10 @@ const dict = {
   depart_title: { zh: "发车", en: "Departure" },
   depart_hint: { zh: "发车后旅客清单冻结，未检票旅客记为未乘车，本站不再检票。", en: "Departure freezes the manifest: passengers not checked in become no-shows and this station checks in no one else." },
   depart: { zh: "发车", en: "Depart" },
+  depart_early: { zh: "确认提前发车", en: "Confirm early departure" },
+  early_warning: { zh: "班次尚未到计划发车时间：提前发车会落下仍可按时检票的旅客。请确认并填写原因。", en: "The run is not due yet: leaving early strands passengers who still have time to check in. Confirm and give the reason." },
+  early_reason: { zh: "提前发车原因", en: "Reason for leaving early" },
+  early_reason_hint: { zh: "如：旅客已全部检票上车", en: "e.g. every booked passenger has boarded" },
   departed_summary: { zh: "已发车 {0}：上车 {1} 人，未乘车 {2} 人，核定座位 {3}", en: "Departed at {0}: {1} boarded, {2} no-shows, {3} licensed seats" },
   frozen: { zh: "已于 {0} 发车，旅客清单已冻结", en: "Departed at {0}; the manifest is frozen" },
   nobody: { zh: "无", en: "none" },
@@ -90,6 +94,8 @@ function renderRuns() {
 
 async function openRun(runId) {
   run = runs.find((r) => r.run_id === runId);
+  showEarlyBox(false);
+  $("early-reason").value = "";
   $("ops-error").textContent = "";
   delete $("ops-error").dataset.code;
   $("run-panel").hidden = false;
@@ -209,8 +215,10 @@ async function operate(button, path, body) {
     operations.set(runId, ops);
     renderOperations();
     if (path === "depart") await loadManifest();
+    if (path === "depart") showEarlyBox(false);
   } catch (e) {
     if (!handleSessionEnd(e)) showOpsError(e);
+    if (path === "depart" && e instanceof ApiError && e.field === "confirm_early") showEarlyBox(true);
   } finally {
     button.disabled = Boolean(manifest && manifest.frozen);
   }
@@ -278,9 +286,19 @@ $("safety-form").addEventListener("submit", (event) => {
   if (f.inspector.value.trim()) body.inspector = f.inspector.value.trim();
   operate($("safety-submit"), "safety-check", body);
 });
+// A departure before the scheduled time is refused (field confirm_early) until the operator
+// confirms it with a reason; the page then shows the reason box and resends with both.
+function showEarlyBox(shown) {
+  $("early-box").hidden = !shown;
+  $("depart").dataset.i18n = shown ? "depart_early" : "depart";
+  $("depart").textContent = t($("depart").dataset.i18n);
+  if (shown) $("early-reason").focus();
+}
 $("depart-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  operate($("depart"), "depart", undefined);
+  const body = $("early-box").hidden ? undefined
+    : { confirm_early: true, early_reason: $("early-reason").value.trim() };
+  operate($("depart"), "depart", body);
 });
 
 setupI18n(dict, $("lang"), () => { renderRuns(); renderManifest(); renderOperations(); });

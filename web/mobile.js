@@ -11,6 +11,7 @@
 import {
   api, escapeHtml, yuan, todayInShanghai, dateInShanghai, newIdempotencyKey, passengerField,
   suggestStations, findStation, ticketPath, rememberOrderToken, orderToken, asHolder, holderUrl,
+  nodeNow, syncNodeTime,
 } from "/api.js";
 import { setupI18n, t, applyTranslations, labelledRow, salesWords, onlineIdTypes, fareTypes } from "/i18n.js";
 
@@ -591,7 +592,7 @@ async function resumeChange() {
     changing = value;
     order = held;
     if (held.status === "issued") { await issued(); return true; }
-    if (held.status === "held" && Date.parse(held.expires_at) > Date.now()) { showOrder(); return true; }
+    if (held.status === "held" && Date.parse(held.expires_at) > nodeNow()) { showOrder(); return true; }
   } catch (e) { /* shown as the old order below */ }
   setChanging(null);
   return false;
@@ -609,7 +610,7 @@ async function resumeOrder() {
     return;
   }
   if (order.status === "issued") showTickets();
-  else if (order.status === "held" && Date.parse(order.expires_at) > Date.now()) showOrder();
+  else if (order.status === "held" && Date.parse(order.expires_at) > nodeNow()) showOrder();
   else {
     localStorage.removeItem(LAST_ORDER);
     setStep("search");
@@ -1015,6 +1016,7 @@ $("pay-back").addEventListener("click", () => {
 setupI18n(dict, $("lang"), () => { renderRunsCount(); sayAgain(); });
 const trip = JSON.parse(localStorage.getItem(LAST_TRIP) || "null");
 if (trip) { searchForm.from.value = trip.from; searchForm.to.value = trip.to; }
+await syncNodeTime();
 searchForm.date.min = todayInShanghai();
 searchForm.date.value = todayInShanghai();
 $("resume-id").textContent = localStorage.getItem(LAST_ORDER) || "";

@@ -5,7 +5,7 @@
 // after-sale: the desk for refunds, changes and reimbursement tickets (F6, window_after_sale.js).
 import {
   api, session, wireStaffLogin, escapeHtml, yuan, todayInShanghai, newIdempotencyKey,
-  passengerField, suggestStations, findStation, holderUrl, ticketPath,
+  passengerField, suggestStations, findStation, holderUrl, ticketPath, nodeNow,
 } from "/api.js";
 import { setupI18n, t, applyTranslations, salesWords, windowIdTypes, fareTypes } from "/i18n.js";
 import { afterSaleWords, initAfterSale, openAfterSale, renderAfterSale } from "/window_after_sale.js";
@@ -279,7 +279,7 @@ function showHeld() {
   $("change").textContent = "";
   setState("held");
   const tick = () => {
-    const left = Math.max(0, Math.floor((Date.parse(order.expires_at) - Date.now()) / 1000));
+    const left = Math.max(0, Math.floor((Date.parse(order.expires_at) - nodeNow()) / 1000));
     const mmss = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
     $("expires").textContent = `${order.expires_at.slice(11, 19)}（${t("time_left", mmss)}）`;
   };

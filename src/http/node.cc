@@ -148,7 +148,9 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
                                                        Request& request) {
     return guard->Check(method, pattern, request);
   });
-  node->server_ = std::make_unique<Server>(options.server, *node->router_);
+  ServerOptions server = options.server;
+  server.clock = clock;
+  node->server_ = std::make_unique<Server>(std::move(server), *node->router_);
   // A node listening on every address is reached on the loopback one.
   const std::string& host = options.server.host;
   node->notify_host_ = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host;

@@ -243,6 +243,10 @@ class Server::Impl {
             [this, &request]() -> asio::awaitable<Response> { co_return Handle(*request); },
             asio::use_awaitable);
       }
+      if (options_.clock) {
+        response.headers.emplace_back(
+            "X-Node-Time", std::to_string(options_.clock->Now().unix_micros() / 1000));
+      }
       auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();

@@ -132,6 +132,10 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{30};
   // On Stop(), how long requests already read may take to finish before the threads stop.
   std::chrono::milliseconds drain_timeout{10'000};
+  // The node's clock, if any, sent with every answer as X-Node-Time (Unix milliseconds): pages
+  // count down and date their history in the node's time, right under `serve --clock` and on a
+  // PC whose own clock is wrong.
+  const core::Clock* clock = nullptr;
 };
 
 class Server {

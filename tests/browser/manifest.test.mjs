@@ -68,8 +68,8 @@ test("the manager departs tomorrow's run only after crew and safety check, and t
   assert.deepEqual(listed.sort(), sold.map((t) => t.ticket_number).sort());
   assert.equal(await page.getAttribute("#manifest", "data-frozen"), "false");
 
-  // No crew check-in yet: refused, with the node's words.
-  assert.match(await depart(page), /crew has not checked in \(报班\)/);
+  // No crew check-in yet: refused, with the node's words in the page's language.
+  assert.match(await depart(page), /^不能发车：车辆和驾驶员尚未报班/);
 
   // The crew checks in with a bus of the run's carrier that has the seats.
   const vehicles = (await call(node, manager, "GET", "/vehicles")).body.items;
@@ -84,13 +84,25 @@ test("the manager departs tomorrow's run only after crew and safety check, and t
   assert.match(await page.textContent("#crew-status"), new RegExp(`已报班 .*${bus.plate}`));
 
   // Still no safety check: refused again, naming the rule.
-  assert.match(await depart(page), /no safety check \(例检\)/);
+  assert.match(await depart(page), /^不能发车：尚未登记例检/);
   assert.equal(await page.getAttribute("#manifest", "data-frozen"), "false");
 
   await page.click("#safety-submit");
   await page.waitForSelector('#safety-status[data-done="true"]');
   assert.match(await page.textContent("#safety-status"), /例检合格/);
 
+  // Tomorrow's run is not due: leaving early is refused until confirmed with a reason.
+  assert.equal(await page.isVisible("#early-box"), false);
+  assert.match(await depart(page), /^班次计划 \d\d:\d\d 发车（还有 \d+ 分钟），旅客仍可检票/);
+  assert.equal(await page.getAttribute("#ops-error", "data-code"), "failed_precondition");
+  assert.equal(await page.isVisible("#early-box"), true, "the page asks for the reason");
+  assert.equal(await page.textContent("#depart"), "确认提前发车");
+  assert.equal(await page.getAttribute("#manifest", "data-frozen"), "false");
+  // A confirmation without a reason is refused too.
+  await depart(page);
+  assert.equal(await page.getAttribute("#ops-error", "data-code"), "invalid_argument");
+  assert.equal(await page.getAttribute("#manifest", "data-frozen"), "false");
+  await page.fill("#early-reason", "旅客已全部到站");
   assert.equal(await depart(page), null, "departed");
   await page.waitForSelector('#manifest[data-frozen="true"]');
   assert.match(await page.textContent("#depart-status"), /已发车 .*上车 0 人，未乘车 2 人/);
@@ -100,9 +112,11 @@ test("the manager departs tomorrow's run only after crew and safety check, and t
   assert.equal(await page.isDisabled("#depart"), true, "a frozen run cannot depart again");
   await page.screenshot({ path: process.env.SCREENSHOT_DIR ? `${process.env.SCREENSHOT_DIR}/manifest-frozen.png` : "/dev/null", fullPage: true }).catch(() => {});
 
-  // The node agrees: frozen, and the run left its origin.
+  // The node agrees: frozen, left early for the reason given.
   const manifest = (await call(node, manager, "GET", `/runs/${run.run_id}/manifest`)).body;
   assert.equal(manifest.frozen, true);
+  const ops = (await call(node, manager, "GET", `/runs/${run.run_id}/operations`)).body;
+  assert.equal(ops.early_reason, "旅客已全部到站");
   await page.selectOption("#date", "0");
   await page.selectOption("#date", "1");
   await page.waitForSelector(`#runs tr[data-run="${run.run_id}"] .badge.departed`);
