@@ -399,9 +399,10 @@ function cancelOrder() {
 // "张* · 全票 · 座位 12" (the name as the node masked it).
 const passengerLine = (tk) => `${escapeHtml(tk.passenger_name)} · ${escapeHtml(t("fare_" + tk.fare_type))} · ${escapeHtml(t("seat"))} ${tk.seat ?? "—"}`;
 
-// A ticket card with its QR voucher and the printable PDF.
-function voucherCard(tk) {
-  const voucher = (kind) => escapeHtml(holderUrl(`${ticketPath(tk.ticket_number)}/voucher.${kind}`, visit.order.access_token));
+// A ticket card with its QR voucher and the printable PDF, shown by links that carry the
+// ticket's order access token (an <img> cannot send the kiosk's session).
+function voucherCard(tk, accessToken) {
+  const voucher = (kind) => escapeHtml(holderUrl(`${ticketPath(tk.ticket_number)}/voucher.${kind}`, accessToken));
   return `<div class="card ticket" data-ticket="${escapeHtml(tk.ticket_number)}">
     <img class="qr" src="${voucher("svg")}" alt="QR ${escapeHtml(tk.ticket_number)}" width="220" height="220">
     <p class="ticket-number">${escapeHtml(tk.ticket_number)}</p>
@@ -418,7 +419,7 @@ function whenQrLoaded(container) {
 }
 
 renderers.issued = () => {
-  $("issued").innerHTML = visit.order.tickets.filter((tk) => tk.ticket_number).map(voucherCard).join("");
+  $("issued").innerHTML = visit.order.tickets.filter((tk) => tk.ticket_number).map((tk) => voucherCard(tk, visit.order.access_token)).join("");
   whenQrLoaded($("issued"));
 };
 
@@ -664,7 +665,7 @@ function confirmChange() {
 renderers["change-done"] = () => {
   const r = visit.result;
   $("change-result").innerHTML = quoteRow("old_ticket", `<span class="ticket-number">${escapeHtml(r.old_ticket_number)}</span>`) + changeRows(r);
-  $("changed-ticket").innerHTML = voucherCard({ passenger_name: "", fare_type: "adult", departs_at: r.run.departs_at, ...r.ticket });
+  $("changed-ticket").innerHTML = voucherCard({ passenger_name: "", fare_type: "adult", departs_at: r.run.departs_at, ...r.ticket }, r.access_token);
   whenQrLoaded($("changed-ticket"));
 };
 

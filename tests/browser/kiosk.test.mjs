@@ -101,9 +101,12 @@ test("a passenger buys one ticket by card and gets its QR voucher", async () => 
   assert.equal(numbers.length, 1);
   assert.match(numbers[0], /^\d{19}[\dX]$/);
   assert.ok(await page.$eval("#issued img.qr", (img) => img.naturalWidth > 0), "the QR loaded");
+  // The print link carries the order's access token: a link cannot send a session.
   const pdf = await page.getAttribute("#issued a.print", "href");
-  assert.equal(pdf, `/api/v1/tickets/${numbers[0]}/voucher.pdf`);
-  const ticket = (await call(node, null, "GET", `/tickets/${numbers[0]}`)).body;
+  assert.match(pdf, new RegExp(`^/api/v1/tickets/${numbers[0]}/voucher\\.pdf\\?access_token=[0-9a-f]{32}$`));
+  assert.equal((await fetch(node.url + pdf)).status, 200);
+  assert.equal((await fetch(node.url + pdf.replace(/\?.*$/, ""))).status, 401);
+  const ticket = (await call(node, clerk, "GET", `/tickets/${numbers[0]}`)).body;
   assert.equal(ticket.channel, "kiosk");
   assert.equal(ticket.status, "issued");
   await shot(page, "issued");
@@ -189,27 +192,38 @@ test("refund: the quote's fare, fee and refund are shown, then the refund", asyn
   await page.waitForSelector("#app[data-screen=refund-done]");
   assert.equal(await page.textContent("#refund-result .refunded"), `¥${yuan(quote.refunded)}`);
   assert.equal(await page.textContent("#refund-result .money-back"), "现金（请到售票窗口领取）");
-  const ticket = (await call(node, null, "GET", `/tickets/${sold.ticket_number}`)).body;
+  const ticket = (await call(node, clerk, "GET", `/tickets/${sold.ticket_number}`)).body;
   assert.equal(ticket.status, "refunded");
   await page.close();
 });
 
-test("refund by order number: the order the tickets were found by proves the holder", async () => {
+test("refund asks for the holder's ID card: an order number finds tickets only to collect them", async () => {
   const id = residentId("19830404", 17);
   const [sold] = await sell(node, clerk, tomorrow[1], [{ name: "郑十四", id_number: id }]);
   const page = await kioskPage(chrome, node);
+  await page.click("#go-collect");
+  await page.waitForSelector("#app[data-screen=find]");
+  assert.equal(await page.isVisible("#find-modes"), true, "collecting may go by order number");
+  await page.goto(node.url + "/kiosk");
   await page.click("#go-refund");
-  await page.click('#find-modes [data-mode="order"]');
-  await padType(page, sold.order_id.slice(1).toUpperCase());
-  await page.click("#find-ok");
-  await page.waitForSelector("#app[data-screen=tickets] #ticket-list[data-loaded='1']");
-  await page.click(`#ticket-list [data-ticket="${sold.ticket_number}"] button.pick`);
-  await page.waitForSelector("#app[data-screen=refund-quote]");
-  await page.click("#refund-confirm");
-  await page.waitForSelector("#app[data-screen=refund-done]");
-  const ticket = (await call(node, null, "GET", `/tickets/${sold.ticket_number}`)).body;
-  assert.equal(ticket.status, "refunded");
+  await page.waitForSelector("#app[data-screen=find]");
+  assert.equal(await page.isVisible("#find-modes"), false, "a refund goes by ID card only");
+  assert.equal(await page.isVisible('#find-modes [data-mode="order"]'), false);
   await page.close();
+
+  // The node agrees: the kiosk's session with the order number but no card refunds nothing.
+  const kiosk = await staffToken(node, "kiosk");
+  const path = `/tickets/${sold.ticket_number}/refund`;
+  const byOrder = await call(node, kiosk, "POST", path, { order_id: sold.order_id }, { "Idempotency-Key": "k-order" });
+  assert.equal(byOrder.status, 400);
+  assert.equal(byOrder.body.error.field, "order_id", "an order number is no proof of holding");
+  const bare = await call(node, kiosk, "POST", path, { channel: "kiosk" }, { "Idempotency-Key": "k-bare" });
+  assert.equal(bare.status, 400);
+  assert.equal(bare.body.error.field, "id_number");
+  assert.match(bare.body.error.message, /^在自助机上退票，请刷购票时使用的身份证/);
+  const other = await call(node, kiosk, "POST", path, { id_number: residentId("19830404", 18) }, { "Idempotency-Key": "k-other" });
+  assert.equal(other.status, 403);
+  assert.equal((await call(node, clerk, "GET", `/tickets/${sold.ticket_number}`)).body.status, "issued");
 });
 
 // Nothing of the passenger anywhere in the DOM: markup, text and input values.

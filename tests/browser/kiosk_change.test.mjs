@@ -69,9 +69,9 @@ test("change: quote, confirm, and the new ticket's QR", async () => {
   assert.match(number, /^\d{19}[\dX]$/);
   assert.notEqual(number, sold.ticket_number);
   assert.ok(await page.$eval("#changed-ticket img.qr", (img) => img.naturalWidth > 0), "the new QR loaded");
-  const old = (await call(node, null, "GET", `/tickets/${sold.ticket_number}`)).body;
+  const old = (await call(node, clerk, "GET", `/tickets/${sold.ticket_number}`)).body;
   assert.equal(old.status, "changed");
-  const fresh = (await call(node, null, "GET", `/tickets/${number}`)).body;
+  const fresh = (await call(node, clerk, "GET", `/tickets/${number}`)).body;
   assert.equal(fresh.run_id, pair[1].run_id);
   await page.close();
 });

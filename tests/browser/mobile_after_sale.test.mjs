@@ -96,6 +96,12 @@ async function phoneProof(page, orderId) {
   return tokens[orderId];
 }
 
+// An order as the phone that holds it reads it (its access token in X-Access-Token).
+async function orderAsPhone(someNode, page, orderId) {
+  return (await call(someNode, null, "GET", `/orders/${orderId}`, undefined,
+    { "X-Access-Token": await phoneProof(page, orderId) })).body;
+}
+
 test("refund: the quote is shown, the money comes back through the provider, the ticket shows refunded", async () => {
   const { page, number } = await buyOnThePage(node, pair[0], { name: "赵退", id_number: residentId("19860606", 31) });
   const bought = await ticketOf(node, number);
@@ -244,7 +250,9 @@ async function changeThatCostsMore(serial, name) {
   await page.waitForSelector("#app[data-step=pay] #pay-panel[data-purpose=change]");
   const newOrderId = await textOf(page, "#order-id");
   assert.notEqual(newOrderId, oldOrderId);
-  const held = (await call(dear, null, "GET", `/orders/${newOrderId}`)).body;
+  // The phone kept the new order's access token from the change's answer: it reads the order.
+  assert.equal((await call(dear, null, "GET", `/orders/${newOrderId}`)).status, 401, "no order without a proof");
+  const held = await orderAsPhone(dear, page, newOrderId);
   assert.equal(held.status, "held");
   assert.equal(held.run_id, runs[1].run_id);
   assert.equal(held.tickets[0].status, "held");
@@ -283,7 +291,7 @@ test("a change that costs more: the held new order is paid in the sandbox wallet
   assert.equal(now.status, "issued");
   assert.equal(now.changed_from, number);
   assert.equal(now.order_id, newOrderId);
-  assert.equal((await call(dear, null, "GET", `/orders/${newOrderId}`)).body.status, "issued");
+  assert.equal((await orderAsPhone(dear, page, newOrderId)).status, "issued");
   assert.equal(await page.evaluate(() => localStorage.getItem("keyun.mobile.order")), newOrderId);
   assert.equal(await page.evaluate(() => localStorage.getItem("keyun.mobile.change")), null, "no change left pending");
   await page.close();
@@ -296,7 +304,7 @@ test("a change that costs more, given up: the held order is cancelled and the ol
   await page.waitForSelector(`#app[data-step=done] #tickets [data-ticket="${number}"][data-status=issued]`);
   assert.equal(await textOf(page, "#after-sale-notice"), "已放弃改签，原车票仍然有效。");
   assert.equal((await ticketOf(dear, number)).status, "issued");
-  assert.equal((await call(dear, null, "GET", `/orders/${newOrderId}`)).body.status, "cancelled");
+  assert.equal((await orderAsPhone(dear, page, newOrderId)).status, "cancelled");
   await page.close();
 });
 
@@ -311,7 +319,7 @@ test("a change that costs more, paid after the old ticket was refunded elsewhere
   await page.waitForFunction(() => document.getElementById("pay-error").textContent.length > 0, null, { timeout: 25000 });
   assert.match(await textOf(page, "#pay-error"),
     new RegExp(`^改签未完成：原车票在支付完成前已变为“已退票”。已支付的 ${literally(yuan(held.amount))} 将原路退回您的支付账户（订单号 ${newOrderId}）。$`));
-  assert.equal((await call(dear, null, "GET", `/orders/${newOrderId}`)).body.status, "cancelled");
+  assert.equal((await orderAsPhone(dear, page, newOrderId)).status, "cancelled");
 
   assert.equal((await ticketOf(dear, number)).status, "refunded");
   await page.click("#pay-back");
