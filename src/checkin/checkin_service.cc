@@ -286,7 +286,7 @@ Result<CheckinService::FaceOutcome> CheckinService::VerifyFace(const CheckinRequ
   auto type = core::ParseIdType(face.id_type);
   if (!type) return InvalidArgument(type.error().message, "face.id_type");
   auto document = core::IdDocument::Parse(*type, face.id_number, now.ShanghaiDate());
-  if (!document) return InvalidArgument(document.error().message, "face.id_number");
+  if (!document) return tl::unexpected(WithField(document.error(), "face.id_number"));
   return FaceOutcome{.id_hash = hasher_.HashIdDocument(*document)};
 }
 
@@ -300,16 +300,18 @@ Result<GateDecision> CheckinService::CheckIn(const CheckinRequest& request) {
   std::string id_hash;  // for swipes and faces
   if (request.method == CheckinMethod::kQrCode) {
     if (request.voucher_text.empty()) {
-      return InvalidArgument("a QR check-in needs the scanned voucher text", "voucher");
+      return InZh(InvalidArgument("a QR check-in needs the scanned voucher text", "voucher"),
+                  "扫码检票需要扫描到的凭证内容，请重新扫码");
     }
   } else if (request.method == CheckinMethod::kIdCard) {
     if (request.id_number.empty()) {
-      return InvalidArgument("an ID card check-in needs the card's number", "id_number");
+      return InZh(InvalidArgument("an ID card check-in needs the card's number", "id_number"),
+                  "刷证检票需要身份证号码，请重新刷证");
     }
     auto type = core::ParseIdType(request.id_type);
     if (!type) return InvalidArgument(type.error().message, "id_type");
     auto document = core::IdDocument::Parse(*type, request.id_number, clock_.Now().ShanghaiDate());
-    if (!document) return InvalidArgument(document.error().message, "id_number");
+    if (!document) return tl::unexpected(WithField(document.error(), "id_number"));
     id_hash = hasher_.HashIdDocument(*document);
   } else {
     auto face = VerifyFace(request);

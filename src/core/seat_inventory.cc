@@ -123,8 +123,10 @@ Result<void> SeatInventory::CheckTrip(int from, int to) const {
 
 Result<void> SeatInventory::CheckSeat(int seat) const {
   if (seat < 1 || seat > seats_) {
-    return InvalidArgument(
-        fmt::format("seat {} does not exist: seats are numbered 1 to {}", seat, seats_), "seat");
+    return InZh(InvalidArgument(fmt::format("seat {} does not exist: seats are numbered 1 to {}",
+                                            seat, seats_),
+                                "seat"),
+                fmt::format("没有 {} 号座位：本班座位号为 1 至 {}", seat, seats_));
   }
   return {};
 }
@@ -169,8 +171,9 @@ Result<int> SeatInventory::Allocate(const SeatRequest& request) {
                                                     request.from, request.to)
                                       : TightestFitWithQuotas(request);
   if (index < 0) {
-    return FailedPrecondition(
-        fmt::format("no seat left from stop {} to stop {}", request.from, request.to));
+    return InZh(FailedPrecondition(
+                    fmt::format("no seat left from stop {} to stop {}", request.from, request.to)),
+                "这一段行程已无余座，请选择其他班次");
   }
   Take(index, request.from, request.to);
   return index + 1;
@@ -181,20 +184,25 @@ Result<int> SeatInventory::AllocateChosen(const SeatRequest& request, std::uint6
   if (Result<void> valid = CheckSeat(seat); !valid) return Propagate(valid);
   const int index = seat - 1;
   if ((occupied_[index] & trip) != 0) {
-    return FailedPrecondition(fmt::format("seat {} is taken on part of this trip", seat), "seat");
+    return InZh(
+        FailedPrecondition(fmt::format("seat {} is taken on part of this trip", seat), "seat"),
+        fmt::format("{} 号座位在这段行程上已售出，请另选座位", seat));
   }
   for (const ReservedSeat& reserved : reserved_) {
     const Quota& quota = reserved.quota;
     if (reserved.index != index || request.now >= quota.release_at) continue;
     if (quota.channel && *quota.channel != request.channel) {
-      return FailedPrecondition(fmt::format("seat {} is reserved for another sales channel", seat),
-                                "seat");
+      return InZh(FailedPrecondition(
+                      fmt::format("seat {} is reserved for another sales channel", seat), "seat"),
+                  fmt::format("{} 号座位为其他售票渠道预留，请另选座位", seat));
     }
     if (quota.boarding_stop && *quota.boarding_stop != request.from) {
-      return FailedPrecondition(
-          fmt::format("seat {} is reserved for passengers boarding at stop {}", seat,
-                      *quota.boarding_stop),
-          "seat");
+      return InZh(FailedPrecondition(
+                      fmt::format("seat {} is reserved for passengers boarding at stop {}", seat,
+                                  *quota.boarding_stop),
+                      "seat"),
+                  fmt::format("{} 号座位为第 {} 站上车的旅客预留，请另选座位", seat,
+                              *quota.boarding_stop));
     }
   }
   Take(index, request.from, request.to);
@@ -233,7 +241,9 @@ Result<void> SeatInventory::Occupy(int seat, int from, int to) {
   const int index = seat - 1;
   const std::uint64_t trip = SegmentMask::Range(from, to).bits();
   if ((occupied_[index] & trip) != 0) {
-    return FailedPrecondition(fmt::format("seat {} is taken on part of this trip", seat), "seat");
+    return InZh(
+        FailedPrecondition(fmt::format("seat {} is taken on part of this trip", seat), "seat"),
+        fmt::format("{} 号座位在这段行程上已售出，请另选座位", seat));
   }
   Take(index, from, to);
   return {};

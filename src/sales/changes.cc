@@ -95,7 +95,10 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
   auto found = tx.Query("SELECT order_id FROM tickets WHERE ticket_number = $1",
                         {Value{number->str()}});
   if (!found) return Propagate(found);
-  if (found->empty()) return NotFound("no ticket " + number->str(), "ticket_number");
+  if (found->empty()) {
+    return InZh(NotFound("no ticket " + number->str(), "ticket_number"),
+                "没有车票 " + number->str() + "，请核对票号");
+  }
   ChangePlan plan;
   auto order = ReadOrder(tx, found->at(0).Text(0));
   if (!order) return Propagate(order);
@@ -139,27 +142,37 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
     auto to = tx.QueryOne("SELECT new_ticket, at FROM changes WHERE old_ticket = $1",
                           {Value{number->str()}});
     if (!to) return Propagate(to);
-    return FailedPrecondition(fmt::format(
-        "ticket {} was already changed to ticket {} at {}; its voucher is void. To change "
-        "again, change the new ticket (if the policy allows another change)",
-        number->str(), to->Text(0), core::Instant::FromUnixMicros(to->Int(1)).ToIso8601()));
+    return InZh(
+        FailedPrecondition(fmt::format(
+            "ticket {} was already changed to ticket {} at {}; its voucher is void. To change "
+            "again, change the new ticket (if the policy allows another change)",
+            number->str(), to->Text(0), core::Instant::FromUnixMicros(to->Int(1)).ToIso8601())),
+        fmt::format("车票 {} 已于 {} 改签为车票 {}，原凭证作废；如需再次改签，请改签新车票",
+                    number->str(), core::Instant::FromUnixMicros(to->Int(1)).ToIso8601(),
+                    to->Text(0)));
   }
   if (asked->status == "refunded") {
-    return FailedPrecondition("ticket " + number->str() +
-                              " was refunded; a refunded ticket cannot be changed");
+    return InZh(FailedPrecondition("ticket " + number->str() +
+                                   " was refunded; a refunded ticket cannot be changed"),
+                "车票 " + number->str() + " 已退票，不能改签");
   }
   if (asked->status != "issued") {
-    return FailedPrecondition("ticket " + number->str() + " is " + asked->status +
-                              ", not issued; only issued tickets are changed");
+    return InZh(FailedPrecondition("ticket " + number->str() + " is " + asked->status +
+                                   ", not issued; only issued tickets are changed"),
+                "车票 " + number->str() + " " + std::string(StatusZh(asked->status)) +
+                    "，只有已出票的车票可以改签");
   }
   if (asked->fare_type == FareType::kFreeChild) {
-    return FailedPrecondition("a free child's ticket (携童) moves with its adult's; change ticket " +
-                              asked->attached_to.value_or("of the adult"));
+    return InZh(
+        FailedPrecondition("a free child's ticket (携童) moves with its adult's; change ticket " +
+                           asked->attached_to.value_or("of the adult")),
+        "携童随同行成人改签，请改签成人车票 " + asked->attached_to.value_or(""));
   }
   if (request.run_id == old.run_id) {
-    return FailedPrecondition("ticket " + number->str() + " is already on run " + old.run_id +
-                                  "; choose another run",
-                              "run_id");
+    return InZh(FailedPrecondition("ticket " + number->str() + " is already on run " +
+                                       old.run_id + "; choose another run",
+                                   "run_id"),
+                "车票 " + number->str() + " 已是班次 " + old.run_id + " 的车票，请选择其他班次");
   }
 
   if (auto paper = internal::RefuseIfReimbursed(tx, *asked, request.channel, "changed"); !paper) {
@@ -202,45 +215,56 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
                          "WHERE run_id = $1",
                          {Value{request.run_id}});
   if (!target) return Propagate(target);
-  if (target->empty()) return NotFound("no run " + request.run_id, "run_id");
+  if (target->empty()) {
+    return InZh(NotFound("no run " + request.run_id, "run_id"),
+                "没有班次 " + request.run_id + "，请重新选择");
+  }
   const store::Row& nr = target->at(0);
   auto from_index = new_run.route.StopIndex(asked->from);
   auto to_index = new_run.route.StopIndex(asked->to);
   if (!from_index || !to_index || *from_index >= *to_index) {
-    return FailedPrecondition("run " + request.run_id + " does not go from " + asked->from.str() +
-                                  " to " + asked->to.str() +
-                                  "; a change keeps the boarding and alighting stations",
-                              "run_id");
+    return InZh(FailedPrecondition("run " + request.run_id + " does not go from " +
+                                       asked->from.str() + " to " + asked->to.str() +
+                                       "; a change keeps the boarding and alighting stations",
+                                   "run_id"),
+                "班次 " + request.run_id + " 不经过原车票的上车站和到达站；改签不能变更上下车站");
   }
   plan.from_index = *from_index;
   plan.to_index = *to_index;
   if (nr.Text(3) != "open") {
-    return FailedPrecondition("run " + request.run_id + " is " + nr.Text(3) +
-                                  " and not on sale; choose another run",
-                              "run_id");
+    return InZh(FailedPrecondition("run " + request.run_id + " is " + nr.Text(3) +
+                                       " and not on sale; choose another run",
+                                   "run_id"),
+                "班次 " + request.run_id + " 已停售，请选择其他班次");
   }
   core::Instant new_departs = core::Instant::FromUnixMicros(nr.Int(2));
   core::LocalDate run_date = new_run.run.date();
   if (run_date > now.ShanghaiDate().AddDays(policy_.presale_days - 1)) {
-    return FailedPrecondition("sales for " + run_date.ToString() + " open " +
-                                  std::to_string(policy_.presale_days) + " days ahead",
-                              "run_id");
+    return InZh(FailedPrecondition("sales for " + run_date.ToString() + " open " +
+                                       std::to_string(policy_.presale_days) + " days ahead",
+                                   "run_id"),
+                run_date.ToString() + " 的车票提前 " + std::to_string(policy_.presale_days) +
+                    " 天开售，尚未开售");
   }
   bool online = !Staffed(request.channel);
   auto cutoff = online ? policy_.online_cutoff : policy_.window_cutoff;
   if (new_departs - cutoff <= now && new_departs > now) {
-    return FailedPrecondition(fmt::format("sales of run {} on the {} channel closed {} minutes "
-                                          "before its departure ({}); choose a later run{}",
-                                          request.run_id, ChannelKey(request.channel),
-                                          cutoff.count(), new_departs.ToIso8601(),
-                                          online ? " or change at a station window" : ""),
-                              "run_id");
+    return InZh(
+        FailedPrecondition(fmt::format("sales of run {} on the {} channel closed {} minutes "
+                                       "before its departure ({}); choose a later run{}",
+                                       request.run_id, ChannelKey(request.channel),
+                                       cutoff.count(), new_departs.ToIso8601(),
+                                       online ? " or change at a station window" : ""),
+                           "run_id"),
+        fmt::format("班次 {} 发车前 {} 分钟已停止本渠道售票，请选择更晚的班次{}", request.run_id,
+                    cutoff.count(), online ? "，或到车站窗口改签" : ""));
   }
   const network::Fare* fare = new_run.FareFor(*from_index, *to_index);
   if (fare == nullptr) {
-    return FailedPrecondition("run " + request.run_id + " sells no tickets from " +
-                                  asked->from.str() + " to " + asked->to.str(),
-                              "run_id");
+    return InZh(FailedPrecondition("run " + request.run_id + " sells no tickets from " +
+                                       asked->from.str() + " to " + asked->to.str(),
+                                   "run_id"),
+                "班次 " + request.run_id + " 不售该区间的车票，请选择其他班次");
   }
 
   const core::AfterSalePolicy& policy = after_sale_.Resolve(asked->from, *carrier, old.channel);
@@ -276,16 +300,19 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
   std::string method = old.payment_method.value_or("");
   std::string money = "none";
   if (request.payment_method == PaymentMethod::kSandbox) {
-    return InvalidArgument("a change at a window is settled in cash or by card", "payment_method");
+    return InZh(
+        InvalidArgument("a change at a window is settled in cash or by card", "payment_method"),
+        "窗口改签的差价以现金或银行卡结算");
   }
   if (quote->charge.fen() > 0 && online) {
     money = "provider";
     plan.hold = true;
   } else if (quote->charge.fen() > 0) {
     if (!request.payment_method) {
-      return InvalidArgument("this change costs " + quote->charge.ToString() +
-                                 "; say how it is paid: payment_method cash or card",
-                             "payment_method");
+      return InZh(InvalidArgument("this change costs " + quote->charge.ToString() +
+                                      "; say how it is paid: payment_method cash or card",
+                                  "payment_method"),
+                  "本次改签需补差价 " + quote->charge.ToString() + " 元，请选择现金或银行卡支付");
     }
     money = std::string(PaymentMethodKey(*request.payment_method));
   } else if (quote->refund.fen() > 0) {
@@ -302,9 +329,11 @@ Result<SalesService::ChangePlan> SalesService::PlanChange(store::Transaction& tx
   const core::Money old_paid = asked->fare + asked->station_fee;
   if (money == "provider" && (!plan.hold || quote->fee < old_paid)) {
     if (method == "cash" || method == "card") {
-      return FailedPrecondition("ticket " + number->str() + " was paid in " + method +
-                                "; change it at a station window, where the difference is "
-                                "settled in cash or by card");
+      return InZh(FailedPrecondition("ticket " + number->str() + " was paid in " + method +
+                                     "; change it at a station window, where the difference "
+                                     "is settled in cash or by card"),
+                  "车票 " + number->str() + " 以" + (method == "cash" ? "现金" : method) +
+                      "支付，请到车站窗口改签，差价以现金或银行卡结算");
     }
     auto payment = OriginPayment(tx, asked->ticket_number);
     if (!payment) return Propagate(payment);
@@ -549,9 +578,12 @@ Result<ChangeResult> SalesService::QuoteTicketChange(const ChangeRequest& reques
     std::lock_guard lock((*state)->mu);
     for (const Ticket& t : plan->tickets) {
       if ((*state)->id_hashes.contains(t.id_hash)) {
-        return FailedPrecondition("passenger " + t.passenger_name_masked + " (" + t.id_masked +
-                                      ") already has a ticket on run " + request.run_id,
-                                  "run_id");
+        return InZh(
+            FailedPrecondition("passenger " + t.passenger_name_masked + " (" + t.id_masked +
+                                   ") already has a ticket on run " + request.run_id,
+                               "run_id"),
+            "乘客 " + t.passenger_name_masked + "（" + t.id_masked + "）已有班次 " +
+                request.run_id + " 的车票");
       }
     }
     auto left = (*state)->inventory.SeatsLeft(
@@ -559,10 +591,11 @@ Result<ChangeResult> SalesService::QuoteTicketChange(const ChangeRequest& reques
         core::ChannelId{static_cast<std::uint16_t>(request.channel)}, now);
     if (!left) return Propagate(left);
     if (*left == 0) {
-      return FailedPrecondition("run " + request.run_id + " has no seat left from " +
-                                    plan->tickets[0].from.str() + " to " +
-                                    plan->tickets[0].to.str() + "; choose another run",
-                                "run_id");
+      return InZh(FailedPrecondition("run " + request.run_id + " has no seat left from " +
+                                         plan->tickets[0].from.str() + " to " +
+                                         plan->tickets[0].to.str() + "; choose another run",
+                                     "run_id"),
+                  "班次 " + request.run_id + " 在该区间已无余座，请选择其他班次");
     }
   }
   ChangeResult out{.change = plan->records[0],
@@ -682,18 +715,22 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
     int free_children = 0;
     for (const Ticket& t : first->tickets) {
       if (state->id_hashes.contains(t.id_hash)) {
-        return FailedPrecondition("passenger " + t.passenger_name_masked + " (" + t.id_masked +
-                                      ") already has a ticket on run " + request.run_id +
-                                      "; nothing was changed",
-                                  "run_id");
+        return InZh(
+            FailedPrecondition("passenger " + t.passenger_name_masked + " (" + t.id_masked +
+                                   ") already has a ticket on run " + request.run_id +
+                                   "; nothing was changed",
+                               "run_id"),
+            "乘客 " + t.passenger_name_masked + "（" + t.id_masked + "）已有班次 " +
+                request.run_id + " 的车票，未改签");
       }
       if (t.seat == 0) ++free_children;
     }
     int cap = state->run.seats * policy_.free_child_percent / 100;
     if (state->free_children + free_children > cap) {
-      return FailedPrecondition("the free-child (携童) places of run " + request.run_id +
-                                    " are taken; nothing was changed",
-                                "run_id");
+      return InZh(FailedPrecondition("the free-child (携童) places of run " + request.run_id +
+                                         " are taken; nothing was changed",
+                                     "run_id"),
+                  "班次 " + request.run_id + " 的携童名额已满，未改签");
     }
     for (const Ticket& t : first->tickets) {
       if (t.seat == 0) {
@@ -710,10 +747,12 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
         for (int s : taken.seats) {
           if (s > 0) (void)state->inventory.Release(s, first->from_index, first->to_index);
         }
-        return FailedPrecondition("run " + request.run_id + " has no seat from " + t.from.str() +
-                                      " to " + t.to.str() + " (" + seat.error().message +
-                                      "); nothing was changed, choose another run",
-                                  "run_id");
+        return InZh(FailedPrecondition("run " + request.run_id + " has no seat from " +
+                                           t.from.str() + " to " + t.to.str() + " (" +
+                                           seat.error().message +
+                                           "); nothing was changed, choose another run",
+                                       "run_id"),
+                    "班次 " + request.run_id + " 在该区间已无余座，未改签，请选择其他班次");
       }
       taken.seats.push_back(*seat);
     }
@@ -738,8 +777,9 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
     if (!plan) return Propagate(plan);
     if (plan->tickets.size() != first->tickets.size() ||
         plan->from_index != first->from_index || plan->to_index != first->to_index) {
-      return FailedPrecondition("ticket " + request.ticket_number +
-                                " or its free children changed meanwhile; try again");
+      return InZh(FailedPrecondition("ticket " + request.ticket_number +
+                                     " or its free children changed meanwhile; try again"),
+                  "车票 " + request.ticket_number + " 或其携童刚刚发生变化，请重试");
     }
     if (!plan->hold) {
       // End the old tickets: only an issued, active ticket turns changed. Written before the
@@ -810,7 +850,8 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
       runs_.erase(request.run_id);
       spdlog::error("sales: store refused a change onto {} that memory allowed: {}",
                     request.run_id, result.error().message);
-      return FailedPrecondition("the seat or passenger was taken meanwhile; try again");
+      return InZh(FailedPrecondition("the seat or passenger was taken meanwhile; try again"),
+                  "座位或乘客刚被另一笔订单占用，请重试");
     }
     return result;
   }

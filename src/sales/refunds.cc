@@ -144,8 +144,10 @@ Result<SalesService::RefundPlan> SalesService::PlanRefund(store::Transaction& tx
                     to->Text(0));
   }
   if (asked->status != "issued") {
-    return FailedPrecondition("ticket " + number->str() + " is " + asked->status +
-                              ", not issued; only issued tickets are refunded");
+    return InZh(FailedPrecondition("ticket " + number->str() + " is " + asked->status +
+                                   ", not issued; only issued tickets are refunded"),
+                "车票 " + number->str() + " " + std::string(StatusZh(asked->status)) +
+                    "，只有已出票的车票可以退票");
   }
 
   RefundPlan plan;

@@ -68,12 +68,17 @@ Result<std::string_view> DocumentOf(store::Transaction& tx, const std::string& n
   if (status == "changed") {
     auto to = tx.QueryOne("SELECT new_ticket FROM changes WHERE old_ticket = $1", {Value{number}});
     if (!to) return Propagate(to);
-    return FailedPrecondition("ticket " + number + " was changed (改签) to ticket " + to->Text(0) +
-                              "; print the new ticket's reimbursement ticket instead");
+    return InZh(FailedPrecondition("ticket " + number + " was changed (改签) to ticket " +
+                                   to->Text(0) +
+                                   "; print the new ticket's reimbursement ticket instead"),
+                "车票 " + number + " 已改签为车票 " + to->Text(0) + "，请打印新车票的报销凭证");
   }
-  return FailedPrecondition("ticket " + number + " is " + status +
-                            ", not issued: only an issued ticket has a reimbursement ticket (a "
-                            "refunded one its refund receipt); pay the order first");
+  return InZh(FailedPrecondition("ticket " + number + " is " + status +
+                                 ", not issued: only an issued ticket has a reimbursement "
+                                 "ticket (a refunded one its refund receipt); pay the order "
+                                 "first"),
+              "车票 " + number + " " + std::string(StatusZh(status)) +
+                  "：只有已出票的车票可打印报销凭证（已退票的车票打印退票费收据）");
 }
 
 PrintedDocument DocumentFrom(PrintRow print) {
@@ -192,21 +197,28 @@ Result<PrintedDocument> ReimbursementTickets::Print(const ReimbursementRequest& 
   if (!ticket) return Propagate(ticket);
   if (request.channel == Channel::kKiosk || !request.id_number.empty()) {
     if (request.id_number.empty()) {
-      return InvalidArgument("swipe the ID card the ticket was bought with", "id_number");
+      return InZh(InvalidArgument("swipe the ID card the ticket was bought with", "id_number"),
+                  "请刷购票时使用的身份证");
     }
     auto hash = sales_.HashHolderId(request.id_type, request.id_number);
     if (!hash) return Propagate(hash);
     if (*hash != ticket->id_hash) {
-      return PermissionDenied("this ID document is not the one ticket " + request.ticket_number +
-                              " was bought with; swipe the buyer's ID card, or ask at a window");
+      return InZh(PermissionDenied("this ID document is not the one ticket " +
+                                   request.ticket_number +
+                                   " was bought with; swipe the buyer's ID card, or ask at a "
+                                   "window"),
+                  "该证件不是购买车票 " + request.ticket_number +
+                      " 时使用的证件；请刷购票人的身份证，或到窗口办理");
     }
   }
   if (request.supervisor) {
     const network::Staff& s = *request.supervisor;
     if (s.role != network::Role::kStationManager || !s.station || *s.station != request.station) {
-      return PermissionDenied("a reprint (重打) is approved by a station manager of " + here->name +
-                              " (" + request.station.str() + "); " + s.username +
-                              " is not one: ask one of them");
+      return InZh(PermissionDenied("a reprint (重打) is approved by a station manager of " +
+                                   here->name + " (" + request.station.str() + "); " +
+                                   s.username + " is not one: ask one of them"),
+                  "重打须经 " + here->name + " 的站务经理同意；" + s.username +
+                      " 不是本站站务经理，请找站务经理确认");
     }
   }
 

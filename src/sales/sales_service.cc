@@ -48,6 +48,9 @@ std::string Who(std::size_t index, const std::string& name) {
   return "passenger " + std::to_string(index + 1) + " (" + core::MaskName(name) + ")";
 }
 
+// "第 2 位乘客：", the Chinese start of a message about one passenger of an order.
+std::string WhoZh(std::size_t index) { return "第 " + std::to_string(index + 1) + " 位乘客："; }
+
 std::string Field(std::size_t index, std::string_view member) {
   return "passengers[" + std::to_string(index) + "]." + std::string(member);
 }
@@ -63,6 +66,18 @@ Result<FareType> ParseFareType(std::string_view key) {
   return ParseKey<FareType>(key, kFareTypeKeys, "fare type");
 }
 std::string_view OrderStatusKey(OrderStatus s) { return kOrderStatusKeys[static_cast<int>(s)]; }
+std::string_view StatusZh(std::string_view key) {
+  static constexpr std::pair<std::string_view, std::string_view> kWords[] = {
+      {"held", "待支付"},     {"paid", "已支付"},     {"issued", "已出票"},
+      {"expired", "已过期"},  {"cancelled", "已取消"}, {"refunded", "已退票"},
+      {"changed", "已改签"},  {"released", "已释放"}, {"stopped", "已停班"},
+      {"departed", "已发车"}, {"open", "售票中"}};
+  for (auto [k, zh] : kWords) {
+    if (k == key) return zh;
+  }
+  return key;
+}
+
 std::string_view PaymentMethodKey(PaymentMethod m) { return kPaymentKeys[static_cast<int>(m)]; }
 Result<PaymentMethod> ParsePaymentMethod(std::string_view key) {
   return ParseKey<PaymentMethod>(key, kPaymentKeys, "payment method");
@@ -132,7 +147,10 @@ Result<std::shared_ptr<SalesService::RunState>> SalesService::LoadRun(const std:
 Result<std::vector<RunOffer>> SalesService::Search(const core::StationCode& from,
                                                    const core::StationCode& to,
                                                    core::LocalDate date, Channel channel) {
-  if (from == to) return InvalidArgument("boarding and alighting stations are the same", "to");
+  if (from == to) {
+    return InZh(InvalidArgument("boarding and alighting stations are the same", "to"),
+                "上车站与下车站相同，请重新选择到达站");
+  }
   auto from_station = network_.GetStation(from);
   if (!from_station) return Propagate(from_station);
   auto to_station = network_.GetStation(to);
@@ -247,10 +265,12 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
                                             const std::string& fingerprint) {
   // Who may sell on this channel.
   if (!SelfService(request.channel) && request.seller.staff_username.empty()) {
-    return PermissionDenied("window and kiosk sales need a staff session; log in first");
+    return InZh(PermissionDenied("window and kiosk sales need a staff session; log in first"),
+                "窗口和自助机售票需要站务人员登录，请先登录");
   }
   if (!SelfService(request.channel) && !request.seller.station && !request.seller.province_wide) {
-    return PermissionDenied("your account has no station, so it cannot sell at a window");
+    return InZh(PermissionDenied("your account has no station, so it cannot sell at a window"),
+                "您的账号未归属车站，不能在窗口售票；请联系站务经理");
   }
 
   auto from = core::StationCode::Parse(request.from);
@@ -263,46 +283,61 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
   const network::Route& route = state->route;
   auto from_index = route.StopIndex(*from);
   if (!from_index)
-    return InvalidArgument("run " + request.run_id + " does not stop at " + request.from, "from");
+    return InZh(
+        InvalidArgument("run " + request.run_id + " does not stop at " + request.from, "from"),
+        "班次 " + request.run_id + " 不经停上车站 " + request.from);
   auto to_index = route.StopIndex(*to);
   if (!to_index)
-    return InvalidArgument("run " + request.run_id + " does not stop at " + request.to, "to");
+    return InZh(InvalidArgument("run " + request.run_id + " does not stop at " + request.to, "to"),
+                "班次 " + request.run_id + " 不经停到达站 " + request.to);
   if (*from_index >= *to_index) {
-    return InvalidArgument("the alighting station comes before the boarding station on this run",
-                           "to");
+    return InZh(InvalidArgument(
+                    "the alighting station comes before the boarding station on this run", "to"),
+                "本班次的到达站在上车站之前，请重新选择");
   }
 
   core::Instant now = clock_.Now();
   core::LocalDate today = now.ShanghaiDate();
   if (state->run.status != network::RunStatus::kOpen) {
-    return FailedPrecondition("run " + request.run_id + " is " +
-                              std::string(network::RunStatusName(state->run.status)) +
-                              " and not on sale");
+    return InZh(FailedPrecondition("run " + request.run_id + " is " +
+                                   std::string(network::RunStatusName(state->run.status)) +
+                                   " and not on sale"),
+                "班次 " + request.run_id + " " +
+                    std::string(StatusZh(network::RunStatusName(state->run.status))) +
+                    "，已停售，请选择其他班次");
   }
   if (state->run.date() > today.AddDays(policy_.presale_days - 1)) {
-    return FailedPrecondition("sales for " + state->run.date().ToString() + " open " +
-                              std::to_string(policy_.presale_days) + " days ahead, on " +
-                              state->run.date().AddDays(1 - policy_.presale_days).ToString());
+    return InZh(
+        FailedPrecondition("sales for " + state->run.date().ToString() + " open " +
+                           std::to_string(policy_.presale_days) + " days ahead, on " +
+                           state->run.date().AddDays(1 - policy_.presale_days).ToString()),
+        state->run.date().ToString() + " 的车票提前 " + std::to_string(policy_.presale_days) +
+            " 天开售，开售日为 " + state->run.date().AddDays(1 - policy_.presale_days).ToString());
   }
   auto cutoff = SelfService(request.channel) ? policy_.online_cutoff : policy_.window_cutoff;
   if (state->run.departs_at - cutoff <= now) {
-    return FailedPrecondition(fmt::format(
-        "sales on the {} channel close {} minutes before departure ({}); buy at a "
-        "station window",
-        ChannelKey(request.channel), cutoff.count(), state->run.departs_at.ToIso8601()));
+    return InZh(FailedPrecondition(fmt::format(
+                    "sales on the {} channel close {} minutes before departure ({}); buy at a "
+                    "station window",
+                    ChannelKey(request.channel), cutoff.count(),
+                    state->run.departs_at.ToIso8601())),
+                fmt::format("发车前 {} 分钟停止本渠道售票（发车 {}），请到车站窗口购票",
+                            cutoff.count(), state->run.departs_at.ToIso8601().substr(11, 5)));
   }
   const network::Fare* fare = state->FareFor(*from_index, *to_index);
   if (fare == nullptr) {
-    return FailedPrecondition("no fare is set from " + request.from + " to " + request.to +
-                              " on route " + route.code);
+    return InZh(FailedPrecondition("no fare is set from " + request.from + " to " + request.to +
+                                   " on route " + route.code),
+                "线路 " + route.code + " 未设置该区间票价，请联系站务人员");
   }
 
   // Passengers: count, documents, fare types, duplicates.
   const auto& input = request.passengers;
   if (input.empty() || static_cast<int>(input.size()) > policy_.max_passengers) {
-    return InvalidArgument(
-        "an order has 1 to " + std::to_string(policy_.max_passengers) + " passengers",
-        "passengers");
+    return InZh(InvalidArgument("an order has 1 to " + std::to_string(policy_.max_passengers) +
+                                    " passengers",
+                                "passengers"),
+                "一个订单可有 1 至 " + std::to_string(policy_.max_passengers) + " 位乘客");
   }
   std::vector<CheckedPassenger> passengers;
   int seated_adults = 0, free_children = 0;
@@ -321,9 +356,11 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
     if (!type)
       return InvalidArgument(Who(i, p.name) + ": " + type.error().message, Field(i, "id_type"));
     if (core::WindowOnly(*type) && request.channel != Channel::kWindow) {
-      return FailedPrecondition(Who(i, p.name) + ": a " + std::string(core::IdTypeName(*type)) +
-                                    " is accepted at a station window only",
-                                Field(i, "id_type"));
+      return InZh(
+          FailedPrecondition(Who(i, p.name) + ": a " + std::string(core::IdTypeName(*type)) +
+                                 " is accepted at a station window only",
+                             Field(i, "id_type")),
+          WhoZh(i) + "该类证件只能在车站窗口购票");
     }
     auto document = core::IdDocument::Parse(*type, p.id_number, today);
     if (!document) {
@@ -342,10 +379,11 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
     if (p.fare_type == FareType::kFreeChild) {
       ++free_children;
       if (p.seat) {
-        return InvalidArgument(Who(i, p.name) +
-                                   ": a free child (携童) has no seat; choose a "
-                                   "half-fare child ticket for a seat",
-                               Field(i, "seat"));
+        return InZh(InvalidArgument(Who(i, p.name) +
+                                        ": a free child (携童) has no seat; choose a "
+                                        "half-fare child ticket for a seat",
+                                    Field(i, "seat")),
+                    WhoZh(i) + "携童不占座位；需要座位请购买儿童半价票");
       }
     } else if (p.fare_type == FareType::kAdult || p.fare_type == FareType::kDiscount) {
       ++seated_adults;
@@ -359,10 +397,12 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
                                           .seat = p.seat});
   }
   if (free_children > seated_adults) {
-    return FailedPrecondition("each adult may bring one free child (携童); this order has " +
-                                  std::to_string(free_children) + " free children and " +
-                                  std::to_string(seated_adults) + " adults",
-                              "passengers");
+    return InZh(FailedPrecondition("each adult may bring one free child (携童); this order has " +
+                                       std::to_string(free_children) + " free children and " +
+                                       std::to_string(seated_adults) + " adults",
+                                   "passengers"),
+                "每位成人可携带一名免票儿童；本订单有 " + std::to_string(free_children) +
+                    " 名携童、" + std::to_string(seated_adults) + " 名成人");
   }
 
   // Seats, in memory, under the run's lock.
@@ -371,16 +411,20 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
     std::lock_guard lock(state->mu);
     for (std::size_t i = 0; i < passengers.size(); ++i) {
       if (state->id_hashes.contains(passengers[i].id_hash)) {
-        return FailedPrecondition(Who(i, passengers[i].name) + " (" + passengers[i].id_masked +
-                                      ") already has a ticket on run " + request.run_id,
-                                  Field(i, "id_number"));
+        return InZh(
+            FailedPrecondition(Who(i, passengers[i].name) + " (" + passengers[i].id_masked +
+                                   ") already has a ticket on run " + request.run_id,
+                               Field(i, "id_number")),
+            WhoZh(i) + "证件 " + passengers[i].id_masked + " 已购买班次 " + request.run_id +
+                " 的车票，同一证件每班次限购一张");
       }
     }
     int cap = state->run.seats * policy_.free_child_percent / 100;
     if (state->free_children + free_children > cap) {
-      return FailedPrecondition("the free-child (携童) places of this run are taken (" +
-                                    std::to_string(cap) + "); buy a half-fare child ticket",
-                                "passengers");
+      return InZh(FailedPrecondition("the free-child (携童) places of this run are taken (" +
+                                         std::to_string(cap) + "); buy a half-fare child ticket",
+                                     "passengers"),
+                  "本班次携童名额（" + std::to_string(cap) + " 名）已满，请购买儿童半价票");
     }
     for (std::size_t i = 0; i < passengers.size(); ++i) {
       if (passengers[i].fare_type == FareType::kFreeChild) continue;
@@ -396,6 +440,7 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
         }
         Error error = seat.error();
         error.message = Who(i, passengers[i].name) + ": " + error.message;
+        if (!error.message_zh.empty()) error.message_zh = WhoZh(i) + error.message_zh;
         error.field = passengers[i].seat ? Field(i, "seat") : "passengers";
         return tl::unexpected(error);
       }
@@ -521,7 +566,8 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
       runs_.erase(request.run_id);
       spdlog::error("sales: store refused a sale on {} that memory allowed: {}", request.run_id,
                     saved.error().message);
-      return FailedPrecondition("the seat or passenger was taken meanwhile; try again");
+      return InZh(FailedPrecondition("the seat or passenger was taken meanwhile; try again"),
+                  "座位或乘客刚被另一笔订单占用，请重试");
     }
     return tl::unexpected(saved.error());
   }
@@ -574,7 +620,10 @@ Result<Order> SalesService::ReadOrder(store::Transaction& tx, const std::string&
       "o.run_id WHERE o.order_id = $1",
       {Value{order_id}});
   if (!head) return Propagate(head);
-  if (head->empty()) return NotFound("no order " + order_id, "order_id");
+  if (head->empty()) {
+    return InZh(NotFound("no order " + order_id, "order_id"),
+                "没有订单 " + order_id + "，请核对订单号");
+  }
   const store::Row& o = head->at(0);
   Order order{.order_id = o.Text(0),
               .run_id = o.Text(1),
@@ -649,7 +698,7 @@ Result<std::string> SalesService::HashHolderId(const std::string& id_type,
   auto type = core::ParseIdType(id_type.empty() ? "resident_id" : id_type);
   if (!type) return InvalidArgument(type.error().message, "id_type");
   auto document = core::IdDocument::Parse(*type, id_number, clock_.Now().ShanghaiDate());
-  if (!document) return InvalidArgument(document.error().message, "id_number");
+  if (!document) return tl::unexpected(WithField(document.error(), "id_number"));
   return hasher_.HashIdDocument(*document);
 }
 
@@ -683,12 +732,17 @@ Result<Ticket> SalesService::GetTicket(const std::string& ticket_number) {
 
 Result<void> SalesService::CheckPayable(const Order& order, core::Instant now) {
   if (order.status != OrderStatus::kHeld) {
-    return FailedPrecondition("order " + order.order_id + " is " +
-                              std::string(OrderStatusKey(order.status)) + " and cannot be paid");
+    return InZh(FailedPrecondition("order " + order.order_id + " is " +
+                                   std::string(OrderStatusKey(order.status)) +
+                                   " and cannot be paid"),
+                "订单 " + order.order_id + " " + std::string(StatusZh(OrderStatusKey(order.status))) +
+                    "，不能支付");
   }
   if (order.expires_at <= now) {
-    return FailedPrecondition("the hold on order " + order.order_id + " expired at " +
-                              order.expires_at.ToIso8601() + "; its seats were released");
+    return InZh(FailedPrecondition("the hold on order " + order.order_id + " expired at " +
+                                   order.expires_at.ToIso8601() + "; its seats were released"),
+                "订单 " + order.order_id + " 已于 " + order.expires_at.ToIso8601().substr(11, 5) +
+                    " 超时未支付，座位已释放，请重新下单");
   }
   return {};
 }
@@ -740,19 +794,24 @@ Result<Order> SalesService::Pay(const std::string& order_id, PaymentMethod metho
                            {store::Value{order_id}});
     if (!change) return Propagate(change);
     if (!change->empty()) {
-      return FailedPrecondition("order " + order_id + " holds an online change (改签) of ticket " +
-                                change->at(0).Text(0) +
-                                "; it is paid through the payment provider, online. To settle "
-                                "it here instead, cancel it and change the ticket at this window");
+      return InZh(
+          FailedPrecondition("order " + order_id + " holds an online change (改签) of ticket " +
+                             change->at(0).Text(0) +
+                             "; it is paid through the payment provider, online. To settle "
+                             "it here instead, cancel it and change the ticket at this window"),
+          "订单 " + order_id + " 是车票 " + change->at(0).Text(0) +
+              " 的网上改签，须在线支付；如需在窗口结算，请取消该订单后在本窗口改签");
     }
     // A run stopped since the hold (停班) takes no more money at the window.
     auto run = tx.QueryOne("SELECT status FROM runs WHERE run_id = $1",
                            {store::Value{order->run_id}});
     if (!run) return Propagate(run);
     if (run->Text(0) != "open") {
-      return FailedPrecondition("run " + order->run_id + " is " + run->Text(0) +
-                                " since the seats were held: cancel the order and choose another "
-                                "run");
+      return InZh(FailedPrecondition("run " + order->run_id + " is " + run->Text(0) +
+                                     " since the seats were held: cancel the order and choose "
+                                     "another run"),
+                  "班次 " + order->run_id + " 在占座后" + std::string(StatusZh(run->Text(0))) +
+                      "，请取消订单并选择其他班次");
     }
     if (auto issued = IssueTickets(tx, *order, PaymentMethodKey(method), now); !issued) {
       return Propagate(issued);
@@ -768,9 +827,12 @@ Result<Order> SalesService::Cancel(const std::string& order_id) {
     if (!order) return Propagate(order);
     if (order->status == OrderStatus::kCancelled) return order;
     if (order->status != OrderStatus::kHeld) {
-      return FailedPrecondition("order " + order_id + " is " +
-                                std::string(OrderStatusKey(order->status)) +
-                                "; a paid ticket is refunded, not cancelled");
+      return InZh(FailedPrecondition("order " + order_id + " is " +
+                                     std::string(OrderStatusKey(order->status)) +
+                                     "; a paid ticket is refunded, not cancelled"),
+                  "订单 " + order_id + " " +
+                      std::string(StatusZh(OrderStatusKey(order->status))) +
+                      "，已付款的车票请办理退票，不能取消");
     }
     auto ended = internal::EndHold(tx, order_id, "cancelled", std::nullopt);
     if (!ended) return Propagate(ended);

@@ -73,6 +73,9 @@ enum class FareType { kAdult, kChild, kFreeChild, kDiscount };
 
 enum class OrderStatus { kHeld, kPaid, kIssued, kExpired, kCancelled };
 [[nodiscard]] std::string_view OrderStatusKey(OrderStatus status);
+// An order's or a ticket's status key ("held", "refunded", …) as Chinese messages say it
+// (待支付, 已退票, …); an unknown key is given back as it is.
+[[nodiscard]] std::string_view StatusZh(std::string_view key);
 
 enum class PaymentMethod { kSandbox, kCash, kCard };
 [[nodiscard]] std::string_view PaymentMethodKey(PaymentMethod method);

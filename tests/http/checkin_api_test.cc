@@ -134,12 +134,37 @@ TEST_P(CheckinApiTest, QrCheckInManifestAndDeparture) {
   ASSERT_EQ(recorded->status, 200) << recorded->body;
   EXPECT_EQ(Body(recorded)["safety_check"]["inspector"], "zhao.lei");
   EXPECT_TRUE(Body(recorded)["departed_at"].is_null());
+  // 30 minutes before the scheduled time: refused until confirmed with a reason, in Chinese
+  // for a page that asks for it.
+  httplib::Headers zh = {{"Authorization", "Bearer " + gate}, {"Accept-Language", "zh-CN"}};
+  auto early = client_->Post(("/api/v1/runs/" + run + "/depart").c_str(), zh, "",
+                             "application/json");
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 409) << early->body;
+  EXPECT_EQ(Body(early)["error"]["field"], "confirm_early");
+  EXPECT_NE(Body(early)["error"]["message"].get<std::string>().find("还有 30 分钟"),
+            std::string::npos)
+      << early->body;
+  auto unexplained = client_->Post(("/api/v1/runs/" + run + "/depart").c_str(), Bearer(gate),
+                                   R"({"confirm_early": true, "early_reason": " "})",
+                                   "application/json");
+  ASSERT_TRUE(unexplained);
+  EXPECT_EQ(unexplained->status, 400) << unexplained->body;
+  EXPECT_EQ(Body(unexplained)["error"]["field"], "early_reason");
+  auto typo = client_->Post(("/api/v1/runs/" + run + "/depart").c_str(), Bearer(gate),
+                            R"({"confirm": true})", "application/json");
+  ASSERT_TRUE(typo);
+  EXPECT_EQ(typo->status, 400) << "an unknown field is refused, not ignored: " << typo->body;
+
+  // At the scheduled time the run leaves with nothing to explain.
+  clock_.Set(run_->run.departs_at);
   auto left = client_->Post(("/api/v1/runs/" + run + "/depart").c_str(), Bearer(gate), "",
                             "application/json");
   ASSERT_TRUE(left);
   ASSERT_EQ(left->status, 200) << left->body;
   EXPECT_EQ(Body(left)["boarded"], 1);
   EXPECT_FALSE(Body(left)["departed_at"].is_null());
+  EXPECT_TRUE(Body(left)["early_reason"].is_null());
 
   auto revocations = client_->Get("/api/v1/revocations?since=0", Bearer(gate));
   ASSERT_TRUE(revocations);
