@@ -11,45 +11,23 @@
 #include "core/id_document.h"
 #include "core/time.h"
 #include "http/http_client.h"
+#include "http/internal/load_client.h"
 #include "http/internal/latency.h"
 
 namespace keyun::http {
 namespace {
 
 using nlohmann::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using internal::Bearer;
+using internal::Expect;
+using internal::Headers;
+using internal::Login;
 
 struct RunToFill {
   std::string run_id;
   std::string to;  // the route's last stop
   int seats_left = 0;
 };
-
-Headers Bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-
-// The body as JSON, or kUnavailable naming the call when the node answered something else.
-Result<json> Expect(const Result<HttpReply>& reply, int status, std::string_view what) {
-  if (!reply) return Propagate(reply);
-  if (reply->status != status) {
-    ErrorCode code = reply->status == 401 ? ErrorCode::kUnauthenticated : ErrorCode::kUnavailable;
-    return tl::unexpected(Error{code,
-                                std::string(what) + " answered " + std::to_string(reply->status) +
-                                    ": " + reply->body.substr(0, 300),
-                                ""});
-  }
-  if (reply->body.empty()) return json();
-  json body = json::parse(reply->body, nullptr, false);
-  if (body.is_discarded()) return json(reply->body);  // a text body (the voucher)
-  return body;
-}
-
-Result<std::string> Login(HttpClient& client, const std::string& user, const std::string& pass) {
-  auto body = Expect(client.Send("POST", "/api/v1/session",
-                                 json{{"username", user}, {"password", pass}}.dump()),
-                     201, "login of " + user);
-  if (!body) return Propagate(body);
-  return body->at("token").get<std::string>();
-}
 
 // The runs leaving `station` (their origin) between now + 6 min (the window cut-off is 5) and
 // now + 22 h, with seats.

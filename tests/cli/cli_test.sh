@@ -98,6 +98,12 @@ if [[ -n "$dport" ]]; then
   # The check-in bench sells, checks every voucher in once, and puts the station's window back.
   check "bench checkins" 0 "30 check-ins.*0 refused, 0 errors" -- env KEYUN_BENCH_PASSWORD=keyun-demo \
     "$KEYUN" bench checkins --port "$dport" --gates 4 --tickets 30
+  # The sales bench in each mode: whole sales, every one read back as it was answered.
+  for mode in holds window mobile; do
+    check "bench sales $mode" 0 "bench sales \($mode\).* [1-9][0-9]* sales.* 0 errors.*read back: [1-9][0-9]* as answered, 0 not, 0 seat segments sold twice" -- \
+      env KEYUN_BENCH_PASSWORD=keyun-demo "$KEYUN" bench sales --mode "$mode" --port "$dport" --clients 4 --seconds 1 --days 2
+  done
+  check "bench sales: an unknown mode" 105 "--mode: fast not in" -- "$KEYUN" bench sales --mode fast --port "$dport"
   check "the window is put back" 0 '"opens_before_minutes":40' -- curl -sf \
     -H "Authorization: Bearer $(curl -sf -X POST -d '{"username":"gate","password":"keyun-demo"}' \
       "http://127.0.0.1:$dport/api/v1/session" | grep -oE '"token":"[^"]+"' | cut -d'"' -f4)" \
