@@ -25,7 +25,7 @@ struct World {
         *store, clock, network::NetworkService::Options{.password_cost = core::PasswordCost::kFastForTests});
     (void)*network::SeedDemoProvince(*network, {.days = 7});
     sales = std::make_unique<sales::SalesService>(*store, *network, clock, sales::SalesPolicy{},
-                                                 *sales::LoadOrCreatePersonalDataKeys(*store));
+                                                 *sales::LoadOrCreatePersonalDataKeys(*store, *key_file));
     core::LocalDate first = clock.Now().ShanghaiDate().AddDays(1);
     for (int day = 0; day < 6; ++day) {
       auto runs = network->ListRuns(first.AddDays(day));  // kept alive for the loop
@@ -45,6 +45,7 @@ struct World {
   }
   std::filesystem::path dir;
   core::SystemClock clock;
+  std::unique_ptr<store::KeyFile> key_file = store::KeyFile::InMemory();
   std::unique_ptr<store::Store> store;
   std::unique_ptr<network::NetworkService> network;
   std::unique_ptr<sales::SalesService> sales;

@@ -8,18 +8,33 @@
 #include "core/time.h"
 #include "network/demo_province.h"
 #include "network/network_service.h"
+#include "store/key_file.h"
 #include "store/store.h"
 
 namespace keyun::cli {
 namespace {
 
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& db) {
+// Opens `db` and applies pending migrations; secrets an older database still holds move into
+// its key file first (store/key_file.h), so migrating never loses them. Returns the number
+// of migrations applied with the store.
+Result<std::pair<std::unique_ptr<store::Store>, int>> OpenAndMigrate(const std::string& db,
+                                                                     const std::string& key_path) {
+  auto key_file = store::KeyFile::ForDatabase(db, key_path);
+  if (!key_file) return tl::unexpected(WithField(key_file.error(), "--key-file"));
   auto store = store::Store::Open(db, store::OpenOptions{.migrate = false});
-  if (!store) return store;
-  if (auto applied = (*store)->Migrate(PrintProgress); !applied) {
+  if (!store) return Propagate(store);
+  auto applied = store::MigrateWithKeyFile(**store, **key_file, PrintProgress);
+  if (!applied) {
     return tl::unexpected(WithContext(applied.error(), "migrating " + (*store)->DisplayLocation()));
   }
-  return store;
+  return std::pair(std::move(*store), *applied);
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& db,
+                                                const std::string& key_path) {
+  auto opened = OpenAndMigrate(db, key_path);
+  if (!opened) return Propagate(opened);
+  return std::move(opened->first);
 }
 
 std::string TableNames() {
@@ -34,19 +49,23 @@ std::string TableNames() {
 }  // namespace
 
 void AddMigrateCommand(CLI::App& app, RunFn& run) {
-  auto db = std::make_shared<std::string>("keyun.db");
+  struct Flags {
+    std::string db = "keyun.db";
+    std::string key_file;
+  };
+  auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
-  cmd->add_option("--db", *db, std::string(kDbHelp))->capture_default_str();
-  cmd->callback([db, &run] {
-    run = [db] {
-      auto store = store::Store::Open(*db, store::OpenOptions{.migrate = false});
-      if (!store) return Fail(store.error());
-      auto applied = (*store)->Migrate(PrintProgress);
-      if (!applied) return Fail(applied.error());
-      auto version = (*store)->SchemaVersion();
+  cmd->add_option("--db", flags->db, std::string(kDbHelp))->capture_default_str();
+  AddKeyFileOption(*cmd, flags->key_file);
+  cmd->callback([flags, &run] {
+    run = [flags] {
+      auto opened = OpenAndMigrate(flags->db, flags->key_file);
+      if (!opened) return Fail(opened.error());
+      auto& [store, applied] = *opened;
+      auto version = store->SchemaVersion();
       std::printf("keyun: %s is at schema version %d (%d migration%s applied)\n",
-                  (*store)->DisplayLocation().c_str(), version ? *version : -1, *applied,
-                  *applied == 1 ? "" : "s");
+                  store->DisplayLocation().c_str(), version ? *version : -1, applied,
+                  applied == 1 ? "" : "s");
       return 0;
     };
   });
@@ -55,6 +74,7 @@ void AddMigrateCommand(CLI::App& app, RunFn& run) {
 void AddDemoDataCommand(CLI::App& app, RunFn& run) {
   struct Flags {
     std::string db = "keyun.db";
+    std::string key_file;
     network::DemoOptions demo;
     std::string first_date;
   };
@@ -62,6 +82,7 @@ void AddDemoDataCommand(CLI::App& app, RunFn& run) {
   CLI::App* cmd = app.add_subcommand(
       "demo-data", "Seed the demo province (real GB/T 2260 counties) into a database and exit");
   cmd->add_option("--db", flags->db, std::string(kDbHelp))->capture_default_str();
+  AddKeyFileOption(*cmd, flags->key_file);
   cmd->add_option("--seed", flags->demo.seed, "random seed")->capture_default_str();
   cmd->add_option("--province", flags->demo.province_code, "GB/T 2260 province code")
       ->capture_default_str();
@@ -77,7 +98,7 @@ void AddDemoDataCommand(CLI::App& app, RunFn& run) {
         if (!date) return Fail(WithField(date.error(), "--first-date"));
         flags->demo.first_date = *date;
       }
-      auto store = OpenStore(flags->db);
+      auto store = OpenStore(flags->db, flags->key_file);
       if (!store) return Fail(store.error());
       core::SystemClock clock;
       network::NetworkService network(**store, clock,
@@ -99,6 +120,7 @@ void AddDemoDataCommand(CLI::App& app, RunFn& run) {
 void AddImportCommand(CLI::App& app, RunFn& run) {
   struct Flags {
     std::string db = "keyun.db";
+    std::string key_file;
     std::string table;
     std::string file;
     bool dry_run = false;
@@ -109,6 +131,7 @@ void AddImportCommand(CLI::App& app, RunFn& run) {
       "Import master data from a CSV file (docs/csv.md). Every bad row is reported with its "
       "line number; nothing is imported unless every row is good");
   cmd->add_option("--db", flags->db, std::string(kDbHelp))->capture_default_str();
+  AddKeyFileOption(*cmd, flags->key_file);
   cmd->add_option("--table", flags->table, "one of: " + TableNames())->required();
   cmd->add_option("file", flags->file, "the CSV file (UTF-8)")
       ->required()
@@ -122,7 +145,7 @@ void AddImportCommand(CLI::App& app, RunFn& run) {
       if (!in)
         return Fail(Error{ErrorCode::kInvalidArgument, "cannot read " + flags->file, "file"});
       std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      auto store = OpenStore(flags->db);
+      auto store = OpenStore(flags->db, flags->key_file);
       if (!store) return Fail(store.error());
       core::SystemClock clock;
       network::NetworkService network(**store, clock);
@@ -143,19 +166,21 @@ void AddImportCommand(CLI::App& app, RunFn& run) {
 void AddExportCommand(CLI::App& app, RunFn& run) {
   struct Flags {
     std::string db = "keyun.db";
+    std::string key_file;
     std::string table;
     std::string out;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("export", "Export master data as CSV (docs/csv.md)");
   cmd->add_option("--db", flags->db, std::string(kDbHelp))->capture_default_str();
+  AddKeyFileOption(*cmd, flags->key_file);
   cmd->add_option("--table", flags->table, "one of: " + TableNames())->required();
   cmd->add_option("--out", flags->out, "output file (default: standard output)");
   cmd->callback([flags, &run] {
     run = [flags] {
       auto table = network::ParseTable(flags->table);
       if (!table) return Fail(WithField(table.error(), "--table"));
-      auto store = OpenStore(flags->db);
+      auto store = OpenStore(flags->db, flags->key_file);
       if (!store) return Fail(store.error());
       core::SystemClock clock;
       network::NetworkService network(**store, clock);

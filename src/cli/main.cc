@@ -9,9 +9,17 @@
 namespace keyun::cli {
 
 int Fail(const Error& error) {
+  // Chinese first, as the pages default to it, then the English message.
+  if (!error.message_zh.empty()) std::fprintf(stderr, "keyun: %s\n", error.message_zh.c_str());
   std::fprintf(stderr, "keyun: %s\n", error.message.c_str());
   if (!error.field.empty()) std::fprintf(stderr, "keyun: (at %s)\n", error.field.c_str());
   return error.code == ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+void AddKeyFileOption(CLI::App& cmd, std::string& path) {
+  cmd.add_option("--key-file", path, std::string(kKeyFileHelp))
+      ->envname("KEYUN_KEY_FILE")
+      ->type_name("PATH");
 }
 
 void PrintProgress(int done, int total, std::string_view step) {

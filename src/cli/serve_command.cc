@@ -16,6 +16,7 @@ namespace {
 
 struct ServeFlags {
   std::string db = "keyun.db";
+  std::string key_file;  // empty: <db>.keys beside a SQLite file (docs/keys.md)
   std::string host = "127.0.0.1";
   int port = 8080;
   int threads = 2;           // I/O threads, about one per core
@@ -32,6 +33,8 @@ struct ServeFlags {
 void PrintBanner(const http::NodeInfo& info, const std::string& base) {
   std::printf("keyun: node ready (%s %s, schema version %d)\n", info.engine.c_str(),
               info.store_location.c_str(), info.schema_version);
+  std::printf("keyun: key file %s (back it up apart from the database; docs/keys.md)\n",
+              info.key_file.c_str());
   std::printf("keyun: listening on %s\n", base.c_str());
   std::printf("  management page   %s/manage\n", base.c_str());
   std::printf("  API               %s/api/v1/stations\n", base.c_str());
@@ -97,6 +100,7 @@ int Serve(const ServeFlags& flags) {
     spdlog::info("after-sale policy: the defaults of DESIGN.md §3 (no --after-sale-policy)");
   }
   options.db = flags.db;
+  options.key_file = flags.key_file;
   options.server = {
       .host = flags.host, .port = static_cast<std::uint16_t>(flags.port), .threads = flags.threads,
       .handler_threads = flags.handler_threads};
@@ -135,6 +139,7 @@ void AddServeCommand(CLI::App& app, RunFn& run) {
   CLI::App* cmd = app.add_subcommand(
       "serve", "Run a provincial node: the JSON API under /api/v1, the pages, /healthz");
   cmd->add_option("--db", flags->db, std::string(kDbHelp))->capture_default_str();
+  AddKeyFileOption(*cmd, flags->key_file);
   cmd->add_option("--host", flags->host, "address to listen on")->capture_default_str();
   cmd->add_option("--port", flags->port, "TCP port; 0 picks a free one and prints it")
       ->check(CLI::Range(0, 65535))

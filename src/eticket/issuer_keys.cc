@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -55,23 +56,44 @@ Result<int> NextSerial(store::Transaction& tx, const core::ProvinceCode& provinc
   return highest + 1;
 }
 
-Result<void> InsertKey(store::Transaction& tx, const std::string& key_id, const NewKey& key,
-                       core::Instant now) {
+// Publishes the key's public half in `tx` and, if this transaction is the one that inserted it,
+// writes its seed to the key file (synced) before the transaction commits: a committed key
+// always has its seed on disk. A seed written by a transaction that then fails is overwritten
+// by whichever later one inserts that key id, so retries and races leave the right seed.
+Result<void> InsertKey(store::Transaction& tx, store::KeyFile& key_file, const std::string& key_id,
+                       const NewKey& key, core::Instant now) {
   Result<std::int64_t> inserted = tx.Execute(
-      "INSERT INTO issuer_keys (key_id, algorithm, public_key, secret_key, created_at) "
-      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_id) DO NOTHING",
+      "INSERT INTO issuer_keys (key_id, algorithm, public_key, created_at) "
+      "VALUES ($1, $2, $3, $4) ON CONFLICT (key_id) DO NOTHING",
       {Value{key_id}, Value{std::string(AlgorithmName(kIssueAlgorithm))}, Value{key.public_key_hex},
-       Value{key.secret_hex}, Value{now.unix_micros()}});
+       Value{now.unix_micros()}});
   if (!inserted) return Propagate(inserted);
-  return {};
+  if (*inserted == 0) return {};
+  return key_file.Set({{store::VoucherSeedName(key_id), key.secret_hex}});
+}
+
+tl::unexpected<Error> SeedMissing(const std::string& key_id, const store::KeyFile& key_file) {
+  return InZh(
+      FailedPrecondition(fmt::format(
+          "the signing seed of voucher key {}, active in the database, is not in key file {}: "
+          "the key file is missing or belongs to another database. Start with this database's "
+          "own key file (--key-file, restored from its backup, or copied from the node that "
+          "last rotated the key); see docs/keys.md",
+          key_id, key_file.DisplayPath())),
+      fmt::format("数据库中正在使用的电子客票签名密钥 {} 的种子不在密钥文件 {} 中：密钥文件缺失或属于"
+                  "另一个数据库。请使用本数据库自己的密钥文件启动（--key-file，从备份恢复，或从最近"
+                  "轮换密钥的节点复制）；见 docs/keys.md",
+                  key_id, key_file.DisplayPath()));
 }
 
 }  // namespace
 
 Result<std::unique_ptr<IssuerKeyStore>> IssuerKeyStore::Open(store::Store& store,
+                                                             store::KeyFile& key_file,
                                                              core::ProvinceCode province,
                                                              const core::Clock& clock) {
-  std::unique_ptr<IssuerKeyStore> keys(new IssuerKeyStore(store, std::move(province), clock));
+  std::unique_ptr<IssuerKeyStore> keys(
+      new IssuerKeyStore(store, key_file, std::move(province), clock));
   if (Result<void> ensured = keys->EnsureActiveKey(); !ensured) return Propagate(ensured);
   if (Result<void> loaded = keys->Reload(); !loaded) return Propagate(loaded);
   return keys;
@@ -104,29 +126,44 @@ Result<void> IssuerKeyStore::EnsureActiveKey() {
     if (!active->empty()) return {};
     Result<int> serial = NextSerial(tx, province_, kIssueAlgorithm);
     if (!serial) return Propagate(serial);
-    return InsertKey(tx, MakeKeyId(province_, kIssueAlgorithm, *serial), key, clock_.Now());
+    return InsertKey(tx, key_file_, MakeKeyId(province_, kIssueAlgorithm, *serial), key,
+                     clock_.Now());
   });
 }
 
 Result<std::string> IssuerKeyStore::Rotate() {
   const NewKey key = GenerateKey();
   const core::Instant now = clock_.Now();
+  std::vector<std::string> retired_ids;
   Result<std::string> key_id =
       store_.Transact<std::string>([&](store::Transaction& tx) -> Result<std::string> {
         Result<int> serial = NextSerial(tx, province_, kIssueAlgorithm);
         if (!serial) return Propagate(serial);
+        Result<store::Rows> active =
+            tx.Query("SELECT key_id FROM issuer_keys WHERE retired_at IS NULL AND algorithm = $1",
+                     {Value{std::string(AlgorithmName(kIssueAlgorithm))}});
+        if (!active) return Propagate(active);
+        retired_ids.clear();
+        for (const store::Row& row : *active) retired_ids.push_back(row.Text(0));
         Result<std::int64_t> retired = tx.Execute(
-            "UPDATE issuer_keys SET retired_at = $1, secret_key = NULL "
-            "WHERE retired_at IS NULL AND algorithm = $2",
+            "UPDATE issuer_keys SET retired_at = $1 WHERE retired_at IS NULL AND algorithm = $2",
             {Value{now.unix_micros()}, Value{std::string(AlgorithmName(kIssueAlgorithm))}});
         if (!retired) return Propagate(retired);
         std::string id = MakeKeyId(province_, kIssueAlgorithm, *serial);
-        if (Result<void> inserted = InsertKey(tx, id, key, now); !inserted) {
+        if (Result<void> inserted = InsertKey(tx, key_file_, id, key, now); !inserted) {
           return Propagate(inserted);
         }
         return id;
       });
   if (!key_id) return key_id;
+  // A retired key never signs again: its seed leaves the key file, so a copy of the file taken
+  // later cannot sign under it either. A failure here leaves a seed that signs nothing.
+  std::vector<std::string> seeds;
+  for (const std::string& id : retired_ids) seeds.push_back(store::VoucherSeedName(id));
+  if (Result<void> erased = key_file_.Erase(seeds); !erased) {
+    spdlog::warn("erasing retired voucher seeds from {}: {}", key_file_.DisplayPath(),
+                 erased.error().ToString());
+  }
   if (Result<void> loaded = Reload(); !loaded) return Propagate(loaded);
   return key_id;
 }
@@ -145,7 +182,7 @@ Result<IssuerKeyStore::Snapshot> IssuerKeyStore::Load() const {
   Result<store::Rows> rows = store_.Transact<store::Rows>(
       [&](store::Transaction& tx) {
         return tx.Query(
-            "SELECT key_id, algorithm, public_key, secret_key, created_at, retired_at "
+            "SELECT key_id, algorithm, public_key, created_at, retired_at "
             "FROM issuer_keys ORDER BY created_at, key_id");
       },
       read_only);
@@ -169,11 +206,26 @@ Result<IssuerKeyStore::Snapshot> IssuerKeyStore::Load() const {
     if (Result<void> added = verifier->AddKeyHex(key_id, public_key_hex); !added) {
       return Internal(fmt::format("issuer key {} is corrupt: {}", key_id, added.error().message));
     }
-    std::optional<std::int64_t> retired_at = row.OptionalInt(5);
+    std::optional<std::int64_t> retired_at = row.OptionalInt(4);
     if (!retired_at) {
-      std::optional<std::vector<std::uint8_t>> seed = core::FromHex(row.Text(3));
+      const std::string seed_name = store::VoucherSeedName(key_id);
+      std::optional<std::string> seed_hex = key_file_.Get(seed_name);
+      if (!seed_hex) {
+        // Another process sharing the file may have rotated since it was read.
+        if (Result<void> reread = key_file_.Reload(); !reread) return Propagate(reread);
+        seed_hex = key_file_.Get(seed_name);
+      }
+      if (!seed_hex) return SeedMissing(key_id, key_file_);
+      std::optional<std::vector<std::uint8_t>> seed = core::FromHex(*seed_hex);
+      sodium_memzero(seed_hex->data(), seed_hex->size());
       if (!seed || seed->size() != kSecretSeedBytes) {
-        return Internal(fmt::format("issuer key {} is corrupt: bad secret", key_id));
+        return InZh(FailedPrecondition(fmt::format(
+                        "the seed of voucher key {} in key file {} is not 32 bytes of hex: "
+                        "restore the key file from its backup (docs/keys.md)",
+                        key_id, key_file_.DisplayPath())),
+                    fmt::format("密钥文件 {} 中电子客票签名密钥 {} 的种子不是 32 字节的十六进制："
+                                "请从备份恢复密钥文件（见 docs/keys.md）",
+                                key_file_.DisplayPath(), key_id));
       }
       WipedSeed wiped;
       std::copy(seed->begin(), seed->end(), wiped.bytes.begin());
@@ -181,8 +233,15 @@ Result<IssuerKeyStore::Snapshot> IssuerKeyStore::Load() const {
       Result<VoucherSigner> signer = VoucherSigner::FromSeed(key_id, wiped.bytes);
       if (!signer) return Propagate(signer);
       if (core::ToHex(signer->public_key()) != public_key_hex) {
-        return Internal(fmt::format(
-            "issuer key {} is corrupt: its secret does not match its public key", key_id));
+        return InZh(
+            FailedPrecondition(fmt::format(
+                "the seed of voucher key {} in key file {} does not match the key's public key "
+                "in the database: the key file belongs to another database. Start with this "
+                "database's own key file (docs/keys.md)",
+                key_id, key_file_.DisplayPath())),
+            fmt::format("密钥文件 {} 中电子客票签名密钥 {} 的种子与数据库中的公钥不符：该密钥文件属于"
+                        "另一个数据库。请使用本数据库自己的密钥文件启动（见 docs/keys.md）",
+                        key_file_.DisplayPath(), key_id));
       }
       snapshot.signer = std::make_shared<const VoucherSigner>(std::move(*signer));
     }
@@ -190,7 +249,7 @@ Result<IssuerKeyStore::Snapshot> IssuerKeyStore::Load() const {
         .key_id = key_id,
         .algorithm = parts->algorithm,
         .public_key_hex = public_key_hex,
-        .created_at = core::Instant::FromUnixMicros(row.Int(4)),
+        .created_at = core::Instant::FromUnixMicros(row.Int(3)),
         .retired_at =
             retired_at ? std::optional(core::Instant::FromUnixMicros(*retired_at)) : std::nullopt,
     });

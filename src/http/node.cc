@@ -71,18 +71,34 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
     clock = node->system_clock_.get();
   }
 
+  Result<std::unique_ptr<store::KeyFile>> key_file =
+      store::KeyFile::ForDatabase(options.db, options.key_file);
+  if (!key_file) return tl::unexpected(WithField(key_file.error(), "key_file"));
+  node->key_file_ = std::move(*key_file);
   Result<std::unique_ptr<store::Store>> store =
       store::Store::Open(options.db, store::OpenOptions{.migrate = false});
   if (!store) return Propagate(store);
   node->store_ = std::move(*store);
-  Result<int> applied = node->store_->Migrate(progress);
+  Result<int> applied = store::MigrateWithKeyFile(*node->store_, *node->key_file_, progress);
   if (!applied) return tl::unexpected(WithContext(applied.error(), "migrating the database"));
   Result<int> version = node->store_->SchemaVersion();
   if (!version) return Propagate(version);
   node->info_ = NodeInfo{.store_location = node->store_->DisplayLocation(),
                          .engine = std::string(store::EngineName(node->store_->engine())),
+                         .key_file = node->key_file_->DisplayPath(),
                          .schema_version = *version,
                          .demo = std::nullopt};
+
+  // The keys before anything is written: a missing or foreign key file stops the node here.
+  Result<sales::PersonalDataKeys> keys =
+      sales::LoadOrCreatePersonalDataKeys(*node->store_, *node->key_file_);
+  if (!keys) return tl::unexpected(WithContext(keys.error(), "loading the node's keys"));
+  auto province = core::ProvinceCode::Parse(options.province);
+  if (!province) return tl::unexpected(WithField(province.error(), "province"));
+  auto issuer_keys =
+      eticket::IssuerKeyStore::Open(*node->store_, *node->key_file_, *province, *clock);
+  if (!issuer_keys) return tl::unexpected(WithContext(issuer_keys.error(), "loading issuer keys"));
+  node->issuer_keys_ = std::move(*issuer_keys);
 
   node->network_ = std::make_unique<network::NetworkService>(
       *node->store_, *clock,
@@ -104,8 +120,6 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
     if (!created) return tl::unexpected(WithContext(created.error(), "generating runs"));
   }
 
-  Result<sales::PersonalDataKeys> keys = sales::LoadOrCreatePersonalDataKeys(*node->store_);
-  if (!keys) return tl::unexpected(WithContext(keys.error(), "loading the node's keys"));
   node->sales_ = std::make_unique<sales::SalesService>(*node->store_, *node->network_, *clock,
                                                        options.sales_policy, *keys);
   // The sandbox wallet notifies the node over HTTP, as a real provider would; its delivery is
@@ -113,11 +127,6 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   node->sandbox_ = std::make_unique<sales::SandboxPaymentProvider>(*clock);
   node->sales_->AddPaymentProvider(*node->sandbox_);
   node->expiry_interval_ = options.expiry_interval;
-  auto province = core::ProvinceCode::Parse(options.province);
-  if (!province) return tl::unexpected(WithField(province.error(), "province"));
-  auto issuer_keys = eticket::IssuerKeyStore::Open(*node->store_, *province, *clock);
-  if (!issuer_keys) return tl::unexpected(WithContext(issuer_keys.error(), "loading issuer keys"));
-  node->issuer_keys_ = std::move(*issuer_keys);
   node->vouchers_ = std::make_unique<sales::TicketVouchers>(*node->sales_, *node->issuer_keys_,
                                                             *node->network_);
   node->id_hasher_ = std::make_unique<core::KeyedHasher>(

@@ -28,12 +28,16 @@
 #include "sales/sandbox_payment.h"
 #include "sales/reimbursement_tickets.h"
 #include "sales/ticket_vouchers.h"
+#include "store/key_file.h"
 #include "store/store.h"
 
 namespace keyun::http {
 
 struct NodeOptions {
   std::string db = "keyun.db";  // SQLite path, ":memory:", or postgresql:// URL
+  // The key file with the node's secrets (docs/keys.md); empty = "<db>.keys" beside a SQLite
+  // file, in memory for ":memory:"; required for PostgreSQL.
+  std::string key_file;
   std::string province = "37";  // GB/T 2260 code of the province this node serves
   ServerOptions server;
   bool demo = false;                      // seed the demo province (idempotent)
@@ -54,16 +58,20 @@ struct NodeOptions {
 struct NodeInfo {
   std::string store_location;  // without password
   std::string engine;          // "sqlite" / "postgresql"
+  std::string key_file;        // the key file's path, or "(in memory)"
   int schema_version = 0;
   std::optional<network::DemoSummary> demo;  // when seeded
 };
 
 class Node {
  public:
-  // Opens the store (applying migrations), seeds the demo if asked, generates the runs of the
+  // Opens the key file and the store (applying migrations; secrets an older database still
+  // holds move into the key file first), seeds the demo if asked, generates the runs of the
   // presale window, and builds the routes. Does not listen yet.
   // Errors: kUnavailable (the database cannot be opened: the message says which and why),
-  // kFailedPrecondition (schema newer than this binary; demo over foreign data), store errors.
+  // kInvalidArgument (a PostgreSQL database without a key file), kFailedPrecondition (schema
+  // newer than this binary; demo over foreign data; a key file readable by others, missing
+  // while the database has sealed data, or of another database), store errors.
   [[nodiscard]] static Result<std::unique_ptr<Node>> Open(const NodeOptions& options,
                                                           const store::ProgressFn& progress = {});
   ~Node();
@@ -85,6 +93,7 @@ class Node {
 
   NodeInfo info_;
   std::unique_ptr<core::SystemClock> system_clock_;  // when no clock was given
+  std::unique_ptr<store::KeyFile> key_file_;  // outlives every service that holds its keys
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<network::NetworkService> network_;
   std::unique_ptr<sales::SandboxPaymentProvider> sandbox_;  // before sales_: outlives it

@@ -1,5 +1,6 @@
 #include "sales/sales_service.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -904,43 +905,83 @@ Result<std::vector<SalesService::Occupancy>> SalesService::StoredOccupancy(
 }  // namespace keyun::sales
 
 namespace keyun::sales {
-namespace {
 
-// A 32-byte key stored as hex in node_meta.
-Result<std::array<std::uint8_t, 32>> Key32(const std::string& hex) {
-  std::optional<std::vector<std::uint8_t>> bytes = core::FromHex(hex);
-  if (!bytes || bytes->size() != 32) return Internal("a stored key is not 32 bytes of hex");
-  std::array<std::uint8_t, 32> key{};
-  std::copy(bytes->begin(), bytes->end(), key.begin());
-  return key;
-}
+Result<PersonalDataKeys> LoadOrCreatePersonalDataKeys(store::Store& store,
+                                                      store::KeyFile& key_file) {
+  struct Held {
+    std::optional<std::string> fingerprint;
+    bool sealed_data = false;
+  };
+  auto held = store.Transact<Held>(
+      [&](store::Transaction& tx) -> Result<Held> {
+        auto fingerprint = tx.Query("SELECT value FROM node_meta WHERE key = $1",
+                                    {Value{std::string(store::kKeyFingerprintMeta)}});
+        if (!fingerprint) return Propagate(fingerprint);
+        auto sealed = tx.Query("SELECT ticket_id FROM tickets LIMIT 1");
+        if (!sealed) return Propagate(sealed);
+        return Held{.fingerprint = fingerprint->empty()
+                                       ? std::nullopt
+                                       : std::optional(fingerprint->front().Text(0)),
+                    .sealed_data = !sealed->empty()};
+      },
+      {.read_only = true});
+  if (!held) return Propagate(held);
 
-// The value of node_meta `name`, inserting `fresh` first if there is none (race-safe).
-Result<std::string> MetaOrInsert(store::Transaction& tx, const std::string& name,
-                                 const std::string& fresh) {
-  auto inserted =
-      tx.Execute("INSERT INTO node_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-                 {Value{name}, Value{fresh}});
-  if (!inserted) return Propagate(inserted);
-  auto row = tx.QueryOne("SELECT value FROM node_meta WHERE key = $1", {Value{name}});
-  if (!row) return Propagate(row);
-  return row->Text(0);
-}
+  std::optional<std::string> seal_hex = key_file.Get(store::kIdSealKeyName);
+  std::optional<std::string> hash_hex = key_file.Get(store::kIdHashKeyName);
+  if (!seal_hex || !hash_hex) {
+    if (held->fingerprint || held->sealed_data) {
+      return InZh(
+          FailedPrecondition(fmt::format(
+              "the database {} holds personal data sealed under keys that are not in key file "
+              "{} (the file is missing or incomplete), and the database alone cannot open it. "
+              "Start with this database's key file: restore it from its backup, or give its "
+              "path with --key-file (docs/keys.md)",
+              store.DisplayLocation(), key_file.DisplayPath())),
+          fmt::format("数据库 {} 中的个人信息已加密，而密钥文件 {} 中没有对应的密钥（文件缺失或不完整），"
+                      "仅凭数据库无法解密。请使用本数据库的密钥文件启动：从备份恢复，或用 --key-file "
+                      "指定其路径（见 docs/keys.md）",
+                      store.DisplayLocation(), key_file.DisplayPath()));
+    }
+    // First start: new keys, kept if another thread or process sharing the file was first.
+    auto values = key_file.SetIfAbsent(
+        {{std::string(store::kIdSealKeyName), core::ToHex(core::SecretBox::GenerateKey())},
+         {std::string(store::kIdHashKeyName), core::ToHex(core::KeyedHasher::GenerateKey())}});
+    if (!values) return Propagate(values);
+    seal_hex = (*values)[0];
+    hash_hex = (*values)[1];
+  }
+  auto seal_key = store::KeyFromHex(store::kIdSealKeyName, *seal_hex);
+  if (!seal_key) return Propagate(seal_key);
+  auto hash_key = store::KeyFromHex(store::kIdHashKeyName, *hash_hex);
+  if (!hash_key) return Propagate(hash_key);
+  const std::string fingerprint = store::KeyFingerprint(*seal_key, *hash_key);
 
-}  // namespace
-
-Result<PersonalDataKeys> LoadOrCreatePersonalDataKeys(store::Store& store) {
-  return store.Transact<PersonalDataKeys>([&](store::Transaction& tx) -> Result<PersonalDataKeys> {
-    auto hash_hex = MetaOrInsert(tx, "id_hash_key", core::ToHex(core::KeyedHasher::GenerateKey()));
-    if (!hash_hex) return Propagate(hash_hex);
-    auto seal_hex = MetaOrInsert(tx, "id_seal_key", core::ToHex(core::SecretBox::GenerateKey()));
-    if (!seal_hex) return Propagate(seal_hex);
-    auto hash_key = Key32(*hash_hex);
-    if (!hash_key) return Propagate(hash_key);
-    auto seal_key = Key32(*seal_hex);
-    if (!seal_key) return Propagate(seal_key);
-    return PersonalDataKeys{.id_hash_key = *hash_key, .id_seal_key = *seal_key};
+  auto kept = store.Transact<std::string>([&](store::Transaction& tx) -> Result<std::string> {
+    auto inserted = tx.Execute(
+        "INSERT INTO node_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        {Value{std::string(store::kKeyFingerprintMeta)}, Value{fingerprint}});
+    if (!inserted) return Propagate(inserted);
+    auto row = tx.QueryOne("SELECT value FROM node_meta WHERE key = $1",
+                           {Value{std::string(store::kKeyFingerprintMeta)}});
+    if (!row) return Propagate(row);
+    return row->Text(0);
   });
+  if (!kept) return Propagate(kept);
+  if (*kept != fingerprint) {
+    return InZh(
+        FailedPrecondition(fmt::format(
+            "key file {} does not belong to the database {}: its keys differ from the ones the "
+            "database's personal data is sealed under (the fingerprints differ), so sealed ID "
+            "numbers would not open. Start with this database's own key file: restore it from "
+            "its backup, or give its path with --key-file (docs/keys.md)",
+            key_file.DisplayPath(), store.DisplayLocation())),
+        fmt::format("密钥文件 {} 不属于数据库 {}：其密钥与数据库中个人信息加密所用的密钥不同（指纹不符），"
+                    "已加密的证件号码将无法解密。请使用本数据库自己的密钥文件启动：从备份恢复，或用 "
+                    "--key-file 指定其路径（见 docs/keys.md）",
+                    key_file.DisplayPath(), store.DisplayLocation()));
+  }
+  return PersonalDataKeys{.id_hash_key = *hash_key, .id_seal_key = *seal_key};
 }
 
 }  // namespace keyun::sales

@@ -53,6 +53,7 @@
 #include "core/time.h"
 #include "network/network_service.h"
 #include "sales/payment_provider.h"
+#include "store/key_file.h"
 #include "store/store.h"
 
 namespace keyun::sales {
@@ -577,8 +578,14 @@ class SalesService final {
 
 namespace keyun::sales {
 
-// The node's personal-data keys, made on first use and kept in the store (node_meta), so
-// hashes stay comparable and sealed numbers stay readable across restarts.
-[[nodiscard]] Result<PersonalDataKeys> LoadOrCreatePersonalDataKeys(store::Store& store);
+// The node's personal-data keys, from its key file (never from the store: docs/keys.md), made
+// on first use, so hashes stay comparable and sealed numbers stay readable across restarts.
+// The store keeps their fingerprint (node_meta key_fingerprint) and nothing else of them.
+// Errors (kFailedPrecondition, in English and Chinese, saying what to do): the store has sealed
+// personal data or a fingerprint but the key file lacks the keys (missing key file); the key
+// file's keys do not match the store's fingerprint (a key file of another database); a
+// malformed key; the store's and the key file's errors.
+[[nodiscard]] Result<PersonalDataKeys> LoadOrCreatePersonalDataKeys(store::Store& store,
+                                                                    store::KeyFile& key_file);
 
 }  // namespace keyun::sales

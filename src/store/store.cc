@@ -149,6 +149,11 @@ Result<int> Store::SchemaVersion() {
 }
 
 Result<int> Store::Migrate(const ProgressFn& progress) {
+  return Migrate(MigrateOptions{.progress = progress, .before_migration = {}, .up_to_version = 0});
+}
+
+Result<int> Store::Migrate(const MigrateOptions& migrate) {
+  const ProgressFn& progress = migrate.progress;
   // READ COMMITTED on PostgreSQL so that the re-check after waiting for the advisory lock sees
   // what the migrator that held it committed (a serializable snapshot would predate it).
   TransactionOptions options;
@@ -172,6 +177,7 @@ Result<int> Store::Migrate(const ProgressFn& progress) {
 
   std::vector<const internal::Migration*> pending;
   for (const internal::Migration& migration : internal::EmbeddedMigrations()) {
+    if (migrate.up_to_version > 0 && migration.version > migrate.up_to_version) break;
     if (!applied->contains(migration.version)) pending.push_back(&migration);
   }
   const int total = static_cast<int>(pending.size());
@@ -187,6 +193,11 @@ Result<int> Store::Migrate(const ProgressFn& progress) {
                           {Value{std::int64_t{migration.version}}});
           if (!already) return Propagate(already);
           if (already->Int(0) > 0) return false;  // another migrator got here first
+          if (migrate.before_migration) {
+            if (auto moved = migrate.before_migration(migration.version, tx); !moved) {
+              return Propagate(moved);
+            }
+          }
           std::vector<std::string> statements =
               internal::SplitStatements(migration.SqlFor(engine()));
           for (std::size_t i = 0; i < statements.size(); ++i) {

@@ -146,6 +146,18 @@ struct TransactionOptions {
 // Progress of a long job, e.g. migrations: (done, total, what is being done now).
 using ProgressFn = std::function<void(int done, int total, std::string_view step)>;
 
+// Runs inside the transaction of migration `version`, before its SQL, to carry data the
+// migration drops somewhere else first (0015 drops the node's secrets, which the key file takes
+// first: key_file.h). An error rolls the migration back. Retried with the transaction.
+using MigrationHook = std::function<Result<void>(int version, Transaction& tx)>;
+
+struct MigrateOptions {
+  ProgressFn progress;
+  MigrationHook before_migration;
+  // Apply migrations up to this version only; 0 = all. For tests that build an old schema.
+  int up_to_version = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -164,6 +176,7 @@ class Store {
   // Applies every migration not yet applied, each in its own transaction, in order. Returns the
   // number applied (0 when up to date). Safe to call concurrently from several processes.
   [[nodiscard]] Result<int> Migrate(const ProgressFn& progress = {});
+  [[nodiscard]] Result<int> Migrate(const MigrateOptions& options);
   // Highest migration applied; 0 for an empty database.
   [[nodiscard]] Result<int> SchemaVersion();
 

@@ -55,6 +55,27 @@ else
   failed=$((failed + 1)); echo "FAIL first node did not start:"; cat "$WORK/a.log"
 fi
 
+# The key file (docs/keys.md): every command that opens a node's database takes --key-file; a
+# node creates its key file 0600 beside the SQLite file, refuses one others may read, and a
+# PostgreSQL node needs one.
+for cmd in serve migrate demo-data import export; do
+  check "$cmd documents --key-file" 0 "--key-file" -- "$KEYUN" $cmd --help
+done
+check "the help says it in Chinese too" 0 "密钥文件" -- "$KEYUN" serve --help
+if [[ -n "$port" ]]; then
+  check "the node names its key file" 0 "key file $WORK/a.db.keys" -- cat "$WORK/a.log"
+  check "the key file is 0600" 0 "^600$" -- stat -c %a "$WORK/a.db.keys"
+fi
+check "a PostgreSQL node needs a key file" 2 "--key-file PATH or set KEYUN_KEY_FILE" -- \
+  env -u KEYUN_KEY_FILE "$KEYUN" serve --port 0 --db postgresql://keyun@127.0.0.1:1/none
+"$KEYUN" migrate --db "$WORK/k.db" >/dev/null 2>&1
+printf 'id_seal_key=%064d\n' 0 >"$WORK/k.db.keys"
+chmod 644 "$WORK/k.db.keys"
+check "a key file others may read is refused" 1 "chmod 600 $WORK/k.db.keys" -- \
+  "$KEYUN" serve --port 0 --db "$WORK/k.db"
+check "the refusal is in Chinese first" 1 "密钥文件 $WORK/k.db.keys 可被其他用户读写" -- \
+  "$KEYUN" serve --port 0 --db "$WORK/k.db"
+
 # Import and export from the shell: a bad file is refused whole, with every bad line named.
 check "demo data" 0 "demo province seeded" -- "$KEYUN" demo-data --db "$WORK/d.db" --days 1
 "$KEYUN" export --db "$WORK/d.db" --table stations --out "$WORK/stations.csv"

@@ -1,5 +1,6 @@
 #include "eticket/issuer_keys.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -30,11 +31,19 @@ std::unique_ptr<store::Store> OpenStore(const std::string& location) {
   return store ? std::move(*store) : nullptr;
 }
 
-std::unique_ptr<IssuerKeyStore> OpenKeys(store::Store& store, const core::Clock& clock,
+std::unique_ptr<IssuerKeyStore> OpenKeys(store::Store& store, store::KeyFile& key_file,
+                                         const core::Clock& clock,
                                          const core::ProvinceCode& province = Shandong()) {
-  Result<std::unique_ptr<IssuerKeyStore>> keys = IssuerKeyStore::Open(store, province, clock);
+  Result<std::unique_ptr<IssuerKeyStore>> keys =
+      IssuerKeyStore::Open(store, key_file, province, clock);
   EXPECT_TRUE(keys.has_value()) << keys.error().ToString();
   return keys ? std::move(*keys) : nullptr;
+}
+
+std::unique_ptr<store::KeyFile> OpenKeyFile(const std::string& path) {
+  Result<std::unique_ptr<store::KeyFile>> file = store::KeyFile::Open(path);
+  EXPECT_TRUE(file.has_value()) << file.error().ToString();
+  return file ? std::move(*file) : nullptr;
 }
 
 enum class Engine { kSqlite, kPostgres };
@@ -57,7 +66,7 @@ class IssuerKeyStoreTest : public ::testing::TestWithParam<Engine> {
     }
     store_ = OpenStore(location_);
     ASSERT_NE(store_, nullptr);
-    keys_ = OpenKeys(*store_, clock_);
+    keys_ = OpenKeys(*store_, *key_file_, clock_);
     ASSERT_NE(keys_, nullptr);
   }
 
@@ -72,6 +81,7 @@ class IssuerKeyStoreTest : public ::testing::TestWithParam<Engine> {
   core::FakeClock clock_{core::Instant::FromUnixMicros(1'790'000'000'000'000)};
   keyun::testing::PostgresTestServer* server_ = nullptr;
   std::string location_;
+  std::unique_ptr<store::KeyFile> key_file_ = store::KeyFile::InMemory();
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<IssuerKeyStore> keys_;
 };
@@ -141,20 +151,22 @@ TEST_P(IssuerKeyStoreTest, RotationKeepsOldVouchersValidAndSignsNewOnesWithTheNe
 TEST_P(IssuerKeyStoreTest, RetiredSecretsAreErasedAndOneKeyIsActive) {
   ASSERT_TRUE(keys_->Rotate().has_value());
   Result<store::Rows> rows = store_->Transact<store::Rows>([](store::Transaction& tx) {
-    return tx.Query("SELECT key_id, secret_key, retired_at FROM issuer_keys ORDER BY key_id");
+    return tx.Query("SELECT key_id, retired_at FROM issuer_keys ORDER BY key_id");
   });
   ASSERT_TRUE(rows.has_value());
   ASSERT_EQ(rows->size(), 2u);
-  EXPECT_TRUE((*rows)[0].IsNull(1));
-  EXPECT_FALSE((*rows)[0].IsNull(2));
-  EXPECT_EQ((*rows)[1].Text(1).size(), 64u);
-  EXPECT_TRUE((*rows)[1].IsNull(2));
+  EXPECT_FALSE((*rows)[0].IsNull(1));
+  EXPECT_TRUE((*rows)[1].IsNull(1));
+  // Only the active key's seed is in the key file; the retired one's is gone.
+  EXPECT_EQ(key_file_->Names(store::kVoucherSeedPrefix),
+            std::vector<std::string>{"voucher_seed.37-ed25519-0002"});
+  EXPECT_EQ(key_file_->Get("voucher_seed.37-ed25519-0002")->size(), 64u);
 
   // The database itself refuses a second active key.
   Result<void> second_active = store_->RunTransaction([](store::Transaction& tx) -> Result<void> {
     auto inserted = tx.Execute(
-        "INSERT INTO issuer_keys (key_id, algorithm, public_key, secret_key, created_at) "
-        "VALUES ('37-ed25519-0009', 'ed25519', $1, $1, 0)",
+        "INSERT INTO issuer_keys (key_id, algorithm, public_key, created_at) "
+        "VALUES ('37-ed25519-0009', 'ed25519', $1, 0)",
         {store::Value{std::string(64, 'a')}});
     if (!inserted) return Propagate(inserted);
     return {};
@@ -163,14 +175,14 @@ TEST_P(IssuerKeyStoreTest, RetiredSecretsAreErasedAndOneKeyIsActive) {
 }
 
 TEST_P(IssuerKeyStoreTest, ReopeningDoesNotMakeAnotherKey) {
-  std::unique_ptr<IssuerKeyStore> again = OpenKeys(*store_, clock_);
+  std::unique_ptr<IssuerKeyStore> again = OpenKeys(*store_, *key_file_, clock_);
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->ActiveSigner()->key_id(), "37-ed25519-0001");
   EXPECT_EQ(again->PublicKeys(), keys_->PublicKeys());
 }
 
 TEST_P(IssuerKeyStoreTest, ReloadSeesAnotherNodesRotation) {
-  std::unique_ptr<IssuerKeyStore> other_node = OpenKeys(*store_, clock_);
+  std::unique_ptr<IssuerKeyStore> other_node = OpenKeys(*store_, *key_file_, clock_);
   ASSERT_NE(other_node, nullptr);
   ASSERT_TRUE(other_node->Rotate().has_value());
   Result<std::string> voucher = other_node->ActiveSigner()->Issue(SamplePayload(""));
@@ -183,7 +195,7 @@ TEST_P(IssuerKeyStoreTest, ReloadSeesAnotherNodesRotation) {
 
 TEST_P(IssuerKeyStoreTest, RefusesADatabaseOfAnotherProvince) {
   Result<std::unique_ptr<IssuerKeyStore>> beijing =
-      IssuerKeyStore::Open(*store_, *core::ProvinceCode::Parse("11"), clock_);
+      IssuerKeyStore::Open(*store_, *key_file_, *core::ProvinceCode::Parse("11"), clock_);
   ASSERT_FALSE(beijing.has_value());
   EXPECT_EQ(beijing.error().code, ErrorCode::kFailedPrecondition);
 }
@@ -220,8 +232,9 @@ TEST_P(IssuerKeyStoreTest, ConcurrentSigningDuringRotation) {
   EXPECT_EQ(keys_->ActiveSigner()->key_id(), "37-ed25519-0006");
 }
 
-// Nodes of one province sharing one database (DESIGN.md §6) start at the same moment.
-void ExpectConcurrentFirstOpensAgree(const std::string& location) {
+// Nodes of one province sharing one database (DESIGN.md §6) and one key file start at the
+// same moment.
+void ExpectConcurrentFirstOpensAgree(const std::string& location, store::KeyFile& key_file) {
   core::FakeClock clock(core::Instant::FromUnixMicros(1'790'000'000'000'000));
   constexpr int kNodes = 4;
   std::unique_ptr<store::Store> stores[kNodes];
@@ -232,7 +245,7 @@ void ExpectConcurrentFirstOpensAgree(const std::string& location) {
   std::unique_ptr<IssuerKeyStore> nodes[kNodes];
   std::vector<std::thread> threads;
   for (int i = 0; i < kNodes; ++i) {
-    threads.emplace_back([&, i] { nodes[i] = OpenKeys(*stores[i], clock); });
+    threads.emplace_back([&, i] { nodes[i] = OpenKeys(*stores[i], key_file, clock); });
   }
   for (std::thread& t : threads) t.join();
   for (const auto& node : nodes) {
@@ -244,7 +257,10 @@ void ExpectConcurrentFirstOpensAgree(const std::string& location) {
 
 TEST(IssuerKeyStoreSharedTest, NodesOpeningAnEmptySqliteFileAtOnceAgreeOnOneKey) {
   TempDir dir;
-  ExpectConcurrentFirstOpensAgree((dir.path() / "node.db").string());
+  Result<std::unique_ptr<store::KeyFile>> key_file =
+      store::KeyFile::Open((dir.path() / "node.db.keys").string());
+  ASSERT_TRUE(key_file.has_value()) << key_file.error().ToString();
+  ExpectConcurrentFirstOpensAgree((dir.path() / "node.db").string(), **key_file);
 }
 
 TEST(IssuerKeyStoreSharedTest, NodesOpeningAnEmptyPostgresDatabaseAtOnceAgreeOnOneKey) {
@@ -252,7 +268,8 @@ TEST(IssuerKeyStoreSharedTest, NodesOpeningAnEmptyPostgresDatabaseAtOnceAgreeOnO
   ASSERT_TRUE(server.has_value()) << server.error().message;
   const Result<std::string> url = (*server)->CreateDatabase();
   ASSERT_TRUE(url.has_value()) << url.error().message;
-  ExpectConcurrentFirstOpensAgree(*url);
+  std::unique_ptr<store::KeyFile> key_file = store::KeyFile::InMemory();
+  ExpectConcurrentFirstOpensAgree(*url, *key_file);
   (void)(*server)->DropDatabase(keyun::testing::PostgresTestServer::DatabaseOf(*url));
 }
 
@@ -261,11 +278,14 @@ TEST(IssuerKeyStoreFileTest, KeysPersistAcrossReopeningASqliteFile) {
   const std::string location = (dir.path() / "node.db").string();
   core::FakeClock clock(core::Instant::FromUnixMicros(1'790'000'000'000'000));
   std::string old_voucher;
+  const std::string key_path = location + ".keys";
   std::vector<IssuerPublicKey> published;
   {
     std::unique_ptr<store::Store> store = OpenStore(location);
     ASSERT_NE(store, nullptr);
-    std::unique_ptr<IssuerKeyStore> keys = OpenKeys(*store, clock);
+    std::unique_ptr<store::KeyFile> key_file = OpenKeyFile(key_path);
+    ASSERT_NE(key_file, nullptr);
+    std::unique_ptr<IssuerKeyStore> keys = OpenKeys(*store, *key_file, clock);
     ASSERT_NE(keys, nullptr);
     Result<std::string> text = keys->ActiveSigner()->Issue(SamplePayload(""));
     ASSERT_TRUE(text.has_value());
@@ -275,7 +295,9 @@ TEST(IssuerKeyStoreFileTest, KeysPersistAcrossReopeningASqliteFile) {
   }
   std::unique_ptr<store::Store> store = OpenStore(location);
   ASSERT_NE(store, nullptr);
-  std::unique_ptr<IssuerKeyStore> keys = OpenKeys(*store, clock);
+  std::unique_ptr<store::KeyFile> key_file = OpenKeyFile(key_path);  // read again from disk
+  ASSERT_NE(key_file, nullptr);
+  std::unique_ptr<IssuerKeyStore> keys = OpenKeys(*store, *key_file, clock);
   ASSERT_NE(keys, nullptr);
   EXPECT_EQ(keys->PublicKeys(), published);
   EXPECT_EQ(keys->ActiveSigner()->key_id(), "37-ed25519-0002");
@@ -289,6 +311,31 @@ TEST(IssuerKeyStoreFileTest, KeysPersistAcrossReopeningASqliteFile) {
   ASSERT_TRUE(text.has_value());
   EXPECT_TRUE(gate.Verify(*text).has_value());
   EXPECT_TRUE(gate.Verify(old_voucher).has_value());
+}
+
+// The database alone cannot sign: without the key file (or with another database's), Open
+// refuses and says why, in English and Chinese, instead of making up a key.
+TEST_P(IssuerKeyStoreTest, RefusesAKeyFileWithoutTheActiveSeed) {
+  std::unique_ptr<store::KeyFile> empty = store::KeyFile::InMemory();
+  Result<std::unique_ptr<IssuerKeyStore>> keys = IssuerKeyStore::Open(*store_, *empty, Shandong(),
+                                                                      clock_);
+  ASSERT_FALSE(keys.has_value());
+  EXPECT_EQ(keys.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(keys.error().message, ::testing::HasSubstr("37-ed25519-0001"));
+  EXPECT_THAT(keys.error().message, ::testing::HasSubstr("is not in key file"));
+  EXPECT_THAT(keys.error().message_zh, ::testing::HasSubstr("密钥文件"));
+  EXPECT_TRUE(empty->Names(store::kVoucherSeedPrefix).empty()) << "no key was made up";
+}
+
+TEST_P(IssuerKeyStoreTest, RefusesAKeyFileWhoseSeedIsAnotherKey) {
+  std::unique_ptr<store::KeyFile> foreign = store::KeyFile::InMemory();
+  ASSERT_TRUE(foreign->Set({{"voucher_seed.37-ed25519-0001", std::string(64, '7')}}).has_value());
+  Result<std::unique_ptr<IssuerKeyStore>> keys =
+      IssuerKeyStore::Open(*store_, *foreign, Shandong(), clock_);
+  ASSERT_FALSE(keys.has_value());
+  EXPECT_EQ(keys.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(keys.error().message, ::testing::HasSubstr("does not match"));
+  EXPECT_FALSE(keys.error().message_zh.empty());
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include "http/node.h"
 #include "support/test_data.h"
+#include "support/test_tools.h"
 
 namespace keyun::http {
 
@@ -29,6 +30,10 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
     ASSERT_TRUE(db) << db.error().message;
     NodeOptions options;
     options.db = *db;
+    // PostgreSQL keeps no secrets: the node's key file is a file of the test's own.
+    if (GetParam() == testing::TestEngine::kPostgres) {
+      options.key_file = (key_dir_.path() / "node.keys").string();
+    }
     options.server = {.port = 0};
     options.demo = true;
     options.demo_options.days = 2;
@@ -171,6 +176,7 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
   }
 
   core::FakeClock clock_;  // before node_, which uses it until it is destroyed
+  testing::TempDir key_dir_;  // the key file of a PostgreSQL node; outlives node_
   std::unique_ptr<Node> node_;
   std::uint16_t port_ = 0;
   std::unique_ptr<httplib::Client> client_;

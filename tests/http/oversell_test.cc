@@ -15,6 +15,7 @@
 #include "core/ids.h"
 #include "http/node.h"
 #include "support/test_data.h"
+#include "support/test_tools.h"
 
 namespace keyun::http {
 namespace {
@@ -39,6 +40,8 @@ TEST_P(OversellTest, SixtyFourConcurrentBuyersNeverOversell) {
   }
   NodeOptions options;
   options.db = db;
+  testing::TempDir key_dir;  // a PostgreSQL node's key file lives outside the database
+  if (GetParam() == Engine::kPostgres) options.key_file = (key_dir.path() / "node.keys").string();
   options.server = {.port = 0, .threads = 4};
   options.demo = true;
   options.demo_options.days = 2;

@@ -20,10 +20,10 @@ class ReimbursementTest : public SalesTest {
   void SetUp() override {
     SalesTest::SetUp();
     if (HasFatalFailure()) return;
-    auto keys = eticket::IssuerKeyStore::Open(*store_, *core::ProvinceCode::Parse("37"), clock_);
+    auto keys = eticket::IssuerKeyStore::Open(*store_, *key_file_, *core::ProvinceCode::Parse("37"), clock_);
     ASSERT_TRUE(keys) << keys.error().ToString();
     issuer_keys_ = std::move(*keys);
-    auto personal = LoadOrCreatePersonalDataKeys(*store_);
+    auto personal = LoadOrCreatePersonalDataKeys(*store_, *key_file_);
     ASSERT_TRUE(personal);
     hasher_ = std::make_unique<core::KeyedHasher>(
         std::span<const std::uint8_t, 32>(personal->id_hash_key));

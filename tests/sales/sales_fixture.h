@@ -34,7 +34,7 @@ class SalesTest : public ::testing::TestWithParam<testing::TestEngine> {
         network::NetworkService::Options{.password_cost = core::PasswordCost::kFastForTests});
     auto demo = network::SeedDemoProvince(*network_, {.days = 2});
     ASSERT_TRUE(demo) << demo.error().ToString();
-    auto keys = LoadOrCreatePersonalDataKeys(*store_);
+    auto keys = LoadOrCreatePersonalDataKeys(*store_, *key_file_);
     ASSERT_TRUE(keys) << keys.error().ToString();
     sales_ = std::make_unique<SalesService>(*store_, *network_, clock_, SalesPolicy{}, *keys);
 
@@ -97,6 +97,8 @@ class SalesTest : public ::testing::TestWithParam<testing::TestEngine> {
   }
 
   core::FakeClock clock_;
+  // The node's secrets, in memory: the store holds none of them (docs/keys.md).
+  std::unique_ptr<store::KeyFile> key_file_ = store::KeyFile::InMemory();
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<network::NetworkService> network_;
   std::unique_ptr<SalesService> sales_;
