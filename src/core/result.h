@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,9 @@ struct Error {
   // words for a refused statement ("UNIQUE constraint failed: payments.trade_no"), which name
   // tables and constraints; code that must tell one constraint from another looks here.
   std::string internal = {};
+  // When to try again, in seconds, if the code is kResourceExhausted or kUnavailable and the
+  // refusal knows (a locked login); 0 = not said. HTTP sends it as Retry-After.
+  std::int64_t retry_after_seconds = 0;
 
   // "invalid_argument: message (field: x) [internal]" for logs and test failure output.
   [[nodiscard]] std::string ToString() const;
