@@ -35,6 +35,11 @@ std::string Error::ToString() const {
     out += field;
     out += ")";
   }
+  if (!internal.empty()) {
+    out += " [";
+    out += internal;
+    out += "]";
+  }
   return out;
 }
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,8 +51,15 @@ struct Error {
   // The same message in Chinese, the pages' default language (zh-CN); empty when only the
   // English one exists, and then a client is told the code's Chinese sentence with it.
   std::string message_zh = {};
+  // Internal detail for the log only, never sent to a client: the database engine's own
+  // words for a refused statement ("UNIQUE constraint failed: payments.trade_no"), which name
+  // tables and constraints; code that must tell one constraint from another looks here.
+  std::string internal = {};
+  // When to try again, in seconds, if the code is kResourceExhausted or kUnavailable and the
+  // refusal knows (a locked login); 0 = not said. HTTP sends it as Retry-After.
+  std::int64_t retry_after_seconds = 0;
 
-  // "invalid_argument: message (field: x)" for logs and test failure output.
+  // "invalid_argument: message (field: x) [internal]" for logs and test failure output.
   [[nodiscard]] std::string ToString() const;
 };
 

@@ -191,7 +191,7 @@ Result<void> RequireRole(const SessionInfo& who, std::initializer_list<Role> rol
 }  // namespace
 
 void AddNetworkApi(Router& router, network::NetworkService& network, Sessions& sessions,
-                   store::Store& store) {
+                   network::StaffLogin& logins, store::Store& store) {
   router.Add(Method::kGet, "/healthz", [&store](Request&) {
     Result<int> version = store.SchemaVersion();
     if (!version) return ErrorResponse(version.error());
@@ -201,14 +201,14 @@ void AddNetworkApi(Router& router, network::NetworkService& network, Sessions& s
   });
 
   // ---- sessions ----
-  router.Add(Method::kPost, "/api/v1/session", [&network, &sessions](Request& request) {
+  router.Add(Method::kPost, "/api/v1/session", [&logins, &sessions](Request& request) {
     auto body = ParseJsonObject(request.body, {"username", "password"});
     if (!body) return ErrorResponse(body.error());
     auto username = StringField(*body, "username", true);
     if (!username) return ErrorResponse(username.error());
     auto password = StringField(*body, "password", true);
     if (!password) return ErrorResponse(password.error());
-    auto staff = network.Authenticate(**username, **password);
+    auto staff = logins.LogIn(**username, **password, request.client_address);
     if (!staff) return ErrorResponse(staff.error());
     SessionInfo info{.username = staff->username,
                      .display_name = staff->display_name,

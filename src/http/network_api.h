@@ -5,6 +5,7 @@
 #include "http/server.h"
 #include "http/sessions.h"
 #include "network/network_service.h"
+#include "network/staff_login.h"
 #include "store/store.h"
 
 namespace keyun::http {
@@ -13,8 +14,8 @@ namespace keyun::http {
 //   POST/GET/DELETE /session, GET /stations, /stations/{code}, /carriers, /vehicles, /routes,
 //   /routes/{code}, /schedules, /departures, /staff, POST /import/{table}, GET /export/{table}.
 // Read-only timetable data (stations, routes) is public; the rest needs a staff session, and
-// station roles see only their own station.
+// station roles see only their own station. Logins go through `logins` (throttled, audited).
 void AddNetworkApi(Router& router, network::NetworkService& network, Sessions& sessions,
-                   store::Store& store);
+                   network::StaffLogin& logins, store::Store& store);
 
 }  // namespace keyun::http

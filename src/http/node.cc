@@ -13,6 +13,7 @@
 #include "http/sales_api.h"
 #include "http/sessions.h"
 #include "http/static_pages.h"
+#include "network/staff_login.h"
 
 namespace keyun::http {
 
@@ -55,9 +56,11 @@ class SalesHolderDirectory final : public HolderDirectory {
 }  // namespace
 
 struct Node::Api {
-  Api(const core::Clock& clock, sales::SalesService& sales)
-      : sessions(clock), holders(sales), guard(sessions, holders) {}
+  Api(const core::Clock& clock, sales::SalesService& sales, store::Store& store,
+      network::NetworkService& network)
+      : sessions(clock), logins(store, network, clock), holders(sales), guard(sessions, holders) {}
   Sessions sessions;
+  network::StaffLogin logins;  // POST /session: throttled and audited
   SalesHolderDirectory holders;
   AccessGuard guard;
 };
@@ -136,9 +139,10 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   node->reimbursements_ = std::make_unique<sales::ReimbursementTickets>(
       *node->store_, *node->sales_, *node->vouchers_, *node->network_, *clock);
 
-  node->api_ = std::make_unique<Api>(*clock, *node->sales_);
+  node->api_ = std::make_unique<Api>(*clock, *node->sales_, *node->store_, *node->network_);
   node->router_ = std::make_unique<Router>();
-  AddNetworkApi(*node->router_, *node->network_, node->api_->sessions, *node->store_);
+  AddNetworkApi(*node->router_, *node->network_, node->api_->sessions, node->api_->logins,
+                *node->store_);
   AddSalesApi(*node->router_, *node->sales_, node->api_->sessions);
   AddSandboxWalletApi(*node->router_, *node->sandbox_);
   AddVoucherApi(*node->router_, *node->vouchers_, *node->issuer_keys_);

@@ -175,10 +175,15 @@ Response ErrorResponse(const Error& error) {
                            {"message", message},
                            {"message_en", message_en},
                            {"field", CutUtf8(error.field, kMaxQuotedChars)}}}};
+  if (error.retry_after_seconds > 0) body["error"]["retry_after"] = error.retry_after_seconds;
   Response response;
   response.status = HttpStatusFor(error.code);
   response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (error.code == ErrorCode::kUnavailable) response.headers.emplace_back("Retry-After", "1");
+  if (error.retry_after_seconds > 0) {
+    response.headers.emplace_back("Retry-After", std::to_string(error.retry_after_seconds));
+  } else if (error.code == ErrorCode::kUnavailable) {
+    response.headers.emplace_back("Retry-After", "1");
+  }
   return response;
 }
 

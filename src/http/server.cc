@@ -192,6 +192,9 @@ class Server::Impl {
   }
 
   asio::awaitable<void> Serve(tcp::socket socket) {
+    boost::system::error_code peer_ec;
+    tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+    std::string client_address = peer_ec ? std::string() : peer.address().to_string();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (;;) {
@@ -236,6 +239,7 @@ class Server::Impl {
         response = ErrorResponse(request.error());
       } else {
         request_id = request->request_id;
+        request->client_address = client_address;
         // On a handler thread, so that a handler waiting on the database never holds up the
         // I/O threads; this coroutine resumes on its own executor when the handler is done.
         response = co_await asio::co_spawn(

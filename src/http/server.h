@@ -51,6 +51,9 @@ struct Request {
   std::map<std::string, std::string> headers;      // names lower-case
   std::string body;
   std::string request_id;  // X-Request-Id from the client, or one we made
+  // The peer's IP address as the socket sees it ("127.0.0.1", "::1"); not X-Forwarded-For,
+  // which any client can write. Empty for a request not read from a socket.
+  std::string client_address;
   // Who the access guard (access_policy.h) admitted, set before the handler runs: the staff
   // session, if one was sent and its role is allowed on the route; `holder` when the caller
   // proved with the order's access token that they are its buyer.

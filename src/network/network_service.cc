@@ -411,18 +411,31 @@ Result<std::vector<Staff>> NetworkService::ListStaff(
 }
 
 Result<Staff> NetworkService::Authenticate(std::string_view username, std::string_view password) {
+  auto check = CheckLogin(username, password);
+  if (!check) return Propagate(check);  // the store failed: not the user's fault
+  if (check->outcome != LoginOutcome::kSuccess) return tl::unexpected(BadLogin());
+  return std::move(*check->staff);
+}
+
+Error NetworkService::BadLogin() {
+  return InZh(Unauthenticated(std::string(kBadLogin)), std::string(kBadLoginZh)).value();
+}
+
+Result<NetworkService::LoginCheck> NetworkService::CheckLogin(std::string_view username,
+                                                              std::string_view password) {
   auto record = store_.Transact<std::optional<internal::StaffRecord>>(
       [&](Transaction& tx) { return internal::LoadStaff(tx, username); }, ReadOnly());
-  if (!record) return Propagate(record);  // the store failed: not the user's fault
+  if (!record) return Propagate(record);
   if (!*record) {
+    // As long as a real check, so the time taken does not tell which usernames exist.
     (void)core::VerifyPassword(DummyHash(options_.password_cost), password);
-    return InZh(Unauthenticated(std::string(kBadLogin)), std::string(kBadLoginZh));
+    return LoginCheck{LoginOutcome::kUnknownUser, std::nullopt};
   }
-  const bool matches = core::VerifyPassword((*record)->password_hash, password);
-  if (!matches || !(*record)->staff.active) {
-    return InZh(Unauthenticated(std::string(kBadLogin)), std::string(kBadLoginZh));
+  if (!core::VerifyPassword((*record)->password_hash, password)) {
+    return LoginCheck{LoginOutcome::kWrongPassword, std::nullopt};
   }
-  return std::move((*record)->staff);
+  if (!(*record)->staff.active) return LoginCheck{LoginOutcome::kDisabled, std::nullopt};
+  return LoginCheck{LoginOutcome::kSuccess, std::move((*record)->staff)};
 }
 
 // ---- Runs ----------------------------------------------------------------------------------

@@ -183,6 +183,17 @@ class NetworkService final {
   // for an unknown user, a wrong password and a disabled account (never says which), and it
   // takes about as long in each case.
   [[nodiscard]] Result<Staff> Authenticate(std::string_view username, std::string_view password);
+  // What a login attempt found, for the audit (StaffLogin, staff_login.h): the staff member on
+  // kSuccess. Never tell a client which failure it was. Errors: only the store's.
+  enum class LoginOutcome { kSuccess, kWrongPassword, kUnknownUser, kDisabled };
+  struct LoginCheck {
+    LoginOutcome outcome;
+    std::optional<Staff> staff;  // on kSuccess
+  };
+  [[nodiscard]] Result<LoginCheck> CheckLogin(std::string_view username,
+                                              std::string_view password);
+  // The one answer to every failed login (kUnauthenticated, English and Chinese).
+  [[nodiscard]] static Error BadLogin();
 
   // ---- Runs --------------------------------------------------------------------------------
   // Creates the runs of every active schedule of an active station that operates on each date

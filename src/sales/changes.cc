@@ -844,12 +844,12 @@ Result<ChangeResult> SalesService::ChangeOnce(const ChangeRequest& request, core
   if (!result) {
     give_back();
     if (result.error().code == ErrorCode::kAlreadyExists &&
-        result.error().message.find("idempotency") == std::string::npos) {
+        result.error().internal.find("idempotency") == std::string::npos) {
       // The store refused what memory allowed: memory is stale. Rebuild the run's image.
       std::lock_guard lock(mu_);
       runs_.erase(request.run_id);
       spdlog::error("sales: store refused a change onto {} that memory allowed: {}",
-                    request.run_id, result.error().message);
+                    request.run_id, result.error().ToString());
       return InZh(FailedPrecondition("the seat or passenger was taken meanwhile; try again"),
                   "座位或乘客刚被另一笔订单占用，请重试");
     }

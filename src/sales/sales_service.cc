@@ -557,7 +557,7 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
     for (const auto& p : passengers) hashes.push_back(p.id_hash);
     (void)ReleaseInMemory(request.run_id, order.tickets, hashes);
     if (saved.error().code == ErrorCode::kAlreadyExists &&
-        saved.error().message.find("idempotency") != std::string::npos) {
+        saved.error().internal.find("idempotency") != std::string::npos) {
       return tl::unexpected(saved.error());  // a concurrent retry won: CreateOrder answers with it
     }
     if (saved.error().code == ErrorCode::kAlreadyExists) {
@@ -566,7 +566,7 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
       std::lock_guard lock(mu_);
       runs_.erase(request.run_id);
       spdlog::error("sales: store refused a sale on {} that memory allowed: {}", request.run_id,
-                    saved.error().message);
+                    saved.error().ToString());
       return InZh(FailedPrecondition("the seat or passenger was taken meanwhile; try again"),
                   "座位或乘客刚被另一笔订单占用，请重试");
     }

@@ -7,11 +7,20 @@
 #include <cctype>
 #include <charconv>
 #include <optional>
+#include <random>
 
 namespace keyun::sales {
 namespace {
 
 constexpr std::string_view kSignType = "ED25519";
+constexpr std::uint64_t kInstanceIdMask = (std::uint64_t{1} << 48) - 1;
+
+// 48 random bits: two lives of a node draw the same with odds of about n²/2^49 after n
+// restarts, which is never in practice (and needs no storage, so kill -9 cannot undo it).
+std::uint64_t RandomInstanceId() {
+  std::random_device device;
+  return (std::uint64_t{device()} << 32 | device()) & kInstanceIdMask;
+}
 
 std::string PercentEncode(std::string_view text) {
   std::string out;
@@ -65,6 +74,7 @@ SandboxPaymentProvider::SandboxPaymentProvider(const core::Clock& clock, Options
     : clock_(clock),
       options_(options),
       key_(core::SigningKey::Generate()),
+      instance_id_(options.instance_id.value_or(RandomInstanceId()) & kInstanceIdMask),
       notifier_([this](std::stop_token stop) { NotifierLoop(std::move(stop)); }) {}
 
 SandboxPaymentProvider::~SandboxPaymentProvider() {
@@ -117,13 +127,18 @@ Result<void> SandboxPaymentProvider::Approve(const std::string& payment_id) {
       return FailedPrecondition("payment " + payment_id + " was approved already");
     }
     payment.state = "approved";
-    payment.trade_no = fmt::format("SBX{}{:08d}", now.ShanghaiDate().Compact(), next_trade_++);
+    payment.trade_no = NextNumber("SBX", now);
     payment.notify_id = "N" + payment.trade_no;
     payment.paid_at = now;
     outgoing_.push_back({std::chrono::steady_clock::now() + options_.delay, payment_id, 0});
   }
   wake_.notify_all();
   return {};
+}
+
+std::string SandboxPaymentProvider::NextNumber(std::string_view kind, core::Instant now) {
+  return fmt::format("{}{}{:012X}{:08d}", kind, now.ShanghaiDate().Compact(), instance_id_,
+                     next_trade_++);
 }
 
 Result<std::string> SandboxPaymentProvider::Status(const std::string& payment_id) const {
@@ -276,8 +291,7 @@ Result<void> SandboxPaymentProvider::Refund(const RefundOrder& order) {
                                 " left to refund, not " + order.amount.ToString());
     }
     payment.refunded = payment.refunded + order.amount;
-    std::string refund_no =
-        fmt::format("SBR{}{:08d}", now.ShanghaiDate().Compact(), next_trade_++);
+    std::string refund_no = NextNumber("SBR", now);
     refunds_.emplace(order.refund_id, Refunded{.order = order,
                                                .refund_no = refund_no,
                                                .notify_id = "N" + refund_no,

@@ -21,7 +21,15 @@
 //     (`notify_type=refund&refund_id=…&refund_no=…&refund_status=REFUND_SUCCESS&…`) through the
 //     refund delivery, to the node's refund-notify path.
 // Its payments live in memory: a restarted sandbox has forgotten them (a real provider's do
-// not; the node's payments table keeps the node's side).
+// not; the node's payments table keeps the node's side, and paying the order again registers
+// its pending payment anew, as Create is idempotent).
+//
+// Trade and refund numbers (`SBX`/`SBR` + Shanghai date + 12 hex digits of instance id + an
+// 8-digit sequence) are unique across restarts, kill -9 included, without storing anything:
+// every sandbox draws a random 48-bit instance id when it is made (as ID generators give each
+// worker its own id), so numbers of two lives of a node never meet, though each life's
+// sequence starts at 1. The node's payments table keeps trade_no and provider_refund_no
+// UNIQUE, so a number given twice would stop the order being issued.
 //
 // Thread-safety: every method may be called from any thread. The destructor stops the
 // notifier thread (pending notifications are dropped).
@@ -33,6 +41,7 @@
 #include <initializer_list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +61,9 @@ class SandboxPaymentProvider final : public PaymentProvider {
     std::chrono::milliseconds delay{20};    // from approval to the first notification
     std::chrono::milliseconds backoff{100};  // doubled after each failed delivery
     int max_attempts = 8;
+    // The instance id in every trade and refund number (48 bits used); nullopt = random.
+    // Only tests that must show two lives of a sandbox never colliding set it.
+    std::optional<std::uint64_t> instance_id = std::nullopt;
   };
 
   explicit SandboxPaymentProvider(const core::Clock& clock);
@@ -123,6 +135,8 @@ class SandboxPaymentProvider final : public PaymentProvider {
     std::string refund_id = {};  // set: a refund notification
   };
   void NotifierLoop(std::stop_token stop);
+  // The next trade (`kind` "SBX") or refund ("SBR") number. Needs mu_.
+  std::string NextNumber(std::string_view kind, core::Instant now);
   // Whether `job` can be sent now (its delivery is set). Needs mu_.
   bool Deliverable(const Outgoing& job) const {
     return job.refund_id.empty() ? static_cast<bool>(delivery_)
@@ -135,6 +149,7 @@ class SandboxPaymentProvider final : public PaymentProvider {
   const core::Clock& clock_;  // constant after construction
   const Options options_;     // constant after construction
   const core::SigningKey key_;
+  const std::uint64_t instance_id_;  // constant after construction; see the header comment
 
   mutable std::mutex mu_;
   std::condition_variable_any wake_;

@@ -231,6 +231,14 @@ class PgConnection {
     }
     const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
     Error error = PostgresError(sqlstate, primary == nullptr ? "database error" : primary);
+    if (std::string_view(sqlstate).starts_with("23")) {  // class 23: integrity constraint
+      const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
+      std::string text = std::move(error.message);
+      if (detail != nullptr) text += fmt::format(" ({})", detail);
+      return tl::unexpected<Error>(ConstraintViolation(
+          error.code == ErrorCode::kInternal ? ErrorCode::kFailedPrecondition : error.code,
+          std::move(text), sql));
+    }
     if (error.code == ErrorCode::kInternal || error.code == ErrorCode::kUnavailable) {
       const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
       spdlog::error("postgresql: {} {} {} in: {}", sqlstate, error.message,

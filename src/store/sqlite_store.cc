@@ -141,6 +141,9 @@ class SqliteConnection {
     const char* message = sqlite3_errmsg(db_);
     if (message == nullptr || *message == '\0') message = sqlite3_errstr(rc);
     Error error = SqliteError(rc, message);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+      return tl::unexpected<Error>(ConstraintViolation(error.code, message, sql));
+    }
     if (error.code == ErrorCode::kInternal || error.code == ErrorCode::kUnavailable) {
       spdlog::error("sqlite: {} (code {}) in: {}", message, rc, sql);
     }

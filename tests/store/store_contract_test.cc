@@ -130,7 +130,14 @@ TEST_P(StoreContractTest, UniqueViolationIsAlreadyExists) {
                  {Value{"440106002"}, Value{"天河"}});
   ASSERT_FALSE(same_name);
   EXPECT_EQ(same_name.error().code, ErrorCode::kAlreadyExists) << same_name.error().ToString();
-  EXPECT_THAT(same_name.error().message, HasSubstr("name"));  // names the constraint
+  // The engine's text, naming the constraint, is kept for the log only; the person is told
+  // what happened and what to do, in English and Chinese, without the engine's words.
+  EXPECT_THAT(same_name.error().internal, HasSubstr("name"));
+  EXPECT_THAT(same_name.error().message, HasSubstr("already in use"));
+  EXPECT_THAT(same_name.error().message_zh, HasSubstr("已被使用"));
+  for (const char* engine_word : {"UNIQUE", "constraint", "duplicate key", "test_stations"}) {
+    EXPECT_THAT(same_name.error().message, ::testing::Not(HasSubstr(engine_word)));
+  }
 
   Result<std::int64_t> same_key =
       ExecuteOne(*store_, "INSERT INTO test_stations (code, name) VALUES ($1, $2)",

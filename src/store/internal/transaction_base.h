@@ -45,6 +45,14 @@ class GuardedTransaction : public Transaction {
 [[nodiscard]] Result<void> RetryOnAborted(const TransactionOptions& options,
                                           const std::function<Result<void>(int attempt)>& attempt);
 
+// What a client is told when the schema refused a statement, from either engine: `code` is
+// kAlreadyExists (a unique key or primary key) or kFailedPrecondition (a reference, a check, a
+// missing value). The message says in English and Chinese what happened and what to do; the
+// engine's own text, which names tables and constraints, goes to Error::internal and to the
+// log (with the statement), never to a client.
+[[nodiscard]] Error ConstraintViolation(ErrorCode code, std::string engine_text,
+                                        std::string_view sql);
+
 // Parameter count check shared by both engines: statements use $1..$n and get n values.
 [[nodiscard]] Result<void> CheckParamCount(std::string_view sql, int expected, std::size_t got);
 
