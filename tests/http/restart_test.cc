@@ -16,6 +16,7 @@
 
 #include "http/node.h"
 #include "support/test_data.h"
+#include "support/test_tools.h"
 
 namespace keyun::http {
 namespace {
@@ -48,6 +49,8 @@ class RestartTest : public ::testing::TestWithParam<Engine> {
   void Open() {
     NodeOptions options;
     options.db = db_;
+    // A PostgreSQL node's key file lives outside the database, the same across restarts.
+    if (GetParam() == Engine::kPostgres) options.key_file = (key_dir_.path() / "node.keys").string();
     options.server = {.port = 0};
     options.demo = true;
     options.demo_options.days = 2;
@@ -152,6 +155,7 @@ class RestartTest : public ::testing::TestWithParam<Engine> {
 
   std::string db_;
   std::string dir_;  // the SQLite file's, removed at the end
+  testing::TempDir key_dir_;  // the PostgreSQL node's key file
   std::unique_ptr<Node> node_;
   std::unique_ptr<httplib::Client> client_;
 };
