@@ -162,7 +162,7 @@ test("collect by order number: the receipt asks for the ID card first", async ()
   await padType(page, residentId("19810303", 16));  // someone else's ID: refused in words
   await page.click("#find-ok");
   await page.waitForSelector(`${card} .print-status[data-state=error]`);
-  assert.match(await page.textContent("#error"), /^打印失败：.*this ID document is not the one/);
+  assert.match(await page.textContent("#error"), /^打印失败：该证件不是购买车票 \d{19}[\dX] 时使用的证件/);
   await page.click(`${card} button.reimburse`);
   await padType(page, id);
   await page.click("#find-ok");
