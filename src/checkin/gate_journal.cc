@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <string_view>
 
+#include "core/durable_file.h"
+
 namespace keyun::checkin {
 namespace {
 
@@ -82,30 +84,6 @@ Error Io(std::string_view what, const std::string& path) {
                {}};
 }
 
-// Writes all of `text` at the end of `fd`.
-bool WriteAll(int fd, std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-// fsync of the directory holding `path`, so a newly created or renamed file's name is durable.
-bool SyncDirectory(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<GateJournal>> GateJournal::Open(const std::string& path) {
@@ -114,7 +92,7 @@ Result<std::unique_ptr<GateJournal>> GateJournal::Open(const std::string& path) 
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return tl::unexpected(Io("cannot open the gate journal", path));
   std::unique_ptr<GateJournal> journal(new GateJournal(path, fd));
-  if (!existed && !SyncDirectory(path)) {
+  if (!existed && !core::SyncDirectoryOf(path)) {
     return tl::unexpected(Io("cannot sync the directory of", path));
   }
 
@@ -189,7 +167,7 @@ Result<void> GateJournal::Append(const CheckinRecord& record) {
   }
   std::string line = Line(record);
   const off_t before = ::lseek(fd_, 0, SEEK_END);
-  if (before < 0 || !WriteAll(fd_, line) || ::fdatasync(fd_) != 0) {
+  if (before < 0 || !core::WriteAll(fd_, line) || ::fdatasync(fd_) != 0) {
     Error error = Io("cannot write the gate journal", path_);
     // A partial line would read as damaged once more lines follow it: cut it off if we can.
     if (before >= 0) (void)::ftruncate(fd_, before);
@@ -208,9 +186,9 @@ Result<void> GateJournal::MarkPushed(std::size_t count) {
   std::string temporary = pushed_path + ".tmp";
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return tl::unexpected(Io("cannot write", temporary));
-  bool ok = WriteAll(fd, std::to_string(count) + "\n") && ::fsync(fd) == 0;
+  bool ok = core::WriteAll(fd, std::to_string(count) + "\n") && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok || ::rename(temporary.c_str(), pushed_path.c_str()) != 0 || !SyncDirectory(path_)) {
+  if (!ok || ::rename(temporary.c_str(), pushed_path.c_str()) != 0 || !core::SyncDirectoryOf(path_)) {
     return tl::unexpected(Io("cannot replace", pushed_path));
   }
   pushed_ = count;

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "core/durable_file.h"
 #include "core/hex.h"
 #include "core/personal_data.h"
 
@@ -62,28 +63,6 @@ tl::unexpected<Error> SystemError(std::string_view doing, const std::string& pat
   return InZh(Unavailable(fmt::format("cannot {} key file {}: {}", doing, path, strerror(error))),
               fmt::format("无法{}密钥文件 {}：{}", doing == "read" ? "读取" : "写入", path,
                           strerror(error)));
-}
-
-// Writes all of `text` to `fd` and syncs it.
-bool WriteAllAndSync(int fd, std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return ::fsync(fd) == 0;
-}
-
-void SyncDirectoryOf(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  (void)::fsync(fd);
-  ::close(fd);
 }
 
 }  // namespace
@@ -314,7 +293,7 @@ Result<void> KeyFile::WriteLocked(Entries entries) {
     }
     return SystemError("write", target, error);
   }
-  const bool written = WriteAllAndSync(fd, text);
+  const bool written = core::WriteAll(fd, text) && ::fsync(fd) == 0;
   int error = errno;
   ::close(fd);
   Wipe(text);
@@ -327,7 +306,7 @@ Result<void> KeyFile::WriteLocked(Entries entries) {
     ::unlink(target.c_str());
     return SystemError("write", path_, error);
   }
-  SyncDirectoryOf(path_);
+  (void)core::SyncDirectoryOf(path_);  // best effort: the file itself is synced
   for (auto& [name, value] : entries_) Wipe(value);
   entries_ = std::move(entries);
   exists_ = true;
