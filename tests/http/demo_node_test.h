@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,22 @@
 
 namespace keyun::http {
 
+// The options of a test node on `db` with the demo province (2 days of runs, on sale) and fast
+// password hashing; a PostgreSQL node keeps its key file in `key_dir`, since PostgreSQL keeps
+// no secrets.
+inline NodeOptions DemoTestNodeOptions(std::string db, bool postgres,
+                                       const std::filesystem::path& key_dir) {
+  NodeOptions options;
+  options.db = std::move(db);
+  if (postgres) options.key_file = (key_dir / "node.keys").string();
+  options.server = {.port = 0};
+  options.demo = true;
+  options.demo_options.days = 2;
+  options.presale_days = 2;
+  options.password_cost = core::PasswordCost::kFastForTests;
+  return options;
+}
+
 class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
  protected:
   // Opens and starts the node. With `fake_clock` it runs on clock_ (set it first) and nothing
@@ -28,17 +45,8 @@ class DemoNodeTest : public ::testing::TestWithParam<testing::TestEngine> {
   void StartNode(bool fake_clock = false) {
     auto db = testing::FreshDatabase(GetParam());
     ASSERT_TRUE(db) << db.error().message;
-    NodeOptions options;
-    options.db = *db;
-    // PostgreSQL keeps no secrets: the node's key file is a file of the test's own.
-    if (GetParam() == testing::TestEngine::kPostgres) {
-      options.key_file = (key_dir_.path() / "node.keys").string();
-    }
-    options.server = {.port = 0};
-    options.demo = true;
-    options.demo_options.days = 2;
-    options.presale_days = 2;
-    options.password_cost = core::PasswordCost::kFastForTests;
+    NodeOptions options = DemoTestNodeOptions(
+        *db, GetParam() == testing::TestEngine::kPostgres, key_dir_.path());
     if (fake_clock) {
       options.clock = &clock_;
       options.expiry_interval = std::chrono::milliseconds(0);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/ids.h"
+#include "http/demo_node_test.h"
 #include "http/node.h"
 #include "support/test_data.h"
 #include "support/test_tools.h"
@@ -38,15 +39,9 @@ TEST_P(OversellTest, SixtyFourConcurrentBuyersNeverOversell) {
     dir = mkdtemp(tmpl);
     db = dir + "/keyun.db";
   }
-  NodeOptions options;
-  options.db = db;
-  testing::TempDir key_dir;  // a PostgreSQL node's key file lives outside the database
-  if (GetParam() == Engine::kPostgres) options.key_file = (key_dir.path() / "node.keys").string();
-  options.server = {.port = 0, .threads = 4};
-  options.demo = true;
-  options.demo_options.days = 2;
-  options.presale_days = 2;
-  options.password_cost = core::PasswordCost::kFastForTests;
+  testing::TempDir key_dir;
+  NodeOptions options = DemoTestNodeOptions(db, GetParam() == Engine::kPostgres, key_dir.path());
+  options.server.threads = 4;
   options.expiry_interval = std::chrono::milliseconds(0);
   auto node = Node::Open(options);
   ASSERT_TRUE(node) << node.error().ToString();

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "http/demo_node_test.h"
 #include "http/node.h"
 #include "support/test_data.h"
 #include "support/test_tools.h"
@@ -47,15 +48,8 @@ class RestartTest : public ::testing::TestWithParam<Engine> {
 
   // A node on db_, as `keyun serve --db` opens one (demo seeding is idempotent).
   void Open() {
-    NodeOptions options;
-    options.db = db_;
-    // A PostgreSQL node's key file lives outside the database, the same across restarts.
-    if (GetParam() == Engine::kPostgres) options.key_file = (key_dir_.path() / "node.keys").string();
-    options.server = {.port = 0};
-    options.demo = true;
-    options.demo_options.days = 2;
-    options.presale_days = 2;
-    options.password_cost = core::PasswordCost::kFastForTests;
+    // The PostgreSQL node's key file is the same across restarts, as a real node's is.
+    NodeOptions options = DemoTestNodeOptions(db_, GetParam() == Engine::kPostgres, key_dir_.path());
     options.expiry_interval = std::chrono::milliseconds(0);
     auto node = Node::Open(options);
     ASSERT_TRUE(node) << node.error().ToString();
