@@ -146,7 +146,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
   AddSalesApi(*node->router_, *node->sales_, node->api_->sessions);
   AddSandboxWalletApi(*node->router_, *node->sandbox_);
   AddVoucherApi(*node->router_, *node->vouchers_, *node->issuer_keys_);
-  AddReimbursementApi(*node->router_, *node->reimbursements_, *node->network_,
+  AddReimbursementApi(*node->router_, *node->reimbursements_, node->api_->logins,
                       node->api_->sessions);
   AddCheckinApi(*node->router_, *node->checkins_, node->api_->sessions);
   AddStationSettingsApi(*node->router_, *node->checkins_, node->api_->sessions);

@@ -21,7 +21,7 @@ bool IsTicketStaff(std::string_view role) {
 // manager at a window, or a self-service machine's account (role kiosk) of its station. A
 // supervisor's approval is checked here against their password; the service checks that they
 // are a manager of this station, and that a machine's print carries the holder's ID.
-Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::NetworkService& network,
+Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::StaffLogin& logins,
                                                Sessions& sessions) {
   auto body = ParseJsonObject(request.body.empty() ? "{}" : request.body,
                               {"station", "id_type", "id_number", "supervisor"});
@@ -62,11 +62,13 @@ Result<sales::ReimbursementRequest> ParsePrint(Request& request, network::Networ
     if (!username) return InvalidArgument(username.error().message, "supervisor.username");
     auto password = StringField(s, "password", true);
     if (!password) return InvalidArgument(password.error().message, "supervisor.password");
-    auto staff = network.Authenticate(**username, **password);
+    // A password check like any login: a guessed supervisor password locks as a login does.
+    auto staff = logins.LogIn(**username, **password, request.client_address);
     if (!staff) {
       if (staff.error().code != ErrorCode::kUnauthenticated) return Propagate(staff);
-      return PermissionDenied("the supervisor's username or password is wrong: the reprint is "
-                              "not approved; the supervisor enters them again");
+      return InZh(PermissionDenied("the supervisor's username or password is wrong: the reprint "
+                                   "is not approved; the supervisor enters them again"),
+                  "站务经理的用户名或密码错误，重打未获批准；请站务经理重新输入");
     }
     out.supervisor = std::move(*staff);
   }
@@ -91,10 +93,10 @@ json CollectableJson(const sales::CollectableTicket& c) {
 }  // namespace
 
 void AddReimbursementApi(Router& router, sales::ReimbursementTickets& prints,
-                         network::NetworkService& network, Sessions& sessions) {
+                         network::StaffLogin& logins, Sessions& sessions) {
   router.Add(Method::kPost, "/api/v1/tickets/{number}/reimbursement",
-             [&prints, &network, &sessions](Request& request) {
-               auto parsed = ParsePrint(request, network, sessions);
+             [&prints, &logins, &sessions](Request& request) {
+               auto parsed = ParsePrint(request, logins, sessions);
                if (!parsed) return ErrorResponse(parsed.error());
                auto printed = prints.Print(*parsed);
                if (!printed) return ErrorResponse(printed.error());

@@ -28,6 +28,39 @@ class ReimbursementApiTest : public DemoNodeTest {
   }
 };
 
+// The supervisor's password of a reprint is a login: guessing it locks the manager's account
+// like guessing at POST /session, and the right password is refused until the lock ends.
+TEST_P(ReimbursementApiTest, GuessingTheSupervisorsPasswordLocksTheAccount) {
+  SellTicket("370102001", 8);
+  ASSERT_FALSE(ticket_.empty());
+  const httplib::Headers clerk = Bearer(Login("clerk"));
+  auto first = Print(clerk, "p-1");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200) << first->body;
+  const json guess = {{"supervisor", {{"username", "manager"}, {"password", "guessing"}}}};
+  for (int i = 0; i < 5; ++i) {
+    auto wrong = Print(clerk, "p-guess-" + std::to_string(i), guess);
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(wrong->status, 403) << "guess " << i << ": " << wrong->body;
+  }
+  const json right = {{"supervisor", {{"username", "manager"}, {"password", "keyun-demo"}}}};
+  auto locked = Print(clerk, "p-2", right);
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->status, 429) << locked->body;
+  EXPECT_FALSE(locked->get_header_value("Retry-After").empty());
+  auto session = client_->Post("/api/v1/session",
+                               json{{"username", "manager"}, {"password", "keyun-demo"}}.dump(),
+                               "application/json");
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->status, 429) << "the same account, locked for logins too: " << session->body;
+
+  clock_.Set(clock_.Now() + std::chrono::seconds(2));
+  auto approved = Print(clerk, "p-3", right);
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->status, 200) << approved->body;
+  EXPECT_EQ(approved->get_header_value("X-Reprint"), "1");
+}
+
 TEST_P(ReimbursementApiTest, PrintOnceReprintWithAManagerAndCollectById) {
   SellTicket("370102001", 7);
   ASSERT_FALSE(ticket_.empty());
