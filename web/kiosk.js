@@ -32,7 +32,7 @@ function newVisit() {
     run: null, order: null, orderAttempt: null, payKey: null,
     findPurpose: "collect", findMode: "id", pendingPrint: null, idNumber: null, orderId: null,
     tickets: [], prints: {}, ticket: null, ticketRoute: null, quote: null, result: null,
-    keys: new Map(), blobs: [],
+    keys: new Map(), blobs: [], vouchers: new Map(),
   };
 }
 
@@ -520,11 +520,25 @@ renderers.tickets = () => {
     </div>`;
   }).join("");
   $("ticket-list").dataset.loaded = String(visit.tickets.length);
-  for (const link of $("ticket-list").querySelectorAll("a[data-voucher]")) {
-    staffBlobUrl(link.dataset.voucher).then((url) => { link.href = url; link.dataset.ready = "1"; })
-      .catch((e) => showError(e, "failed_lookup"));
-  }
+  for (const link of $("ticket-list").querySelectorAll("a[data-voucher]")) fillVoucherLink(link);
 };
+
+// A found ticket's voucher PDF, read once per visit with the machine's session and kept as a
+// blob: URL among the visit's (forget() revokes them): a re-render reuses it, and a visit that
+// ended meanwhile keeps nothing.
+function fillVoucherLink(link) {
+  const path = link.dataset.voucher;
+  const show = (url) => { link.href = url; link.dataset.ready = "1"; };
+  if (visit.vouchers.has(path)) { visit.vouchers.get(path).then(show, () => {}); return; }
+  const gen = epoch;
+  const url = staffBlobUrl(path).then((made) => {
+    if (gen !== epoch) { URL.revokeObjectURL(made); throw new Error("the visit ended"); }
+    visit.blobs.push(made);
+    return made;
+  });
+  visit.vouchers.set(path, url);
+  url.then(show, (e) => { if (gen === epoch) { visit.vouchers.delete(path); showError(e, "failed_lookup"); } });
+}
 
 const statusWord = (status) => (t("ticket_status_" + status) === "ticket_status_" + status ? status : t("ticket_status_" + status));
 
