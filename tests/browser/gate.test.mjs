@@ -8,7 +8,7 @@
 // first departure from the station, so it does not depend on the time of day.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startNode, launchBrowser } from "./harness.mjs";
+import { startNode, launchBrowser, staffLoginPage } from "./harness.mjs";
 import { residentId, staffToken, runsOf, sell } from "./demo_api.mjs";
 
 let node;
@@ -23,11 +23,7 @@ after(async () => { await chrome?.close(); await node?.stop(); });
 
 
 async function gatePage(at = node) {
-  const page = await chrome.newPage();
-  await page.goto(at.url + "/gate");
-  await page.fill("#login-form input[name=username]", "gate");
-  await page.fill("#login-form input[name=password]", "keyun-demo");
-  await page.click("#login-form button[type=submit]");
+  const page = await staffLoginPage(chrome, at, "/gate", "gate");
   // The gate number is asked once per browser, then remembered.
   await page.waitForSelector("#gate-panel:not([hidden]), #app[data-ready=true]");
   if (await page.isVisible("#gate-panel")) {

@@ -77,13 +77,20 @@ export async function pdfTextOf(page, href) {
   } finally { rmSync(dir, { recursive: true, force: true }); }
 }
 
+// A new tab on a staff page (`path`, e.g. "/manifest") with the login form sent for
+// `username`; the caller waits for what the page shows next (its app, or #login-error).
+export async function staffLoginPage(chrome, node, path, username, password = "keyun-demo") {
+  const page = await chrome.newPage();
+  await page.goto(node.url + path);
+  await page.fill("#login-form input[name=username]", username);
+  await page.fill("#login-form input[name=password]", password);
+  await page.click("#login-form button[type=submit]");
+  return page;
+}
+
 // A tab on the station window page (/window) with the demo clerk logged in, ready to search.
 export async function clerkWindowPage(chrome, node) {
-  const page = await chrome.newPage();
-  await page.goto(node.url + "/window");
-  await page.fill("#login-form input[name=username]", "clerk");
-  await page.fill("#login-form input[name=password]", "keyun-demo");
-  await page.click("#login-form button[type=submit]");
+  const page = await staffLoginPage(chrome, node, "/window", "clerk");
   await page.waitForSelector("#search-form[data-ready=true]");
   return page;
 }

@@ -3,7 +3,7 @@
 // manager stops a run with a ticket sold (停班有售) and sees its holder listed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startNode, launchBrowser } from "./harness.mjs";
+import { startNode, launchBrowser, staffLoginPage } from "./harness.mjs";
 import { residentId, call, staffToken, runsOf, sell, shanghaiDate } from "./demo_api.mjs";
 
 let node;
@@ -12,21 +12,13 @@ before(async () => { node = await startNode(); chrome = await launchBrowser(); }
 after(async () => { await chrome?.close(); await node?.stop(); });
 
 async function loggedInPage(username = "admin") {
-  const page = await chrome.newPage();
-  await page.goto(node.url + "/manage");
-  await page.fill("input[name=username]", username);
-  await page.fill("input[name=password]", "keyun-demo");
-  await page.click("#login-form button[type=submit]");
+  const page = await staffLoginPage(chrome, node, "/manage", username);
   await page.waitForSelector("#app:not([hidden])");
   return page;
 }
 
 test("a wrong password is refused with a message", async () => {
-  const page = await chrome.newPage();
-  await page.goto(node.url + "/manage");
-  await page.fill("input[name=username]", "admin");
-  await page.fill("input[name=password]", "wrong");
-  await page.click("#login-form button[type=submit]");
+  const page = await staffLoginPage(chrome, node, "/manage", "admin", "wrong");
   await page.waitForFunction(() => document.getElementById("login-error").textContent.length > 0);
   assert.equal(await page.isVisible("#app"), false);
   await page.close();

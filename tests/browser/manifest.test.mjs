@@ -4,7 +4,7 @@
 // missing, records both, departs, and sees the manifest frozen with the no-shows.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startNode, launchBrowser } from "./harness.mjs";
+import { startNode, launchBrowser, staffLoginPage } from "./harness.mjs";
 import { residentId, call, staffToken, runsOf, sell } from "./demo_api.mjs";
 
 let node;
@@ -19,11 +19,7 @@ after(async () => { await chrome?.close(); await node?.stop(); });
 
 
 async function managerPage(username = "manager") {
-  const page = await chrome.newPage();
-  await page.goto(node.url + "/manifest");
-  await page.fill("#login-form input[name=username]", username);
-  await page.fill("#login-form input[name=password]", "keyun-demo");
-  await page.click("#login-form button[type=submit]");
+  const page = await staffLoginPage(chrome, node, "/manifest", username);
   await page.waitForSelector("#runs[data-loaded]");
   return page;
 }
@@ -142,11 +138,7 @@ test("a gate operator may open a manifest, and English switches the labels", asy
 });
 
 test("a clerk is sent back to log in as station staff", async () => {
-  const page = await chrome.newPage();
-  await page.goto(node.url + "/manifest");
-  await page.fill("#login-form input[name=username]", "clerk");
-  await page.fill("#login-form input[name=password]", "keyun-demo");
-  await page.click("#login-form button[type=submit]");
+  const page = await staffLoginPage(chrome, node, "/manifest", "clerk");
   await page.waitForFunction(() => document.getElementById("login-error").textContent.length > 0);
   assert.match(await page.textContent("#login-error"), /站务经理和检票员/);
   assert.equal(await page.isVisible("#app"), false);

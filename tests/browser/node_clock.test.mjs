@@ -4,7 +4,7 @@
 // departures of its own today. Every answer carries X-Node-Time for this.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startNode, launchBrowser, clerkWindowPage } from "./harness.mjs";
+import { startNode, launchBrowser, clerkWindowPage, staffLoginPage } from "./harness.mjs";
 import { residentId } from "./demo_api.mjs";
 
 const NODE_START = "2026-11-24T07:10:00+08:00";
@@ -50,11 +50,7 @@ test("the window counts a hold down in the node's time, and its today is the nod
 });
 
 test("the manifest's today lists the node's today's departures", async () => {
-  const page = await chrome.newPage();
-  await page.goto(node.url + "/manifest");
-  await page.fill("#login-form input[name=username]", "manager");
-  await page.fill("#login-form input[name=password]", "keyun-demo");
-  await page.click("#login-form button[type=submit]");
+  const page = await staffLoginPage(chrome, node, "/manifest", "manager");
   await page.waitForSelector("#runs[data-loaded]");
   const ids = await page.$$eval("#runs tr[data-run]", (trs) => trs.map((tr) => tr.dataset.run));
   assert.ok(ids.length > 0, "the node's today has departures");

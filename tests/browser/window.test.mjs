@@ -3,7 +3,7 @@
 // gets two issued tickets with printable vouchers; a bad ID number is shown at its field.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startNode, launchBrowser, clerkWindowPage } from "./harness.mjs";
+import { startNode, launchBrowser, clerkWindowPage, staffLoginPage } from "./harness.mjs";
 
 let node;
 let chrome;
@@ -153,11 +153,7 @@ test("an invalid ID number is refused with the API's message at that passenger's
 });
 
 test("a wrong password is told in Chinese, and in English after the toggle", async () => {
-  const page = await chrome.newPage();
-  await page.goto(node.url + "/window");
-  await page.fill("#login-form input[name=username]", "clerk");
-  await page.fill("#login-form input[name=password]", "not-the-password");
-  await page.click("#login-form button[type=submit]");
+  const page = await staffLoginPage(chrome, node, "/window", "clerk", "not-the-password");
   await page.waitForFunction(() => document.getElementById("login-error").textContent !== "");
   assert.equal(await page.textContent("#login-error"), "用户名或密码错误");
   await page.click("#lang");
