@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -243,6 +244,12 @@ class CheckinService final {
 
   [[nodiscard]] const CheckinPolicy& policy() const { return policy_; }
 
+  // Told, after the commit, of every run that departed from its origin (its status is now
+  // 'departed'), so that the images of runs kept in memory stop selling it. Set before serving.
+  void OnRunDeparted(std::function<void(const std::string& run_id)> listener) {
+    run_departed_ = std::move(listener);
+  }
+
  private:
   // The face message checked and its nonce used up: the ID's keyed hash, or the refusal for a
   // face that did not match.
@@ -258,6 +265,7 @@ class CheckinService final {
   const core::KeyedHasher& hasher_;
   const core::Clock& clock_;
   const CheckinPolicy policy_;
+  std::function<void(const std::string& run_id)> run_departed_;  // set before serving
 };
 
 }  // namespace keyun::checkin

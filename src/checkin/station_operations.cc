@@ -266,7 +266,9 @@ Result<RunOperations> CheckinService::Depart(const std::string& run_id,
   }
   auto manifest = Manifest(run_id, station);  // outside: its own read-only snapshot is enough
   if (!manifest) return Propagate(manifest);
-  return store_.Transact<RunOperations>([&](store::Transaction& tx) -> Result<RunOperations> {
+  bool run_departed = false;  // the run itself, at its origin (not one stop of it)
+  auto done = store_.Transact<RunOperations>([&](store::Transaction& tx) -> Result<RunOperations> {
+    run_departed = false;
     auto ops = LoadOperations(tx, run_id, station);
     if (!ops) return Propagate(ops);
     if (auto open = RefuseIfDeparted(*ops); !open) return Propagate(open);
@@ -379,9 +381,12 @@ Result<RunOperations> CheckinService::Depart(const std::string& run_id,
       auto status = tx.Execute("UPDATE runs SET status = 'departed' WHERE run_id = $1",
                                {Value{run_id}});
       if (!status) return Propagate(status);
+      run_departed = true;
     }
     return LoadOperations(tx, run_id, station);
   });
+  if (done && run_departed && run_departed_) run_departed_(run_id);
+  return done;
 }
 
 Result<CheckinWindow> CheckinService::StationCheckinWindow(const core::StationCode& station) {

@@ -26,6 +26,7 @@ struct ServeFlags {
   std::string province = "37";
   int presale_days = 15;
   std::string log_level = "info";
+  std::string access_log = "changes";
   std::string clock;              // ISO 8601 start of a shifted clock; empty = the real time
   std::string after_sale_policy;  // a TOML file; empty = AfterSalePolicy::Default() everywhere
 };
@@ -101,9 +102,11 @@ int Serve(const ServeFlags& flags) {
   }
   options.db = flags.db;
   options.key_file = flags.key_file;
+  Result<http::AccessLog> access_log = http::ParseAccessLog(flags.access_log);
+  if (!access_log) return Fail(access_log.error());
   options.server = {
       .host = flags.host, .port = static_cast<std::uint16_t>(flags.port), .threads = flags.threads,
-      .handler_threads = flags.handler_threads};
+      .handler_threads = flags.handler_threads, .access_log = *access_log};
   options.demo = flags.demo;
   options.demo_options.seed = flags.seed;
   options.demo_options.province_code = flags.province;
@@ -171,6 +174,11 @@ void AddServeCommand(CLI::App& app, RunFn& run) {
                   "carrier and channel overrides (docs/after-sale.md, example in "
                   "docs/after-sale-policy.example.toml); default: the DESIGN.md §3 fees")
       ->type_name("FILE");
+  cmd->add_option("--access-log", flags->access_log,
+                  "which requests get a log line: all; changes (everything but quick, "
+                  "successful reads: writes, errors, answers slower than 100 ms); off")
+      ->check(CLI::IsMember({"all", "changes", "off"}))
+      ->capture_default_str();
   cmd->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

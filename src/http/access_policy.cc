@@ -30,7 +30,9 @@ constexpr Passenger kStaffOnly = Passenger::kNone, kAnyone = Passenger::kAnyone,
 
 constexpr AccessRule kTable[] = {
     // Public: health, login, master data for search, pages.
-    {kGet, "/healthz", kAllStaff, kAnyone, Scope::kProvince, "health check"},
+    {kGet, "/healthz", kAllStaff, kAnyone, Scope::kProvince, "health check, from memory"},
+    {kGet, "/readyz", kAllStaff, kAnyone, Scope::kProvince,
+     "readiness: the store answers a query"},
     {kGet, "/*", kAllStaff, kAnyone, Scope::kProvince, "the pages and their scripts"},
     {kPost, "/api/v1/session", kAllStaff, kAnyone, Scope::kProvince,
      "log in (throttled per account and address)"},
@@ -41,6 +43,8 @@ constexpr AccessRule kTable[] = {
     {kGet, "/api/v1/routes", kAllStaff, kAnyone, Scope::kProvince, "routes"},
     {kGet, "/api/v1/routes/{code}", kAllStaff, kAnyone, Scope::kProvince, "one route"},
     {kGet, "/api/v1/runs", kAllStaff, kAnyone, Scope::kProvince, "run search"},
+    {kGet, "/api/v1/runs/{run_id}/availability", kAllStaff, kAnyone, Scope::kProvince,
+     "seats left on one run for a trip, by channel and fare type"},
     {kGet, "/api/v1/keys", kAllStaff, kAnyone, Scope::kProvince, "issuer public keys"},
     // Master data for staff.
     {kGet, "/api/v1/carriers", kAllStaff, kStaffOnly, Scope::kProvince, "carriers"},
@@ -127,7 +131,8 @@ constexpr AccessRule kTable[] = {
 };
 
 bool IsPagePattern(Method method, std::string_view pattern) {
-  return method == Method::kGet && !pattern.starts_with("/api/") && pattern != "/healthz";
+  return method == Method::kGet && !pattern.starts_with("/api/") && pattern != "/healthz" &&
+         pattern != "/readyz";
 }
 
 bool StationRole(Role role) {

@@ -11,6 +11,82 @@ Response Json(const nlohmann::json& body, int status) {
   return response;
 }
 
+Response JsonText(std::string body, int status) {
+  Response response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+void JsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!has_items_.empty()) {
+    if (has_items_.back()) out_.push_back(',');
+    has_items_.back() = true;
+  }
+}
+
+JsonWriter& JsonWriter::Open(char bracket) {
+  BeforeValue();
+  out_.push_back(bracket);
+  has_items_.push_back(false);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Close(char bracket) {
+  if (!has_items_.empty()) has_items_.pop_back();
+  out_.push_back(bracket);
+  return *this;
+}
+
+void JsonWriter::Escaped(std::string_view text) {
+  constexpr char kHex[] = "0123456789abcdef";
+  out_.push_back('"');
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out_.push_back('\\');
+      out_.push_back(c);
+    } else if (byte < 0x20) {
+      out_.append("\\u00");
+      out_.push_back(kHex[byte >> 4]);
+      out_.push_back(kHex[byte & 0xf]);
+    } else {
+      out_.push_back(c);
+    }
+  }
+  out_.push_back('"');
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  BeforeValue();
+  Escaped(key);
+  out_.push_back(':');
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view text) {
+  BeforeValue();
+  Escaped(text);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(std::int64_t number) {
+  BeforeValue();
+  out_.append(std::to_string(number));
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool value) {
+  BeforeValue();
+  out_.append(value ? "true" : "false");
+  return *this;
+}
+
 Result<nlohmann::json> ParseJsonObject(std::string_view body,
                                        std::initializer_list<std::string_view> allowed) {
   nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);

@@ -192,13 +192,21 @@ Result<void> RequireRole(const SessionInfo& who, std::initializer_list<Role> rol
 
 void AddNetworkApi(Router& router, network::NetworkService& network, Sessions& sessions,
                    network::StaffLogin& logins, store::Store& store) {
-  router.Add(Method::kGet, "/healthz", [&store](Request&) {
-    Result<int> version = store.SchemaVersion();
+  // /healthz says the node is up and serving, from memory: the engine and the schema version
+  // it migrated to at start (it cannot change while it runs). /readyz asks the store, for a
+  // load balancer that should send nothing to a node whose database is gone.
+  auto health = [&store](Result<int> version) {
     if (!version) return ErrorResponse(version.error());
     return Json({{"status", "ok"},
                  {"engine", std::string(store::EngineName(store.engine()))},
                  {"schema_version", *version}});
-  });
+  };
+  router.Add(
+      Method::kGet, "/healthz",
+      [answer = health(store.SchemaVersion())](Request&) { return answer; },
+      Blocking::kMemoryFirst);
+  router.Add(Method::kGet, "/readyz",
+             [&store, health](Request&) { return health(store.SchemaVersion()); });
 
   // ---- sessions ----
   router.Add(Method::kPost, "/api/v1/session", [&logins, &sessions](Request& request) {

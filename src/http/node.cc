@@ -136,6 +136,12 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
       std::span<const std::uint8_t, core::KeyedHasher::kKeyBytes>(keys->id_hash_key));
   node->checkins_ = std::make_unique<checkin::CheckinService>(
       *node->store_, *node->issuer_keys_, *node->id_hasher_, *clock, options.checkin_policy);
+  // A departure closed at the gate stops the run's sales and leaves the search catalogue.
+  node->checkins_->OnRunDeparted([network = node->network_.get()](const std::string& run_id) {
+    if (auto id = core::RunId::Parse(run_id)) {
+      network->NoteRunStatusChanged(*id, network::RunStatus::kDeparted);
+    }
+  });
   node->reimbursements_ = std::make_unique<sales::ReimbursementTickets>(
       *node->store_, *node->sales_, *node->vouchers_, *node->network_, *clock);
 

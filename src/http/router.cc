@@ -1,4 +1,5 @@
 // Routing and the plain request/response helpers of server.h.
+#include <array>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -7,33 +8,36 @@
 namespace keyun::http {
 namespace {
 
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> out;
+// A path's non-empty segments, without allocating: routes have few, so a path with more than
+// kMaxSegments matches none (`overflow` is set).
+constexpr std::size_t kMaxSegments = 16;
+struct PathSegments {
+  std::array<std::string_view, kMaxSegments> items;
+  std::size_t count = 0;
+  bool overflow = false;
+  [[nodiscard]] std::span<const std::string_view> view() const { return {items.data(), count}; }
+};
+
+PathSegments SplitPath(std::string_view path) {
+  PathSegments out;
   std::size_t start = 0;
   while (start <= path.size()) {
     std::size_t slash = path.find('/', start);
     if (slash == std::string_view::npos) slash = path.size();
-    if (slash > start) out.emplace_back(path.substr(start, slash - start));
+    if (slash > start) {
+      if (out.count == kMaxSegments) {
+        out.overflow = true;
+        return out;
+      }
+      out.items[out.count++] = path.substr(start, slash - start);
+    }
     start = slash + 1;
   }
   return out;
 }
 
-bool IsParam(const std::string& segment) {
+bool IsParam(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
-}
-
-bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
-             std::map<std::string, std::string>* params) {
-  if (pattern.size() != path.size()) return false;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    if (IsParam(pattern[i])) {
-      if (params) (*params)[pattern[i].substr(1, pattern[i].size() - 2)] = path[i];
-    } else if (pattern[i] != path[i]) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -68,6 +72,19 @@ std::optional<std::string> Request::Header(std::string_view lower_name) const {
   auto it = headers.find(std::string(lower_name));
   if (it == headers.end()) return std::nullopt;
   return it->second;
+}
+
+namespace {
+constexpr int kRunOnHandlerThreadStatus = -1;  // no HTTP status: the server's own marker
+}  // namespace
+
+Response RunOnHandlerThread() {
+  Response response;
+  response.status = kRunOnHandlerThreadStatus;
+  return response;
+}
+bool IsRunOnHandlerThread(const Response& response) {
+  return response.status == kRunOnHandlerThreadStatus;
 }
 
 int HttpStatusFor(ErrorCode code) {
@@ -187,8 +204,22 @@ Response ErrorResponse(const Error& error) {
   return response;
 }
 
-void Router::Add(Method method, std::string_view pattern, Handler handler) {
-  routes_.push_back(Route{method, std::string(pattern), SplitPath(pattern), std::move(handler)});
+void Router::Add(Method method, std::string_view pattern, Handler handler, Blocking blocking) {
+  Route route{method, std::string(pattern), {}, {}, std::move(handler), blocking};
+  for (std::string_view segment : SplitPath(pattern).view()) {
+    bool param = IsParam(segment);
+    route.segments.emplace_back(param ? segment.substr(1, segment.size() - 2) : segment);
+    route.is_param.push_back(param);
+  }
+  routes_.push_back(std::move(route));
+}
+
+bool Router::Matches(const Route& route, std::span<const std::string_view> path) {
+  if (route.segments.size() != path.size()) return false;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (!route.is_param[i] && route.segments[i] != path[i]) return false;
+  }
+  return true;
 }
 
 std::vector<std::pair<Method, std::string>> Router::Routes() const {
@@ -197,32 +228,45 @@ std::vector<std::pair<Method, std::string>> Router::Routes() const {
   return out;
 }
 
-Response Router::Dispatch(Request& request) const {
-  ScopedLanguage language(
-      LanguageFromAcceptLanguage(request.Header("accept-language").value_or("")));
-  std::vector<std::string> path = SplitPath(request.path);
-  std::string allowed;
-  for (const Route& route : routes_) {
+Router::Resolved Router::Resolve(Request& request) const {
+  Resolved resolved;
+  PathSegments path = SplitPath(request.path);
+  if (path.overflow) return resolved;
+  for (std::size_t index = 0; index < routes_.size(); ++index) {
+    const Route& route = routes_[index];
+    if (!Matches(route, path.view())) continue;
     bool method_ok = route.method == request.method ||
                      (request.method == Method::kHead && route.method == Method::kGet);
     if (!method_ok) {
-      if (Matches(route.segments, path, nullptr)) {
-        if (!allowed.empty()) allowed += ", ";
-        allowed += MethodName(route.method);
-      }
+      if (!resolved.allowed.empty()) resolved.allowed += ", ";
+      resolved.allowed += MethodName(route.method);
       continue;
     }
-    std::map<std::string, std::string> params;
-    if (Matches(route.segments, path, &params)) {
-      request.path_params = std::move(params);
-      if (guard_) {
-        if (std::optional<Response> refused = guard_(route.method, route.pattern, request)) {
-          return std::move(*refused);
-        }
-      }
-      return route.handler(request);
+    request.path_params.clear();
+    for (std::size_t i = 0; i < route.segments.size(); ++i) {
+      if (route.is_param[i]) request.path_params[route.segments[i]] = std::string(path.items[i]);
     }
+    resolved.route = static_cast<int>(index);
+    resolved.memory_first = route.blocking == Blocking::kMemoryFirst;
+    resolved.allowed.clear();
+    return resolved;
   }
+  return resolved;
+}
+
+Response Router::Run(const Resolved& resolved, Request& request) const {
+  ScopedLanguage language(
+      LanguageFromAcceptLanguage(request.Header("accept-language").value_or("")));
+  if (resolved.route >= 0) {
+    const Route& route = routes_[static_cast<std::size_t>(resolved.route)];
+    if (guard_) {
+      if (std::optional<Response> refused = guard_(route.method, route.pattern, request)) {
+        return std::move(*refused);
+      }
+    }
+    return route.handler(request);
+  }
+  const std::string& allowed = resolved.allowed;
   if (!allowed.empty()) {
     Response response = ErrorResponse(
         Error{ErrorCode::kInvalidArgument,

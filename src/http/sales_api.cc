@@ -60,25 +60,70 @@ json ToJson(const sales::SalesService::Payment& p) {
   return payment;
 }
 
-json ToJson(const sales::RunOffer& r) {
-  return {{"run_id", r.run.run.id.str()},
-          {"route_code", r.run.run.route_code},
-          {"route_name", r.run.route_name},
-          {"departs_at", r.run.run.departs_at.ToIso8601()},
-          {"carrier_name", r.run.carrier_name},
-          {"from_stop", {{"index", r.from_index}, {"code", r.from.str()}, {"name", r.from_name}}},
-          {"to_stop", {{"index", r.to_index}, {"code", r.to.str()}, {"name", r.to_name}}},
-          {"origin_name", r.run.origin_name},
-          {"destination_name", r.run.destination_name},
-          {"fares",
-           {{"adult", r.adult.fen()},
-            {"child", r.child.fen()},
-            {"discount", r.discount.fen()},
-            {"free_child", 0},
-            {"station_fee", r.station_fee.fen()},
-            {"cap", r.cap.fen()}}},
-          {"vehicle_class", std::string(network::VehicleClassName(r.run.run.vehicle_class))},
-          {"seats_left", r.seats_left}};
+void WriteOffer(JsonWriter& w, const sales::RunOffer& r) {
+  w.BeginObject()
+      .Field("run_id", r.run.run.id.str())
+      .Field("route_code", r.run.run.route_code)
+      .Field("route_name", r.run.route_name)
+      .Field("departs_at", r.run.run.departs_at.ToIso8601())
+      .Field("carrier_name", r.run.carrier_name);
+  w.Key("from_stop").BeginObject().Field("index", r.from_index).Field("code", r.from.str())
+      .Field("name", r.from_name).EndObject();
+  w.Key("to_stop").BeginObject().Field("index", r.to_index).Field("code", r.to.str())
+      .Field("name", r.to_name).EndObject();
+  w.Field("origin_name", r.run.origin_name).Field("destination_name", r.run.destination_name);
+  w.Key("fares")
+      .BeginObject()
+      .Field("adult", r.adult.fen())
+      .Field("child", r.child.fen())
+      .Field("discount", r.discount.fen())
+      .Field("free_child", 0)
+      .Field("station_fee", r.station_fee.fen())
+      .Field("cap", r.cap.fen())
+      .EndObject();
+  w.Field("vehicle_class", network::VehicleClassName(r.run.run.vehicle_class))
+      .Field("seats_left", r.seats_left)
+      .EndObject();
+}
+
+std::string AvailabilityJson(const sales::SalesService::Availability& a, sales::Channel asked) {
+  int seats_left = 0;
+  for (const auto& c : a.channels) {
+    if (c.channel == asked) seats_left = c.seats_left;
+  }
+  JsonWriter w;
+  w.BeginObject()
+      .Field("run_id", a.run.id.str())
+      .Field("status", network::RunStatusKey(a.status))
+      .Field("departs_at", a.run.departs_at.ToIso8601())
+      .Field("seats", a.run.seats);
+  w.Key("from_stop").BeginObject().Field("index", a.from_index).Field("code", a.from.str())
+      .EndObject();
+  w.Key("to_stop").BeginObject().Field("index", a.to_index).Field("code", a.to.str())
+      .EndObject();
+  w.Field("channel", sales::ChannelKey(asked))
+      .Field("seats_left", seats_left)
+      .Field("station_fee", a.station_fee.fen());
+  w.Key("by_channel").BeginObject();
+  for (const auto& c : a.channels) {
+    w.Key(sales::ChannelKey(c.channel)).BeginObject().Field("on_sale", c.on_sale)
+        .Field("seats_left", c.seats_left).EndObject();
+  }
+  w.EndObject();
+  w.Key("by_fare_type").BeginObject();
+  if (a.has_fare) {
+    for (auto [type, fare] : {std::pair{sales::FareType::kAdult, a.adult},
+                              std::pair{sales::FareType::kChild, a.child},
+                              std::pair{sales::FareType::kDiscount, a.discount}}) {
+      w.Key(sales::FareTypeKey(type)).BeginObject().Field("fare", fare.fen())
+          .Field("seats_left", seats_left).EndObject();
+    }
+    // A free child (携童) takes no seat but travels with a seated adult of the same order.
+    w.Key(sales::FareTypeKey(sales::FareType::kFreeChild)).BeginObject().Field("fare", 0)
+        .Field("places_left", seats_left > 0 ? a.free_child_places : 0).EndObject();
+  }
+  w.EndObject().EndObject();
+  return w.Take();
 }
 
 // The staff behind a window or kiosk request. Channel kiosk belongs to self-service machines'
@@ -355,32 +400,68 @@ Result<sales::ChangeRequest> ParseChange(const Request& request, Sessions& sessi
 }  // namespace
 
 void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions) {
-  router.Add(Method::kGet, "/api/v1/runs", [&sales](Request& request) {
-    auto from_text = request.QueryParam("from");
-    auto to_text = request.QueryParam("to");
-    auto date_text = request.QueryParam("date");
-    if (!from_text || !to_text || !date_text) {
-      return ErrorResponse(Error{ErrorCode::kInvalidArgument,
-                                 "search with from=STATION&to=STATION&date=YYYY-MM-DD",
-                                 !from_text ? "from"
-                                 : !to_text ? "to"
-                                            : "date"});
-    }
-    auto from = core::StationCode::Parse(*from_text);
-    if (!from) return ErrorResponse(WithField(from.error(), "from"));
-    auto to = core::StationCode::Parse(*to_text);
-    if (!to) return ErrorResponse(WithField(to.error(), "to"));
-    auto date = core::LocalDate::Parse(*date_text);
-    if (!date) return ErrorResponse(WithField(date.error(), "date"));
-    auto channel = sales::ParseChannel(request.QueryParam("channel").value_or("mobile"));
-    if (!channel)
-      return ErrorResponse(WithField(channel.error(), "channel"));
-    auto offers = sales.Search(*from, *to, *date, *channel);
-    if (!offers) return ErrorResponse(offers.error());
-    json items = json::array();
-    for (const auto& offer : *offers) items.push_back(ToJson(offer));
-    return Json({{"items", items}});
-  });
+  // Run search and availability answer from memory on the I/O thread; what is not in memory
+  // yet (the catalogue after a change, a run not loaded) is loaded on a handler thread.
+  router.Add(
+      Method::kGet, "/api/v1/runs",
+      [&sales](Request& request) {
+        auto from_text = request.QueryParam("from");
+        auto to_text = request.QueryParam("to");
+        auto date_text = request.QueryParam("date");
+        if (!from_text || !to_text || !date_text) {
+          return ErrorResponse(Error{ErrorCode::kInvalidArgument,
+                                     "search with from=STATION&to=STATION&date=YYYY-MM-DD",
+                                     !from_text ? "from"
+                                     : !to_text ? "to"
+                                                : "date"});
+        }
+        auto from = core::StationCode::Parse(*from_text);
+        if (!from) return ErrorResponse(WithField(from.error(), "from"));
+        auto to = core::StationCode::Parse(*to_text);
+        if (!to) return ErrorResponse(WithField(to.error(), "to"));
+        auto date = core::LocalDate::Parse(*date_text);
+        if (!date) return ErrorResponse(WithField(date.error(), "date"));
+        auto channel = sales::ParseChannel(request.QueryParam("channel").value_or("mobile"));
+        if (!channel) return ErrorResponse(WithField(channel.error(), "channel"));
+        auto offers = request.on_io_thread
+                          ? sales.SearchInMemory(*from, *to, *date, *channel)
+                          : std::optional(sales.Search(*from, *to, *date, *channel));
+        if (!offers) return RunOnHandlerThread();
+        if (!*offers) return ErrorResponse(offers->error());
+        JsonWriter w;
+        w.BeginObject().Key("items").BeginArray();
+        for (const auto& offer : **offers) WriteOffer(w, offer);
+        w.EndArray().EndObject();
+        return JsonText(w.Take());
+      },
+      Blocking::kMemoryFirst);
+
+  router.Add(
+      Method::kGet, "/api/v1/runs/{run_id}/availability",
+      [&sales](Request& request) {
+        auto from_text = request.QueryParam("from");
+        auto to_text = request.QueryParam("to");
+        if (!from_text || !to_text) {
+          return ErrorResponse(Error{ErrorCode::kInvalidArgument,
+                                     "ask with from=STATION&to=STATION (the trip's boarding "
+                                     "and alighting stations)",
+                                     !from_text ? "from" : "to"});
+        }
+        auto from = core::StationCode::Parse(*from_text);
+        if (!from) return ErrorResponse(WithField(from.error(), "from"));
+        auto to = core::StationCode::Parse(*to_text);
+        if (!to) return ErrorResponse(WithField(to.error(), "to"));
+        auto channel = sales::ParseChannel(request.QueryParam("channel").value_or("mobile"));
+        if (!channel) return ErrorResponse(WithField(channel.error(), "channel"));
+        const std::string& run_id = request.PathParam("run_id");
+        auto seats = request.on_io_thread
+                         ? sales.AvailabilityInMemory(run_id, *from, *to)
+                         : std::optional(sales.GetAvailability(run_id, *from, *to));
+        if (!seats) return RunOnHandlerThread();
+        if (!*seats) return ErrorResponse(seats->error());
+        return JsonText(AvailabilityJson(**seats, *channel));
+      },
+      Blocking::kMemoryFirst);
 
   router.Add(Method::kPost, "/api/v1/orders", [&sales, &sessions](Request& request) {
     auto order_request = ParseOrder(request);

@@ -51,11 +51,12 @@ Method ToMethod(bhttp::verb verb) {
   }
 }
 
+// A process-wide random prefix and a counter: unique across restarts, and no random draw per
+// request.
 std::string MakeRequestId() {
   static std::atomic<std::uint64_t> counter{0};
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static const std::uint64_t prefix = std::random_device{}();
-  return fmt::format("{:06x}-{:08x}", (prefix ^ rng()) & 0xffffff, ++counter);
+  static const std::uint64_t prefix = std::random_device{}() & 0xffffff;
+  return fmt::format("{:06x}-{:08x}", prefix, counter.fetch_add(1, std::memory_order_relaxed) + 1);
 }
 
 // A client's request id is echoed only when it is short and printable, so logs stay clean.
@@ -90,28 +91,68 @@ Result<Request> Translate(const bhttp::request<bhttp::string_body>& in) {
   return out;
 }
 
-bhttp::response<bhttp::string_body> ToBeast(Response&& in, unsigned version, bool keep_alive,
-                                            const std::string& request_id, bool head) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.status), version};
-  out.set(bhttp::field::server, "keyun");
-  out.set(bhttp::field::content_type, in.content_type);
-  out.set("X-Request-Id", request_id);
-  for (auto& [name, value] : in.headers) out.set(name, value);
-  out.keep_alive(keep_alive);
-  out.body() = std::move(in.body);
-  out.prepare_payload();
-  if (head) out.body().clear();
+// A header value as written: CR and LF would end the header early (response splitting), so
+// they become spaces.
+void AppendHeader(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ");
+  for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  out.append("\r\n");
+}
+
+// The answer as bytes on the wire, in one buffer: one write, no per-field serializer.
+std::string Serialize(Response&& in, unsigned version, bool keep_alive,
+                      std::string_view request_id, bool head) {
+  std::string out;
+  out.reserve(192 + in.body.size());
+  std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(in.status));
+  out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ")
+      .append(std::to_string(in.status))
+      .append(" ")
+      .append(reason.empty() ? std::string_view("Unknown") : reason)
+      .append("\r\n");
+  AppendHeader(out, "Server", "keyun");
+  AppendHeader(out, "Content-Type", in.content_type);
+  AppendHeader(out, "X-Request-Id", request_id);
+  for (const auto& [name, value] : in.headers) AppendHeader(out, name, value);
+  // 1xx, 204 and 304 carry no body and no length (RFC 9110 §8.6).
+  bool bodiless = in.status < 200 || in.status == 204 || in.status == 304;
+  if (!bodiless) AppendHeader(out, "Content-Length", std::to_string(in.body.size()));
+  if (version == 10 && keep_alive) AppendHeader(out, "Connection", "keep-alive");
+  if (version != 10 && !keep_alive) AppendHeader(out, "Connection", "close");
+  out.append("\r\n");
+  if (!head && !bodiless) out.append(in.body);
   return out;
 }
 
+bool ShouldLog(AccessLog mode, bhttp::verb verb, int status, std::int64_t micros) {
+  switch (mode) {
+    case AccessLog::kAll: return true;
+    case AccessLog::kOff: return false;
+    case AccessLog::kChanges:
+      return (verb != bhttp::verb::get && verb != bhttp::verb::head) || status >= 400 ||
+             micros >= std::chrono::microseconds(kSlowRequest).count();
+  }
+  return true;
+}
+
 }  // namespace
+
+Result<AccessLog> ParseAccessLog(std::string_view text) {
+  if (text == "all") return AccessLog::kAll;
+  if (text == "changes") return AccessLog::kChanges;
+  if (text == "off") return AccessLog::kOff;
+  return InvalidArgument("access log '" + std::string(text) +
+                             "' is not one of all, changes, off",
+                         "access_log");
+}
 
 class Server::Impl {
  public:
   Impl(ServerOptions options, const Router& router)
       : options_(std::move(options)),
         router_(router),
-        acceptor_(io_),
+        loops_(MakeLoops(options_.threads)),
+        acceptor_(*loops_.front()),
         handlers_(static_cast<std::size_t>(std::max(1, options_.handler_threads))) {}
 
   Result<std::uint16_t> Start() {
@@ -133,10 +174,10 @@ class Server::Impl {
       return Unavailable("cannot listen on " + where + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
-    asio::co_spawn(io_, Accept(), asio::detached);
-    int threads = std::max(1, options_.threads);
-    for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] { io_.run(); });
+    asio::co_spawn(*loops_.front(), Accept(), asio::detached);
+    for (auto& loop : loops_) {
+      keep_running_.emplace_back(loop->get_executor());
+      threads_.emplace_back([io = loop.get()] { io->run(); });
     }
     return port_;
   }
@@ -151,7 +192,7 @@ class Server::Impl {
     // answered: a client told "sold" must find the sale after a restart. Connections close
     // after their current answer (draining_), idle ones when the I/O threads stop.
     draining_.store(true);
-    asio::post(io_, [this] {
+    asio::post(*loops_.front(), [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
     });
@@ -164,7 +205,8 @@ class Server::Impl {
                      options_.drain_timeout.count());
       }
     }
-    io_.stop();
+    keep_running_.clear();
+    for (auto& loop : loops_) loop->stop();
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
@@ -178,16 +220,30 @@ class Server::Impl {
   }
 
  private:
+  // One event loop per I/O thread (concurrency hint 1: its scheduler need not lock against
+  // itself), where nginx would have worker processes.
+  static std::vector<std::unique_ptr<asio::io_context>> MakeLoops(int threads) {
+    std::vector<std::unique_ptr<asio::io_context>> loops;
+    for (int i = 0; i < std::max(1, threads); ++i) {
+      loops.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return loops;
+  }
+
+  // Accepts on the first loop and hands each connection to the loops in turn; a connection
+  // stays on its loop for its life.
   asio::awaitable<void> Accept() {
+    std::size_t next = 0;
     for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
+      asio::io_context& loop = *loops_[next++ % loops_.size()];
+      auto [ec, socket] = co_await acceptor_.async_accept(loop, kUseTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted) co_return;
         spdlog::warn("accept failed: {}", ec.message());
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(io_, Serve(std::move(socket)), asio::detached);
+      asio::co_spawn(loop, Serve(std::move(socket)), asio::detached);
     }
   }
 
@@ -222,17 +278,16 @@ class Server::Impl {
         if (too_large) response.status = 413;
         std::string id = MakeRequestId();
         spdlog::info("request_id={} status={} error=\"{}\"", id, response.status, ec.message());
-        auto out = ToBeast(std::move(response), 11, false, id, false);
-        co_await bhttp::async_write(stream, out, kUseTuple);
+        std::string out = Serialize(std::move(response), 11, false, id, false);
+        co_await asio::async_write(stream, asio::buffer(out), kUseTuple);
         break;
       }
       auto& raw = parser.get();
       InFlight in_flight(*this);
-      bool keep_alive = raw.keep_alive() && !draining_.load();
+      bool keep_alive = raw.keep_alive() && !draining_.load(std::memory_order_relaxed);
       auto started = std::chrono::steady_clock::now();
       Response response;
       std::string request_id;
-      std::string path = LoggedTarget(raw.target());
       Result<Request> request = Translate(raw);
       if (!request) {
         request_id = MakeRequestId();
@@ -240,12 +295,22 @@ class Server::Impl {
       } else {
         request_id = request->request_id;
         request->client_address = client_address;
-        // On a handler thread, so that a handler waiting on the database never holds up the
-        // I/O threads; this coroutine resumes on its own executor when the handler is done.
-        response = co_await asio::co_spawn(
-            handlers_,
-            [this, &request]() -> asio::awaitable<Response> { co_return Handle(*request); },
-            asio::use_awaitable);
+        Router::Resolved route = router_.Resolve(*request);
+        if (route.memory_first) {
+          request->on_io_thread = true;
+          response = Handle(route, *request);
+          request->on_io_thread = false;
+        }
+        if (!route.memory_first || IsRunOnHandlerThread(response)) {
+          // On a handler thread, so that a handler waiting on the database never holds up the
+          // I/O thread; this coroutine resumes on its own loop when the handler is done.
+          response = co_await asio::co_spawn(
+              handlers_,
+              [this, &route, &request]() -> asio::awaitable<Response> {
+                co_return Handle(route, *request);
+              },
+              asio::use_awaitable);
+        }
       }
       if (options_.clock) {
         response.headers.emplace_back(
@@ -254,11 +319,14 @@ class Server::Impl {
       auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
-      spdlog::info("request_id={} method={} target=\"{}\" status={} micros={}", request_id,
-                   std::string(raw.method_string()), path, response.status, micros);
-      auto out = ToBeast(std::move(response), raw.version(), keep_alive, request_id,
-                         raw.method() == bhttp::verb::head);
-      auto [write_ec, written] = co_await bhttp::async_write(stream, out, kUseTuple);
+      if (ShouldLog(options_.access_log, raw.method(), response.status, micros)) {
+        spdlog::info("request_id={} method={} target=\"{}\" status={} micros={}", request_id,
+                     std::string(raw.method_string()), LoggedTarget(raw.target()),
+                     response.status, micros);
+      }
+      std::string out = Serialize(std::move(response), raw.version(), keep_alive, request_id,
+                                  raw.method() == bhttp::verb::head);
+      auto [write_ec, written] = co_await asio::async_write(stream, asio::buffer(out), kUseTuple);
       in_flight.Done();
       if (write_ec || !keep_alive) break;
     }
@@ -288,9 +356,9 @@ class Server::Impl {
     Impl* impl_;
   };
 
-  Response Handle(Request& request) {
+  Response Handle(const Router::Resolved& route, Request& request) {
     try {
-      return router_.Dispatch(request);
+      return router_.Run(route, request);
     } catch (const std::exception& e) {
       spdlog::error("request_id={} handler threw: {}", request.request_id, e.what());
     } catch (...) {
@@ -304,14 +372,15 @@ class Server::Impl {
 
   ServerOptions options_;
   const Router& router_;
-  // Before io_: destroying io_ destroys the suspended connections, whose InFlight lock mu_.
+  // Before loops_: destroying a loop destroys the suspended connections, whose InFlight lock mu_.
   std::mutex mu_;
   std::condition_variable stopped_cv_;
   bool stopped_ = false;  // guarded by mu_
   std::condition_variable drained_cv_;
   int in_flight_ = 0;  // requests read and not yet answered; guarded by mu_
   std::atomic<bool> draining_{false};
-  asio::io_context io_;
+  std::vector<std::unique_ptr<asio::io_context>> loops_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   asio::thread_pool handlers_;

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +60,8 @@ struct Request {
   // proved with the order's access token that they are its buyer.
   std::optional<SessionInfo> session;
   bool holder = false;
+  // True while a kMemoryFirst handler runs on the I/O thread: it must not wait.
+  bool on_io_thread = false;
 
   // First value of a query parameter, or nullopt.
   [[nodiscard]] std::optional<std::string> QueryParam(std::string_view name) const;
@@ -74,6 +77,11 @@ struct Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
 };
+
+// What a kMemoryFirst handler answers on the I/O thread when it would have to wait: the server
+// runs it again on a handler thread. Never sent to a client.
+[[nodiscard]] Response RunOnHandlerThread();
+[[nodiscard]] bool IsRunOnHandlerThread(const Response& response);
 
 // Error body of DESIGN.md §10: {"error": {"code", "message", "field"}} with the status that
 // the code maps to (the one place codes become statuses).
@@ -94,15 +102,41 @@ enum class Language { kZh, kEn };
 
 using Handler = std::function<Response(Request&)>;
 
+// Whether a handler may wait. Most do (on the database, on a group commit's sync) and run on
+// the server's handler threads. One that reads memory (health, seat availability, run search
+// from the catalogue) is kMemoryFirst: it runs inline on the I/O thread that read the request
+// (Request::on_io_thread), sparing the request two thread hops, which cost more than such a
+// handler itself. If what it needs is not in memory yet it must not wait there: it returns
+// RunOnHandlerThread(), and runs again on a handler thread, where it may. Its route's access
+// rule must be decided from memory too (the public or session-only rules; never the order and
+// ticket scopes, which read the store).
+enum class Blocking { kMayWait, kMemoryFirst };
+
 // Maps (method, path pattern) to handlers. Patterns are literal segments and {name} segments
 // that match one non-empty segment. Not thread-safe to Add while serving; Dispatch is.
 class Router {
  public:
-  void Add(Method method, std::string_view pattern, Handler handler);
-  // Routes `request` (filling its path_params), asks the guard, and runs the handler. 404 when
-  // no pattern matches, 405 with an Allow header when the path matches under another method;
+  void Add(Method method, std::string_view pattern, Handler handler,
+           Blocking blocking = Blocking::kMayWait);
+
+  // The route a request goes to, found once: Resolve on the I/O thread, then Run where the
+  // route's Blocking says.
+  struct Resolved {
+    int route = -1;       // index of the matching route; -1 when none
+    std::string allowed;  // when none: the methods the path has ("GET, POST"), for a 405
+    bool memory_first = false;
+  };
+  // Finds the route of `request` and fills its path_params.
+  [[nodiscard]] Resolved Resolve(Request& request) const;
+  // Asks the guard and runs the resolved route's handler, in the request's language. 404 when
+  // no pattern matched, 405 with an Allow header when the path matches under another method;
   // the guard's answer (401, 403, 404) when it refuses.
-  [[nodiscard]] Response Dispatch(Request& request) const;
+  [[nodiscard]] Response Run(const Resolved& resolved, Request& request) const;
+  // Resolve and Run on the calling thread.
+  [[nodiscard]] Response Dispatch(Request& request) const {
+    Resolved resolved = Resolve(request);
+    return Run(resolved, request);
+  }
 
   // Asked before every handler with the route's method and pattern as added
   // ("/api/v1/orders/{id}"): nullopt lets the request through, a Response refuses it. The
@@ -116,17 +150,36 @@ class Router {
   struct Route {
     Method method;
     std::string pattern;
-    std::vector<std::string> segments;  // "{name}" marks a parameter
+    std::vector<std::string> segments;  // literal text, or a parameter's name
+    std::vector<bool> is_param;         // per segment: was "{name}" in the pattern
     Handler handler;
+    Blocking blocking;
   };
+  [[nodiscard]] static bool Matches(const Route& route, std::span<const std::string_view> path);
   std::vector<Route> routes_;
   Guard guard_;
 };
 
+// Which requests get a line in the log (request id, method, target, status, microseconds).
+enum class AccessLog {
+  kAll,
+  // Everything but a quick, successful read: every request that may change something (not
+  // GET or HEAD), every answer with status 400 or above, and every answer slower than
+  // kSlowRequest. Reads that went well are what a busy node serves most and what its log
+  // least needs; counting them is the metrics' job.
+  kChanges,
+  kOff,
+};
+inline constexpr std::chrono::milliseconds kSlowRequest{100};
+// "all", "changes", "off"; kInvalidArgument naming the choices otherwise.
+[[nodiscard]] Result<AccessLog> ParseAccessLog(std::string_view text);
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port
-  int threads = 2;  // I/O threads: parse, write; about one per core
+  // I/O threads: parse, route, run memory-only handlers, write; about one per core. Each runs
+  // its own event loop and owns the connections it accepted, so they share no lock.
+  int threads = 2;
   // Threads that run handlers. Handlers block on the database (a sale waits for its group
   // commit's sync), so these are many: each is one request in flight, and in-flight requests
   // are what fill a group commit.
@@ -135,6 +188,7 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{30};
   // On Stop(), how long requests already read may take to finish before the threads stop.
   std::chrono::milliseconds drain_timeout{10'000};
+  AccessLog access_log = AccessLog::kChanges;
   // The node's clock, if any, sent with every answer as X-Node-Time (Unix milliseconds): pages
   // count down and date their history in the node's time, right under `serve --clock` and on a
   // PC whose own clock is wrong.

@@ -23,12 +23,12 @@ void AddStaticPages(Router& router) {
       response.body = std::string(asset.body);
       return response;
     };
-    router.Add(Method::kGet, asset.path, serve);
+    router.Add(Method::kGet, asset.path, serve, Blocking::kMemoryFirst);
     std::string_view path = asset.path;
     if (path.ends_with(".html")) {
       std::string bare(path.substr(0, path.size() - 5));
       if (bare == "/index") bare = "/";
-      router.Add(Method::kGet, bare, serve);
+      router.Add(Method::kGet, bare, serve, Blocking::kMemoryFirst);
     }
   }
 }

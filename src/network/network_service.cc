@@ -118,12 +118,14 @@ NetworkService::NetworkService(store::Store& store, const core::Clock& clock, Op
 // ---- Stations ------------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertStation(const Station& station) {
+  CatalogueWrite write(*this);
   return UpsertOne(store_, station, "stations", [](Transaction& tx, const auto& item) {
     return internal::CheckReferences(tx, item);
   });
 }
 
 Result<BatchCounts> NetworkService::UpsertStations(std::span<const Station> stations) {
+  CatalogueWrite write(*this);
   return UpsertBatch(store_, stations, "stations", [](Transaction& tx, const auto& item) {
     return internal::CheckReferences(tx, item);
   });
@@ -149,12 +151,14 @@ Result<std::vector<Station>> NetworkService::ListStations(const StationQuery& qu
 // ---- Carriers ------------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertCarrier(const Carrier& carrier) {
+  CatalogueWrite write(*this);
   return UpsertOne(store_, carrier, "carriers", [](Transaction& tx, const auto& item) {
     return internal::CheckReferences(tx, item);
   });
 }
 
 Result<BatchCounts> NetworkService::UpsertCarriers(std::span<const Carrier> carriers) {
+  CatalogueWrite write(*this);
   return UpsertBatch(store_, carriers, "carriers", [](Transaction& tx, const auto& item) {
     return internal::CheckReferences(tx, item);
   });
@@ -177,12 +181,14 @@ Result<std::vector<Carrier>> NetworkService::ListCarriers() {
 // ---- Vehicles ------------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertVehicle(const Vehicle& vehicle) {
+  CatalogueWrite write(*this);
   return UpsertOne(store_, vehicle, "vehicles", [](Transaction& tx, const auto& item) {
     return internal::CheckReferences(tx, item);
   });
 }
 
 Result<BatchCounts> NetworkService::UpsertVehicles(std::span<const Vehicle> vehicles) {
+  CatalogueWrite write(*this);
   return UpsertBatch(store_, vehicles, "vehicles", [](Transaction& tx, const auto& item) {
     return internal::CheckReferences(tx, item);
   });
@@ -206,6 +212,7 @@ Result<std::vector<Vehicle>> NetworkService::ListVehicles(
 // ---- Routes --------------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertRoute(const Route& route) {
+  CatalogueWrite write(*this);
   const core::LocalDate today = clock_.Now().ShanghaiDate();
   return UpsertOne(store_, route, "routes", [&](Transaction& tx, const Route& r) {
     return internal::CheckReferences(tx, r, today);
@@ -213,6 +220,7 @@ Result<Upserted> NetworkService::UpsertRoute(const Route& route) {
 }
 
 Result<BatchCounts> NetworkService::UpsertRoutes(std::span<const Route> routes) {
+  CatalogueWrite write(*this);
   const core::LocalDate today = clock_.Now().ShanghaiDate();
   return UpsertBatch(store_, routes, "routes", [&](Transaction& tx, const Route& r) {
     return internal::CheckReferences(tx, r, today);
@@ -237,6 +245,7 @@ Result<std::vector<Route>> NetworkService::ListRoutes(
 // ---- Fares ---------------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertFare(const Fare& fare) {
+  CatalogueWrite write(*this);
   return store_.Transact<Upserted>([&](Transaction& tx) -> Result<Upserted> {
     internal::RouteCache routes;
     if (auto ok = internal::CheckFare(tx, fare, routes); !ok) return Propagate(ok);
@@ -245,6 +254,7 @@ Result<Upserted> NetworkService::UpsertFare(const Fare& fare) {
 }
 
 Result<int> NetworkService::SetFares(std::string_view route_code, std::span<const Fare> fares) {
+  CatalogueWrite write(*this);
   std::vector<ItemError> errors;
   auto stored = store_.Transact<int>([&](Transaction& tx) -> Result<int> {
     errors.clear();
@@ -305,12 +315,14 @@ Result<std::vector<Fare>> NetworkService::ListFares(std::string_view route_code)
 // ---- Schedules -----------------------------------------------------------------------------
 
 Result<Upserted> NetworkService::UpsertSchedule(const Schedule& schedule) {
+  CatalogueWrite write(*this);
   return UpsertOne(store_, schedule, "schedules", [](Transaction& tx, const auto& item) {
     return internal::CheckReferences(tx, item);
   });
 }
 
 Result<BatchCounts> NetworkService::UpsertSchedules(std::span<const Schedule> schedules) {
+  CatalogueWrite write(*this);
   return UpsertBatch(store_, schedules, "schedules", [](Transaction& tx, const auto& item) {
     return internal::CheckReferences(tx, item);
   });
@@ -442,6 +454,7 @@ Result<NetworkService::LoginCheck> NetworkService::CheckLogin(std::string_view u
 
 Result<int> NetworkService::GenerateRuns(core::LocalDate from, core::LocalDate to,
                                          const ProgressFn& progress) {
+  CatalogueWrite write(*this);
   if (to < from) {
     return InvalidArgument(fmt::format("to {} is before from {}", to.ToString(), from.ToString()),
                            "to");
@@ -476,7 +489,8 @@ Result<Run> NetworkService::GetRun(const core::RunId& id) {
 }
 
 Result<Run> NetworkService::SetRunStatus(const core::RunId& id, RunStatus status) {
-  return store_.Transact<Run>([&](Transaction& tx) -> Result<Run> {
+  CatalogueWrite write(*this);
+  auto changed = store_.Transact<Run>([&](Transaction& tx) -> Result<Run> {
     auto loaded = Found(internal::LoadRun(tx, id), fmt::format("there is no run {}", id.str()));
     if (!loaded) return Propagate(loaded);
     Run run = std::move(*loaded);
@@ -499,6 +513,20 @@ Result<Run> NetworkService::SetRunStatus(const core::RunId& id, RunStatus status
     run.status = status;
     return run;
   });
+  // Every status a listener hears is one the store holds: told after the commit.
+  if (changed) {
+    for (const auto& listener : run_status_listeners_) {
+      if (listener) listener(id, changed->status);
+    }
+  }
+  return changed;
+}
+
+void NetworkService::NoteRunStatusChanged(const core::RunId& id, RunStatus status) {
+  CatalogueWrite write(*this);
+  for (const auto& listener : run_status_listeners_) {
+    if (listener) listener(id, status);
+  }
 }
 
 Result<std::vector<RunSummary>> NetworkService::ListRuns(

@@ -31,6 +31,9 @@
 // many threads at once (concurrency is the store's). The store and clock must outlive it.
 #pragma once
 
+#include <atomic>
+#include <functional>
+
 #include <functional>
 #include <optional>
 #include <span>
@@ -234,10 +237,48 @@ class NetworkService final {
 
   [[nodiscard]] const core::Clock& clock() const { return clock_; }
 
+  // ---- Change notices, for the images kept in memory (the sales catalogue and inventories) --
+  // A counter raised after every write to stations, carriers, vehicles, routes, fares,
+  // schedules or runs (committed or not: a needless rebuild is harmless, a missed one is not).
+  // An image built from what it read after seeing version v is current while this is still v.
+  [[nodiscard]] std::uint64_t CatalogueVersion() const {
+    return catalogue_version_.load(std::memory_order_acquire);
+  }
+  // Called with every run status change committed through SetRunStatus or reported with
+  // NoteRunStatusChanged, on the changing thread, after the commit. Set before serving.
+  // Returns a handle for RemoveRunStatusListener (a listener that dies before the service).
+  using RunStatusListener = std::function<void(const core::RunId&, RunStatus)>;
+  std::size_t AddRunStatusListener(RunStatusListener listener) {
+    run_status_listeners_.push_back(std::move(listener));
+    return run_status_listeners_.size();
+  }
+  void RemoveRunStatusListener(std::size_t handle) {
+    if (handle >= 1 && handle <= run_status_listeners_.size()) {
+      run_status_listeners_[handle - 1] = nullptr;
+    }
+  }
+  // For a part that changed a run's status in its own transaction (a departure closed at the
+  // gate, checkin/): raises the version and tells the listeners.
+  void NoteRunStatusChanged(const core::RunId& id, RunStatus status);
+
  private:
+  // Raises the catalogue version when the write method that holds it returns.
+  class CatalogueWrite {
+   public:
+    explicit CatalogueWrite(NetworkService& service) : service_(service) {}
+    ~CatalogueWrite() { service_.catalogue_version_.fetch_add(1, std::memory_order_acq_rel); }
+    CatalogueWrite(const CatalogueWrite&) = delete;
+    CatalogueWrite& operator=(const CatalogueWrite&) = delete;
+
+   private:
+    NetworkService& service_;
+  };
+
   store::Store& store_;       // constant after construction
   const core::Clock& clock_;  // constant after construction
   const Options options_;
+  std::atomic<std::uint64_t> catalogue_version_{1};
+  std::vector<RunStatusListener> run_status_listeners_;  // set before serving
 };
 
 }  // namespace keyun::network

@@ -139,6 +139,7 @@ auto Saver() {
 
 Result<ImportReport> NetworkService::ImportCsv(Table table, std::string_view text,
                                                const ImportOptions& options) {
+  CatalogueWrite write(*this);
   auto records = ParseCsv(text);
   if (!records) {
     return tl::unexpected(WithContext(records.error(), TableName(table)));

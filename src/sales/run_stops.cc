@@ -37,6 +37,7 @@ Result<SalesService::RunStop> SalesService::StopRun(const std::string& run_id,
     auto stopped = network_.SetRunStatus(*id, status);
     if (!stopped) return Propagate(stopped);
     run.status = status;
+    (*state)->status.store(status);
     return {};
   }();
   if (!locked) return Propagate(locked);

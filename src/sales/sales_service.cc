@@ -96,9 +96,22 @@ SalesService::SalesService(store::Store& store, network::NetworkService& network
                       : *core::AfterSalePolicyBook::Create(core::AfterSalePolicy::Default())),
       hasher_(std::span<const std::uint8_t, 32>(keys.id_hash_key)),
       box_(std::span<const std::uint8_t, 32>(keys.id_seal_key)),
-      keys_in_flight_(std::make_unique<internal::KeysInFlight>()) {}
+      keys_in_flight_(std::make_unique<internal::KeysInFlight>()) {
+  // A status changed elsewhere (a departure at the gate, a run reinstated by the network
+  // part) reaches the run's image here, so it stops or resumes selling at once.
+  run_status_listener_ = network_.AddRunStatusListener(
+      [this](const core::RunId& id, network::RunStatus status) {
+        if (std::shared_ptr<RunState> state = RunInMemory(id.str())) state->status.store(status);
+      });
+}
 
-SalesService::~SalesService() = default;
+SalesService::~SalesService() { network_.RemoveRunStatusListener(run_status_listener_); }
+
+std::shared_ptr<SalesService::RunState> SalesService::RunInMemory(const std::string& run_id) {
+  std::lock_guard lock(mu_);
+  auto it = runs_.find(run_id);
+  return it == runs_.end() ? nullptr : it->second;
+}
 
 Result<std::shared_ptr<SalesService::RunState>> SalesService::LoadRun(const std::string& run_id) {
   {
@@ -143,67 +156,6 @@ Result<std::shared_ptr<SalesService::RunState>> SalesService::LoadRun(const std:
   }
   std::lock_guard lock(mu_);
   return runs_.try_emplace(run_id, std::move(state)).first->second;
-}
-
-Result<std::vector<RunOffer>> SalesService::Search(const core::StationCode& from,
-                                                   const core::StationCode& to,
-                                                   core::LocalDate date, Channel channel) {
-  if (from == to) {
-    return InZh(InvalidArgument("boarding and alighting stations are the same", "to"),
-                "上车站与下车站相同，请重新选择到达站");
-  }
-  auto from_station = network_.GetStation(from);
-  if (!from_station) return Propagate(from_station);
-  auto to_station = network_.GetStation(to);
-  if (!to_station) return Propagate(to_station);
-  auto routes = network_.ListRoutes(from);
-  if (!routes) return Propagate(routes);
-  std::map<std::string, std::pair<int, int>> trips;  // route → (from index, to index)
-  for (const auto& route : *routes) {
-    auto i = route.StopIndex(from);
-    auto j = route.StopIndex(to);
-    if (i && j && *i < *j) trips[route.code] = {*i, *j};
-  }
-  std::vector<RunOffer> offers;
-  if (trips.empty()) return offers;
-  auto runs = network_.ListRuns(date);
-  if (!runs) return Propagate(runs);
-  core::Instant now = clock_.Now();
-  auto cutoff = SelfService(channel) ? policy_.online_cutoff : policy_.window_cutoff;
-  for (const auto& summary : *runs) {
-    auto trip = trips.find(summary.run.route_code);
-    if (trip == trips.end() || summary.run.status != network::RunStatus::kOpen) continue;
-    if (summary.run.departs_at - cutoff <= now) continue;
-    auto state = LoadRun(summary.run.id.str());
-    if (!state) return Propagate(state);
-    RunOffer offer{.run = summary,
-                   .from_index = trip->second.first,
-                   .to_index = trip->second.second,
-                   .from = from,
-                   .from_name = from_station->name,
-                   .to = to,
-                   .to_name = to_station->name,
-                   .adult = {},
-                   .child = {},
-                   .discount = {},
-                   .station_fee = {},
-                   .cap = {},
-                   .seats_left = 0};
-    std::lock_guard lock((*state)->mu);
-    const network::Fare* fare = (*state)->FareFor(offer.from_index, offer.to_index);
-    if (fare == nullptr) continue;  // no fare set: not sold
-    offer.adult = fare->adult;
-    offer.child = fare->child;
-    offer.discount = fare->discount;
-    offer.station_fee = fare->station_fee;
-    offer.cap = fare->cap;
-    auto left =
-        (*state)->inventory.SeatsLeft(offer.from_index, offer.to_index,
-                                      core::ChannelId{static_cast<std::uint16_t>(channel)}, now);
-    offer.seats_left = left ? *left : 0;
-    offers.push_back(std::move(offer));
-  }
-  return offers;
 }
 
 namespace {
@@ -299,12 +251,12 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
 
   core::Instant now = clock_.Now();
   core::LocalDate today = now.ShanghaiDate();
-  if (state->run.status != network::RunStatus::kOpen) {
+  if (network::RunStatus status = state->status.load(); status != network::RunStatus::kOpen) {
     return InZh(FailedPrecondition("run " + request.run_id + " is " +
-                                   std::string(network::RunStatusName(state->run.status)) +
+                                   std::string(network::RunStatusName(status)) +
                                    " and not on sale"),
                 "班次 " + request.run_id + " " +
-                    std::string(StatusZh(network::RunStatusName(state->run.status))) +
+                    std::string(StatusZh(network::RunStatusName(status))) +
                     "，已停售，请选择其他班次");
   }
   if (state->run.date() > today.AddDays(policy_.presale_days - 1)) {

@@ -284,9 +284,44 @@ class SalesService final {
   // Runs on `date` that stop at `from` and later at `to`, open and inside the channel's
   // sale window, with fares and the exact seats left for that trip. Ordered by departure.
   // kInvalidArgument if from == to; kNotFound if a station does not exist.
+  // Answered from memory (run_search.cc): the catalogue of stations, routes and the presale
+  // window's runs, rebuilt after any change to them (NetworkService::CatalogueVersion), and
+  // each run's inventory. Loads what is missing from the store first; a date outside the
+  // presale window is read from the store.
   [[nodiscard]] Result<std::vector<RunOffer>> Search(const core::StationCode& from,
                                                      const core::StationCode& to,
                                                      core::LocalDate date, Channel channel);
+  // Search from memory alone, never waiting on the store: nullopt when something it needs is
+  // not in memory (the catalogue after a change, a run not yet loaded, a date outside the
+  // presale window); then Search answers. The same answer as Search otherwise.
+  [[nodiscard]] std::optional<Result<std::vector<RunOffer>>> SearchInMemory(
+      const core::StationCode& from, const core::StationCode& to, core::LocalDate date,
+      Channel channel);
+
+  // Seats left on one run for one trip, by channel and fare type, from the run's inventory:
+  // exact (a seat held or sold is gone from the next answer). kNotFound for an unknown run,
+  // kInvalidArgument for a station the run does not call at or a trip that goes backwards.
+  struct ChannelSeats {
+    Channel channel;
+    bool on_sale = false;  // open, inside the presale window, before the channel's cutoff
+    int seats_left = 0;    // 0 when not on sale; seats kept for other channels not counted
+  };
+  struct Availability {
+    network::Run run;
+    network::RunStatus status = network::RunStatus::kOpen;
+    int from_index = 0, to_index = 0;
+    core::StationCode from, to;
+    bool has_fare = false;  // a fare is set for the trip (without one it is not sold)
+    core::Money adult, child, discount, station_fee;
+    std::vector<ChannelSeats> channels;  // every Channel, in enum order
+    int free_child_places = 0;  // 携童 places left (no seat; each with a seated adult)
+  };
+  [[nodiscard]] Result<Availability> GetAvailability(const std::string& run_id,
+                                                     const core::StationCode& from,
+                                                     const core::StationCode& to);
+  // GetAvailability from memory alone: nullopt when the run is not in memory yet.
+  [[nodiscard]] std::optional<Result<Availability>> AvailabilityInMemory(
+      const std::string& run_id, const core::StationCode& from, const core::StationCode& to);
 
   // Holds seats for every passenger (free children get no seat). Durable before it returns.
   [[nodiscard]] Result<Order> CreateOrder(const OrderRequest& request);
@@ -485,6 +520,38 @@ class SalesService final {
  private:
   struct RunState;
   Result<std::shared_ptr<RunState>> LoadRun(const std::string& run_id);
+  // The run's image if it is in memory; null otherwise (never reads the store).
+  std::shared_ptr<RunState> RunInMemory(const std::string& run_id);
+
+  // Search's image of the network (run_search.cc).
+  struct Catalogue;
+  // The catalogue if it is current (built at the network's present CatalogueVersion).
+  std::shared_ptr<const Catalogue> CurrentCatalogue();
+  // Rebuilds the catalogue from the store if it is not current.
+  Result<std::shared_ptr<const Catalogue>> FreshCatalogue();
+  // Search as it was before the catalogue: every master record from the store.
+  Result<std::vector<RunOffer>> SearchFromStore(const core::StationCode& from,
+                                                const core::StationCode& to,
+                                                core::LocalDate date, Channel channel);
+  // The offers of `runs` (in their order) for a trip: `trips` maps a route code to the trip's
+  // stop indexes on it. `image` gives a run's image: null to give up (the answer is then
+  // nullopt: not in memory), an error to fail with it.
+  using RunImage = std::function<Result<std::shared_ptr<RunState>>(const std::string& run_id)>;
+  using Trips = std::map<std::string, std::pair<int, int>, std::less<>>;
+  std::optional<Result<std::vector<RunOffer>>> OffersFor(
+      const std::vector<network::RunSummary>& runs, const Trips& trips,
+      const core::StationCode& from, const std::string& from_name, const core::StationCode& to,
+      const std::string& to_name, Channel channel, const RunImage& image);
+  // The offer of one run for a trip, from its image; nullopt when it is not sold (no fare).
+  std::optional<RunOffer> OfferOf(RunState& state, const network::RunSummary& summary,
+                                  const core::StationCode& from, int from_index,
+                                  const core::StationCode& to, int to_index, Channel channel,
+                                  core::Instant now) const;
+  Result<Availability> AvailabilityOf(RunState& state, const core::StationCode& from,
+                                      const core::StationCode& to) const;
+  // Whether `channel` sells `run` at `now`: open, inside the presale window, before cutoff.
+  bool OnSale(const network::Run& run, network::RunStatus status, Channel channel,
+              core::Instant now) const;
   // CreateOrder without the idempotency look-up: checks, seats, and the durable write.
   Result<Order> CreateOrderOnce(const OrderRequest& request, const std::string& fingerprint);
   Result<Order> ReadOrder(store::Transaction& tx, const std::string& order_id);
@@ -570,6 +637,9 @@ class SalesService final {
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<RunState>> runs_;  // guarded by mu_
+  std::shared_ptr<const Catalogue> catalogue_;             // guarded by mu_
+  std::mutex catalogue_build_mu_;  // one rebuild at a time; the others wait and use it
+  std::size_t run_status_listener_ = 0;  // our NetworkService listener, removed on destruction
   // Orders and changes being made, by idempotency key: a retry waits for its first attempt.
   const std::unique_ptr<internal::KeysInFlight> keys_in_flight_;
 };

@@ -2,6 +2,7 @@
 // (sales, changes). Private to sales/.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <string>
@@ -18,8 +19,16 @@ namespace keyun::sales {
 // store's active tickets on first use. Guarded by `mu`.
 struct SalesService::RunState {
   RunState(network::Run r, network::Route ro, std::vector<network::Fare> f, core::SeatInventory i)
-      : run(std::move(r)), route(std::move(ro)), fares(std::move(f)), inventory(std::move(i)) {}
+      : status(r.status),
+        run(std::move(r)),
+        route(std::move(ro)),
+        fares(std::move(f)),
+        inventory(std::move(i)) {}
 
+  // The run's status as the store has it. Atomic, not under `mu`: the network part's listener
+  // sets it after a status change committed elsewhere (a departure at the gate, a reinstated
+  // run), and StopRun sets it while holding `mu` itself. run.status below is as loaded.
+  std::atomic<network::RunStatus> status;
   std::mutex mu;
   network::Run run;
   network::Route route;
