@@ -45,19 +45,24 @@ JsonWriter& JsonWriter::Close(char bracket) {
 void JsonWriter::Escaped(std::string_view text) {
   constexpr char kHex[] = "0123456789abcdef";
   out_.push_back('"');
-  for (char c : text) {
+  // Runs of characters that need no escape are appended whole.
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
     auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out_.push_back('\\');
-      out_.push_back(c);
-    } else if (byte < 0x20) {
+    if (c != '"' && c != '\\' && byte >= 0x20) continue;
+    out_.append(text.substr(start, i - start));
+    start = i + 1;
+    if (byte < 0x20) {
       out_.append("\\u00");
       out_.push_back(kHex[byte >> 4]);
       out_.push_back(kHex[byte & 0xf]);
     } else {
+      out_.push_back('\\');
       out_.push_back(c);
     }
   }
+  out_.append(text.substr(start));
   out_.push_back('"');
 }
 

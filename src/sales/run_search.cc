@@ -9,6 +9,7 @@
 // sales path changes in the same step as the store.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "sales/internal/run_state.h"
@@ -22,7 +23,10 @@ struct SalesService::Catalogue {
   std::unordered_map<std::string, std::string> station_names;  // code → name, every station
   std::vector<network::Route> routes;
   std::unordered_map<std::string, std::vector<const network::Route*>> routes_serving;
-  std::map<core::LocalDate, std::vector<network::RunSummary>> runs;
+  std::map<core::LocalDate, std::vector<network::RunSummary>> runs;  // by departure
+  // Per date and route, the positions of its runs in `runs`, so that a search visits only the
+  // runs of the routes that serve its trip.
+  std::map<core::LocalDate, std::unordered_map<std::string, std::vector<std::size_t>>> by_route;
 };
 
 namespace {
@@ -76,6 +80,10 @@ Result<std::shared_ptr<const SalesService::Catalogue>> SalesService::FreshCatalo
        date = date.AddDays(1)) {
     auto runs = network_.ListRuns(date);
     if (!runs) return Propagate(runs);
+    auto& by_route = catalogue->by_route[date];
+    for (std::size_t i = 0; i < runs->size(); ++i) {
+      by_route[(*runs)[i].run.route_code].push_back(i);
+    }
     catalogue->runs.emplace(date, std::move(*runs));
   }
   std::shared_ptr<const Catalogue> built = std::move(catalogue);
@@ -139,20 +147,33 @@ std::optional<Result<std::vector<RunOffer>>> SalesService::SearchInMemory(
     }
   }
   if (trips.empty()) return std::vector<RunOffer>{};
-  return OffersFor(catalogue->runs.at(date), trips, from, from_name->second, to, to_name->second,
+  const auto& runs = catalogue->runs.at(date);
+  const auto& by_route = catalogue->by_route.at(date);
+  std::vector<std::size_t> positions;
+  for (const auto& [route_code, stops] : trips) {
+    if (auto found = by_route.find(route_code); found != by_route.end()) {
+      positions.insert(positions.end(), found->second.begin(), found->second.end());
+    }
+  }
+  std::sort(positions.begin(), positions.end());  // back in departure order
+  std::vector<const network::RunSummary*> visited;
+  visited.reserve(positions.size());
+  for (std::size_t i : positions) visited.push_back(&runs[i]);
+  return OffersFor(visited, trips, from, from_name->second, to, to_name->second,
                    channel, [this](const std::string& run_id) -> Result<std::shared_ptr<RunState>> {
                      return RunInMemory(run_id);
                    });
 }
 
 std::optional<Result<std::vector<RunOffer>>> SalesService::OffersFor(
-    const std::vector<network::RunSummary>& runs, const Trips& trips,
+    std::span<const network::RunSummary* const> runs, const Trips& trips,
     const core::StationCode& from, const std::string& from_name, const core::StationCode& to,
     const std::string& to_name, Channel channel, const RunImage& image) {
   std::vector<RunOffer> offers;
   core::Instant now = clock_.Now();
   auto cutoff = SelfServiceChannel(channel) ? policy_.online_cutoff : policy_.window_cutoff;
-  for (const network::RunSummary& summary : runs) {
+  for (const network::RunSummary* each : runs) {
+    const network::RunSummary& summary = *each;
     auto trip = trips.find(summary.run.route_code);
     if (trip == trips.end() || summary.run.status != network::RunStatus::kOpen) continue;
     if (summary.run.departs_at - cutoff <= now) continue;
@@ -210,7 +231,9 @@ Result<std::vector<RunOffer>> SalesService::SearchFromStore(const core::StationC
   if (trips.empty()) return std::vector<RunOffer>{};
   auto runs = network_.ListRuns(date);
   if (!runs) return Propagate(runs);
-  return *OffersFor(*runs, trips, from, from_station->name, to, to_station->name, channel,
+  std::vector<const network::RunSummary*> visited;
+  for (const network::RunSummary& summary : *runs) visited.push_back(&summary);
+  return *OffersFor(visited, trips, from, from_station->name, to, to_station->name, channel,
                     [this](const std::string& run_id) { return LoadRun(run_id); });
 }
 

@@ -40,6 +40,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -539,7 +540,7 @@ class SalesService final {
   using RunImage = std::function<Result<std::shared_ptr<RunState>>(const std::string& run_id)>;
   using Trips = std::map<std::string, std::pair<int, int>, std::less<>>;
   std::optional<Result<std::vector<RunOffer>>> OffersFor(
-      const std::vector<network::RunSummary>& runs, const Trips& trips,
+      std::span<const network::RunSummary* const> runs, const Trips& trips,
       const core::StationCode& from, const std::string& from_name, const core::StationCode& to,
       const std::string& to_name, Channel channel, const RunImage& image);
   // The offer of one run for a trip, from its image; nullopt when it is not sold (no fare).
