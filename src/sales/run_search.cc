@@ -197,10 +197,20 @@ Result<std::vector<RunOffer>> SalesService::Search(const core::StationCode& from
   if (auto answer = SearchInMemory(from, to, date, channel)) return std::move(*answer);
   auto catalogue = FreshCatalogue();
   if (!catalogue) return Propagate(catalogue);
-  if (auto runs = (*catalogue)->runs.find(date); runs != (*catalogue)->runs.end()) {
-    for (const network::RunSummary& summary : runs->second) {
-      if (summary.run.status != network::RunStatus::kOpen) continue;
-      if (auto loaded = LoadRun(summary.run.id.str()); !loaded) return Propagate(loaded);
+  const Catalogue& known = **catalogue;
+  auto runs = known.runs.find(date);
+  auto serving = known.routes_serving.find(from.str());
+  if (runs != known.runs.end() && serving != known.routes_serving.end()) {
+    // Load the images of the open runs on the routes through `from`, not the whole day's.
+    const auto& by_route = known.by_route.at(date);
+    for (const network::Route* route : serving->second) {
+      auto positions = by_route.find(route->code);
+      if (positions == by_route.end()) continue;
+      for (std::size_t i : positions->second) {
+        const network::RunSummary& summary = runs->second[i];
+        if (summary.run.status != network::RunStatus::kOpen) continue;
+        if (auto loaded = LoadRun(summary.run.id.str()); !loaded) return Propagate(loaded);
+      }
     }
     if (auto answer = SearchInMemory(from, to, date, channel)) return std::move(*answer);
   }
