@@ -18,8 +18,8 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   CLI::App* sales = bench->add_subcommand(
       "sales",
       "Concurrent clients sell tickets through the node's API, by --mode: holds (POST "
-      "/api/v1/orders, a durable hold), window (a clerk's hold and cash payment: an issued "
-      "ticket) or mobile (hold, sandbox payment, the wallet's approval, the provider's "
+      "/api/v1/orders, a durable hold), window (a clerk sells and takes cash in one request: an "
+      "issued ticket) or mobile (hold, sandbox payment, the wallet's approval, the provider's "
       "notification, issued); prints sales/s and latency percentiles of whole sales, then "
       "reads every sale back and checks that none is missing or sold twice. The clerk's "
       "password from KEYUN_BENCH_PASSWORD (default: the demo's)");

@@ -157,9 +157,25 @@ Result<sales::Seller> SellerFor(sales::Channel channel, const Request& request,
   return seller;
 }
 
-Result<sales::OrderRequest> ParseOrder(const Request& request) {
-  auto body = ParseJsonObject(request.body, {"run_id", "from", "to", "channel", "passengers"});
+// `pay`, when the body names one ("pay": "cash" or "card"): a window sale in one request.
+Result<sales::OrderRequest> ParseOrder(const Request& request,
+                                       std::optional<sales::PaymentMethod>* pay) {
+  auto body =
+      ParseJsonObject(request.body, {"run_id", "from", "to", "channel", "passengers", "pay"});
   if (!body) return Propagate(body);
+  auto pay_text = StringField(*body, "pay", false);
+  if (!pay_text) return Propagate(pay_text);
+  if (*pay_text) {
+    auto method = sales::ParsePaymentMethod(**pay_text);
+    if (!method) return InvalidArgument(method.error().message, "pay");
+    if (*method == sales::PaymentMethod::kSandbox) {
+      return InZh(InvalidArgument("an order paid online is held first; pay it with POST "
+                                  "/api/v1/orders/{id}/pay and method sandbox",
+                                  "pay"),
+                  "线上支付的订单须先占座，再调用支付接口");
+    }
+    *pay = *method;
+  }
   sales::OrderRequest order;
   order.idempotency_key = request.Header("idempotency-key").value_or("");
   for (auto [name, target] : {std::pair{"run_id", &order.run_id}, std::pair{"from", &order.from},
@@ -464,13 +480,28 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
       Blocking::kMemoryFirst);
 
   router.Add(Method::kPost, "/api/v1/orders", [&sales, &sessions](Request& request) {
-    auto order_request = ParseOrder(request);
+    std::optional<sales::PaymentMethod> pay;
+    auto order_request = ParseOrder(request, &pay);
     if (!order_request) return ErrorResponse(order_request.error());
+    if (pay && !request.session) {  // cash and card are taken by staff, as on .../pay
+      return ErrorResponse(InZh(PermissionDenied("cash and card are taken at a station's window "
+                                                 "or self-service machine; online, hold the "
+                                                 "order and pay with method sandbox"),
+                                "现金和银行卡仅在车站窗口或自助机收取；线上请先占座再在线支付")
+                               .value());
+    }
     auto seller = SellerFor(order_request->channel, request, sessions);
     if (!seller) return ErrorResponse(seller.error());
     order_request->seller = std::move(*seller);
     auto order = sales.CreateOrder(*order_request);
     if (!order) return ErrorResponse(order.error());
+    // A counter sells and takes the money in one request. A retry with the same
+    // Idempotency-Key finds the order (held if the payment failed) and pays it now; paying an
+    // issued order again changes nothing.
+    if (pay) {
+      order = sales.Pay(order->order_id, *pay);
+      if (!order) return ErrorResponse(order.error());
+    }
     json reply = ToJson(*order);
     // Only here, to the buyer (and to a retry with the same Idempotency-Key): the proof that
     // reads and after-sales of this order need without a staff session.

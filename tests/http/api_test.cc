@@ -308,6 +308,55 @@ TEST_P(ApiTest, CsvImportReportsEveryBadRowAndWritesNothing) {
   EXPECT_EQ(refused->status, 403);
 }
 
+TEST_P(ApiTest, AWindowSellsAndTakesCashInOneRequest) {
+  std::string station = node_->info().demo->main_station->str();
+  auto runs = node_->network().ListRuns(node_->network().clock().Now().ShanghaiDate().AddDays(1),
+                                        *core::StationCode::Parse(station));
+  ASSERT_TRUE(runs);
+  ASSERT_FALSE(runs->empty());
+  auto route = node_->network().GetRoute(runs->front().run.route_code);
+  ASSERT_TRUE(route);
+  auto order_body = [&](const std::string& pay) {
+    json body = {{"run_id", runs->front().run.id.str()},
+                 {"from", route->stops.front().station.str()},
+                 {"to", route->stops.back().station.str()},
+                 {"channel", "window"},
+                 {"pay", pay},
+                 {"passengers", {{{"name", "王五"}, {"id_number", testing::TestResidentId(61)}}}}};
+    return body.dump();
+  };
+  httplib::Headers clerk = Bearer(Login("clerk"));
+  clerk.emplace("Idempotency-Key", "one-request-1");
+  auto sold = client_->Post("/api/v1/orders", clerk, order_body("cash"), "application/json");
+  ASSERT_TRUE(sold);
+  ASSERT_EQ(sold->status, 201) << sold->body;
+  json order = Body(sold);
+  EXPECT_EQ(order["status"], "issued");
+  ASSERT_EQ(order["tickets"].size(), 1u);
+  EXPECT_FALSE(order["tickets"][0]["ticket_number"].get<std::string>().empty());
+  // A retry (the answer was lost) gets the same issued order, not a second sale.
+  auto again = client_->Post("/api/v1/orders", clerk, order_body("cash"), "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 201) << again->body;
+  EXPECT_EQ(Body(again)["order_id"], order["order_id"]);
+  EXPECT_EQ(Body(again)["tickets"][0]["ticket_number"], order["tickets"][0]["ticket_number"]);
+
+  // Money online is not taken in one request, and cash needs staff.
+  auto sandbox = client_->Post("/api/v1/orders", clerk, order_body("sandbox"), "application/json");
+  ASSERT_TRUE(sandbox);
+  EXPECT_EQ(sandbox->status, 400);
+  EXPECT_EQ(Body(sandbox)["error"]["field"], "pay");
+  auto bogus = client_->Post("/api/v1/orders", clerk, order_body("cheque"), "application/json");
+  ASSERT_TRUE(bogus);
+  EXPECT_EQ(Body(bogus)["error"]["field"], "pay");
+  json mobile = json::parse(order_body("cash"));
+  mobile["channel"] = "mobile";
+  auto anonymous = client_->Post("/api/v1/orders", {{"Idempotency-Key", "one-request-2"}},
+                                 mobile.dump(), "application/json");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 403) << anonymous->body;
+}
+
 TEST_P(ApiTest, PagesAreServed) {
   auto manage = client_->Get("/manage");
   ASSERT_TRUE(manage);
