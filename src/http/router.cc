@@ -206,7 +206,8 @@ Response ErrorResponse(const Error& error) {
 
 void Router::Add(Method method, std::string_view pattern, Handler handler, Blocking blocking) {
   Route route{method, std::string(pattern), {}, {}, std::move(handler), blocking};
-  for (std::string_view segment : SplitPath(pattern).view()) {
+  PathSegments segments = SplitPath(pattern);  // kept: the views below point into it
+  for (std::string_view segment : segments.view()) {
     bool param = IsParam(segment);
     route.segments.emplace_back(param ? segment.substr(1, segment.size() - 2) : segment);
     route.is_param.push_back(param);
