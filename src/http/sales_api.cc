@@ -157,6 +157,27 @@ Result<sales::Seller> SellerFor(sales::Channel channel, const Request& request,
   return seller;
 }
 
+// The trip a search or an availability question names: from=STATION&to=STATION, and
+// channel (default mobile). `usage` is the message for a missing station.
+struct TripQuery {
+  core::StationCode from, to;
+  sales::Channel channel;
+};
+Result<TripQuery> ParseTrip(const Request& request, std::string_view usage) {
+  auto from_text = request.QueryParam("from");
+  auto to_text = request.QueryParam("to");
+  if (!from_text || !to_text) {
+    return InvalidArgument(std::string(usage), !from_text ? "from" : "to");
+  }
+  auto from = core::StationCode::Parse(*from_text);
+  if (!from) return tl::unexpected(WithField(from.error(), "from"));
+  auto to = core::StationCode::Parse(*to_text);
+  if (!to) return tl::unexpected(WithField(to.error(), "to"));
+  auto channel = sales::ParseChannel(request.QueryParam("channel").value_or("mobile"));
+  if (!channel) return tl::unexpected(WithField(channel.error(), "channel"));
+  return TripQuery{.from = *from, .to = *to, .channel = *channel};
+}
+
 // `pay`, when the body names one ("pay": "cash" or "card"): a window sale in one request.
 Result<sales::OrderRequest> ParseOrder(const Request& request,
                                        std::optional<sales::PaymentMethod>* pay) {
@@ -421,27 +442,19 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
   router.Add(
       Method::kGet, "/api/v1/runs",
       [&sales](Request& request) {
-        auto from_text = request.QueryParam("from");
-        auto to_text = request.QueryParam("to");
         auto date_text = request.QueryParam("date");
-        if (!from_text || !to_text || !date_text) {
+        auto trip = ParseTrip(request, "search with from=STATION&to=STATION&date=YYYY-MM-DD");
+        if (!trip) return ErrorResponse(trip.error());
+        if (!date_text) {
           return ErrorResponse(Error{ErrorCode::kInvalidArgument,
                                      "search with from=STATION&to=STATION&date=YYYY-MM-DD",
-                                     !from_text ? "from"
-                                     : !to_text ? "to"
-                                                : "date"});
+                                     "date"});
         }
-        auto from = core::StationCode::Parse(*from_text);
-        if (!from) return ErrorResponse(WithField(from.error(), "from"));
-        auto to = core::StationCode::Parse(*to_text);
-        if (!to) return ErrorResponse(WithField(to.error(), "to"));
         auto date = core::LocalDate::Parse(*date_text);
         if (!date) return ErrorResponse(WithField(date.error(), "date"));
-        auto channel = sales::ParseChannel(request.QueryParam("channel").value_or("mobile"));
-        if (!channel) return ErrorResponse(WithField(channel.error(), "channel"));
         auto offers = request.on_io_thread
-                          ? sales.SearchInMemory(*from, *to, *date, *channel)
-                          : std::optional(sales.Search(*from, *to, *date, *channel));
+                          ? sales.SearchInMemory(trip->from, trip->to, *date, trip->channel)
+                          : std::optional(sales.Search(trip->from, trip->to, *date, trip->channel));
         if (!offers) return RunOnHandlerThread();
         if (!*offers) return ErrorResponse(offers->error());
         JsonWriter w;
@@ -455,27 +468,16 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
   router.Add(
       Method::kGet, "/api/v1/runs/{run_id}/availability",
       [&sales](Request& request) {
-        auto from_text = request.QueryParam("from");
-        auto to_text = request.QueryParam("to");
-        if (!from_text || !to_text) {
-          return ErrorResponse(Error{ErrorCode::kInvalidArgument,
-                                     "ask with from=STATION&to=STATION (the trip's boarding "
-                                     "and alighting stations)",
-                                     !from_text ? "from" : "to"});
-        }
-        auto from = core::StationCode::Parse(*from_text);
-        if (!from) return ErrorResponse(WithField(from.error(), "from"));
-        auto to = core::StationCode::Parse(*to_text);
-        if (!to) return ErrorResponse(WithField(to.error(), "to"));
-        auto channel = sales::ParseChannel(request.QueryParam("channel").value_or("mobile"));
-        if (!channel) return ErrorResponse(WithField(channel.error(), "channel"));
+        auto trip = ParseTrip(request, "ask with from=STATION&to=STATION (the trip's boarding "
+                                       "and alighting stations)");
+        if (!trip) return ErrorResponse(trip.error());
         const std::string& run_id = request.PathParam("run_id");
         auto seats = request.on_io_thread
-                         ? sales.AvailabilityInMemory(run_id, *from, *to)
-                         : std::optional(sales.GetAvailability(run_id, *from, *to));
+                         ? sales.AvailabilityInMemory(run_id, trip->from, trip->to)
+                         : std::optional(sales.GetAvailability(run_id, trip->from, trip->to));
         if (!seats) return RunOnHandlerThread();
         if (!*seats) return ErrorResponse(seats->error());
-        return JsonText(AvailabilityJson(**seats, *channel));
+        return JsonText(AvailabilityJson(**seats, trip->channel));
       },
       Blocking::kMemoryFirst);
 
@@ -488,6 +490,17 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
                                                  "or self-service machine; online, hold the "
                                                  "order and pay with method sandbox"),
                                 "现金和银行卡仅在车站窗口或自助机收取；线上请先占座再在线支付")
+                               .value());
+    }
+    // Only a counter's own sale: the staff member is then its seller, bound to their station
+    // by SellerFor and the service. A passenger channel's order is paid on .../pay, where the
+    // guard checks the order's station.
+    if (pay && order_request->channel != sales::Channel::kWindow &&
+        order_request->channel != sales::Channel::kKiosk) {
+      return ErrorResponse(InZh(InvalidArgument("\"pay\" sells and takes the money at once at a "
+                                                "window or kiosk (channel window or kiosk)",
+                                                "pay"),
+                                "一次售票收款仅限窗口或自助机渠道")
                                .value());
     }
     auto seller = SellerFor(order_request->channel, request, sessions);

@@ -355,6 +355,14 @@ TEST_P(ApiTest, AWindowSellsAndTakesCashInOneRequest) {
                                  mobile.dump(), "application/json");
   ASSERT_TRUE(anonymous);
   EXPECT_EQ(anonymous->status, 403) << anonymous->body;
+  // Staff may not take cash for a passenger channel's order in one request: that order's
+  // payment goes through .../pay, where the guard checks the order's station.
+  httplib::Headers clerk_mobile = Bearer(Login("clerk"));
+  clerk_mobile.emplace("Idempotency-Key", "one-request-3");
+  auto staffed = client_->Post("/api/v1/orders", clerk_mobile, mobile.dump(), "application/json");
+  ASSERT_TRUE(staffed);
+  EXPECT_EQ(staffed->status, 400) << staffed->body;
+  EXPECT_EQ(Body(staffed)["error"]["field"], "pay");
 }
 
 TEST_P(ApiTest, PagesAreServed) {
