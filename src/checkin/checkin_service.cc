@@ -13,6 +13,7 @@
 
 #include "core/id_document.h"
 #include "core/signing_key.h"
+#include "store/outbox.h"
 
 namespace keyun::checkin {
 namespace {
@@ -164,6 +165,22 @@ std::optional<Refusal> DepartedRefusal(const Family& family, const ManifestTicke
                                now);
 }
 
+// The outbox's `checked_in` event (DESIGN.md §5), in the check-in's own transaction.
+Result<void> AppendCheckedIn(store::Transaction& tx, const CheckinRecord& record,
+                             const core::StationCode& station, std::string_view source) {
+  return store::AppendEvent(
+      tx, store::OutboxEvent{.kind = "checked_in",
+                             .subject = record.ticket_number.str(),
+                             .at = record.at,
+                             .fields = {{"ticket_number", record.ticket_number.str()},
+                                        {"run_id", record.run_id.str()},
+                                        {"station", station.str()},
+                                        {"gate", record.gate_id},
+                                        {"operator", record.operator_id},
+                                        {"method", std::string(CheckinMethodName(record.method))},
+                                        {"source", std::string(source)}}});
+}
+
 Result<void> InsertCheckin(store::Transaction& tx, const CheckinRecord& record,
                            const core::StationCode& station, bool required) {
   // The ticket must still be valid when the check-in is written, not only when it was read: a
@@ -194,7 +211,8 @@ Result<void> InsertCheckin(store::Transaction& tx, const CheckinRecord& record,
   if (*inserted == 0 && required) {
     return Aborted("ticket " + record.ticket_number.str() + " was checked in concurrently");
   }
-  return {};
+  if (*inserted == 0) return {};
+  return AppendCheckedIn(tx, record, station, "online");
 }
 
 std::string FormatScore(double score) { return fmt::format("{:.3f}", score); }
@@ -588,6 +606,9 @@ Result<CheckinService::JournalOutcome> CheckinService::ApplyJournal(
            Value{record.operator_id}, Value{std::string(CheckinMethodName(record.method))},
            Value{record.at.unix_micros()}});
       if (!inserted) return Propagate(inserted);
+      if (auto event = AppendCheckedIn(tx, record, station, "offline-journal"); !event) {
+        return Propagate(event);
+      }
       ++outcome.applied;
     }
     return outcome;

@@ -14,6 +14,7 @@
 #include "http/sessions.h"
 #include "http/static_pages.h"
 #include "network/staff_login.h"
+#include "store/outbox.h"
 
 namespace keyun::http {
 
@@ -208,6 +209,14 @@ Result<std::uint16_t> Node::Start() {
         Result<int> expired = sales_->ExpireHolds();
         if (!expired) spdlog::warn("releasing lapsed holds: {}", expired.error().ToString());
         if (expired && *expired > 0) spdlog::info("released {} lapsed holds", *expired);
+        // The events of the sales and check-ins committed since, in the order a shipper reads.
+        constexpr int kSequenceBatch = 10000;
+        for (int round = 0; round < 100 && !stop.stop_requested(); ++round) {
+          Result<int> numbered = store::SequenceEvents(*store_, kSequenceBatch);
+          if (!numbered) spdlog::warn("numbering outbox events: {}", numbered.error().ToString());
+          if (!numbered || *numbered < kSequenceBatch) break;
+          spdlog::info("numbered {} outbox events, more waiting", *numbered);
+        }
         if (std::chrono::steady_clock::now() >= next_sweep) {
           next_sweep = std::chrono::steady_clock::now() + kRefundSweep;
           Result<int> asked = sales_->RetryProviderRefunds(std::chrono::seconds(60));

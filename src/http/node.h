@@ -48,8 +48,9 @@ struct NodeOptions {
   core::PasswordCost password_cost = core::PasswordCost::kInteractive;
   sales::SalesPolicy sales_policy;
   checkin::CheckinPolicy checkin_policy;
-  // How often lapsed seat holds are released; 0 = never in the background (tests call
-  // sales().ExpireHolds() themselves).
+  // How often lapsed seat holds are released and new outbox events numbered
+  // (store::SequenceEvents); 0 = never in the background (tests call
+  // sales().ExpireHolds() and store::SequenceEvents themselves).
   std::chrono::milliseconds expiry_interval{2000};
   // The clock; nullptr = the system clock. Must outlive the node.
   const core::Clock* clock = nullptr;
@@ -109,7 +110,7 @@ class Node {
   std::unique_ptr<Server> server_;
   std::chrono::milliseconds expiry_interval_{0};
   std::string notify_host_;  // where the sandbox reaches this node: its listening address
-  std::jthread expiry_;  // releases lapsed holds while serving
+  std::jthread expiry_;  // releases lapsed holds and numbers outbox events while serving
 };
 
 }  // namespace keyun::http

@@ -14,6 +14,7 @@
 #include "sales/internal/order_holds.h"
 #include "sales/internal/record_id.h"
 #include "sales/internal/run_state.h"
+#include "store/outbox.h"
 
 namespace keyun::sales {
 namespace {
@@ -718,6 +719,26 @@ Result<void> SalesService::IssueTickets(store::Transaction& tx, Order& order,
     t.ticket_number = number->str();
     t.status = "issued";
     t.issued_at = now;
+    // The outbox's `sold` event rides in the sale's own commit. The hub holds no plain
+    // personal data: the passenger travels as the keyed hash of the ID only.
+    auto event = store::AppendEvent(
+        tx, store::OutboxEvent{.kind = "sold",
+                               .subject = t.ticket_number,
+                               .at = now,
+                               .fields = {{"ticket_number", t.ticket_number},
+                                          {"order_id", order.order_id},
+                                          {"run_id", order.run_id},
+                                          {"from", t.from.str()},
+                                          {"to", t.to.str()},
+                                          {"seat", std::to_string(t.seat)},
+                                          {"fare_type", std::string(FareTypeKey(t.fare_type))},
+                                          {"fare_fen", std::to_string(t.fare.fen())},
+                                          {"station_fee_fen", std::to_string(t.station_fee.fen())},
+                                          {"channel", order.channel},
+                                          {"seller_station", order.seller_station.value_or("")},
+                                          {"payment_method", std::string(method)},
+                                          {"id_hash", t.id_hash}}});
+    if (!event) return Propagate(event);
   }
   auto updated = tx.Execute(
       "UPDATE orders SET status = 'issued', paid_at = $1, payment_method = $2 "

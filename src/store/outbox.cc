@@ -101,19 +101,55 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseOutboxBody(std::st
   return fields;
 }
 
-Result<std::int64_t> AppendEvent(Transaction& tx, const OutboxEvent& event) {
+Result<void> AppendEvent(Transaction& tx, const OutboxEvent& event) {
   if (event.kind.empty() || event.kind.size() > 40) {
     return InvalidArgument("an outbox event's kind must be 1 to 40 characters", "kind");
   }
   if (event.subject.empty()) return InvalidArgument("an outbox event needs a subject", "subject");
-  auto sequence = NextSequence(tx, "outbox");
-  if (!sequence) return Propagate(sequence);
+  // id and writer come from the engine (rowid; identity and transaction id on PostgreSQL).
   auto inserted = tx.Execute(
-      "INSERT INTO outbox (sequence, kind, subject, at, body) VALUES ($1, $2, $3, $4, $5)",
-      {Value{*sequence}, Value{event.kind}, Value{event.subject}, Value{event.at.unix_micros()},
+      "INSERT INTO outbox_pending (kind, subject, at, body) VALUES ($1, $2, $3, $4)",
+      {Value{event.kind}, Value{event.subject}, Value{event.at.unix_micros()},
        Value{OutboxBodyJson(event.fields)}});
   if (!inserted) return Propagate(inserted);
-  return *sequence;
+  return {};
+}
+
+Result<int> SequenceEvents(Store& store, int limit) {
+  if (limit < 1 || limit > 100000) return InvalidArgument("limit must be 1 to 100000", "limit");
+  // On PostgreSQL, transactions commit in any order: take only writers older than the oldest
+  // transaction still running (the snapshot's xmin). A newer event may be visible already, but
+  // an older, still open transaction could commit an event that would have to precede it.
+  // SQLite has one writer at a time, and this transaction is it: everything seen is final.
+  const char* select =
+      store.engine() == Engine::kPostgres
+          ? "SELECT id, kind, subject, at, body FROM outbox_pending WHERE writer < "
+            "CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT) "
+            "ORDER BY writer, id LIMIT $1"
+          : "SELECT id, kind, subject, at, body FROM outbox_pending ORDER BY writer, id LIMIT $1";
+  return store.Transact<int>([&](Transaction& tx) -> Result<int> {
+    auto rows = tx.Query(select, {Value{static_cast<std::int64_t>(limit)}});
+    if (!rows) return Propagate(rows);
+    if (rows->empty()) return 0;
+    const auto count = static_cast<std::int64_t>(rows->size());
+    // One update of the counter for the whole batch.
+    auto last = tx.QueryOne(
+        "INSERT INTO sequences (name, value) VALUES ('outbox', $1) "
+        "ON CONFLICT (name) DO UPDATE SET value = sequences.value + $1 RETURNING value",
+        {Value{count}});
+    if (!last) return Propagate(last);
+    std::int64_t sequence = last->Int(0) - count;
+    for (const Row& row : *rows) {
+      auto moved = tx.Execute(
+          "INSERT INTO outbox (sequence, kind, subject, at, body) VALUES ($1, $2, $3, $4, $5)",
+          {Value{++sequence}, row.at(1), row.at(2), row.at(3), row.at(4)});
+      if (!moved) return Propagate(moved);
+      auto taken = tx.Execute("DELETE FROM outbox_pending WHERE id = $1", {row.at(0)});
+      if (!taken) return Propagate(taken);
+      if (*taken != 1) return Aborted("another sequencer numbered the same event; retry");
+    }
+    return static_cast<int>(count);
+  });
 }
 
 Result<std::vector<OutboxEvent>> ReadEvents(Transaction& tx, std::int64_t after, int limit) {

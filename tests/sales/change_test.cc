@@ -12,6 +12,7 @@
 #include "sales/sandbox_payment.h"
 #include "sales_fixture.h"
 #include "store/outbox.h"
+#include "support/outbox_events.h"
 
 namespace keyun::sales {
 namespace {
@@ -95,7 +96,7 @@ class ChangeTest : public SalesTest {
     return n.value_or(-1);
   }
   std::int64_t Events(const std::string& kind) {
-    return Count("SELECT COUNT(*) FROM outbox WHERE kind = $1", kind);
+    return static_cast<std::int64_t>(testing::OutboxEvents(*store_, kind).size());
   }
 
   // Seats left for the whole route on `run_id` on the mobile channel, straight from memory.
@@ -251,12 +252,10 @@ TEST_P(ChangeTest, MovesTheSeatToALaterRunAndRevokesTheOldTicket) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM revocations WHERE ticket_number = $1",
                   fresh.ticket_number),
             0);
-  auto events = store_->Transact<std::vector<store::OutboxEvent>>(
-      [](store::Transaction& tx) { return store::ReadEvents(tx, 0, 100); });
-  ASSERT_TRUE(events);
-  ASSERT_EQ(events->size(), 1u);
-  EXPECT_EQ(events->at(0).kind, "changed");
-  EXPECT_EQ(events->at(0).subject, old.ticket_number);
+  auto events = testing::OutboxEvents(*store_, "changed");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events.at(0).kind, "changed");
+  EXPECT_EQ(events.at(0).subject, old.ticket_number);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM changes WHERE new_ticket = $1", fresh.ticket_number), 1);
 
   // Seat 7 of the old run sells again, and the passenger may buy on the old run again.

@@ -9,6 +9,7 @@
 #include "eticket/revocations.h"
 #include "sales_fixture.h"
 #include "store/outbox.h"
+#include "support/outbox_events.h"
 
 namespace keyun::sales {
 namespace {
@@ -181,12 +182,10 @@ TEST_P(RefundTest, OneTicketOfATwoPassengerOrderIsRefundedAlone) {
                   "'refunded'",
                   order.tickets[1].ticket_number),
             1);
-  auto events = store_->Transact<std::vector<store::OutboxEvent>>(
-      [](store::Transaction& tx) { return store::ReadEvents(tx, 0, 100); });
-  ASSERT_TRUE(events);
-  ASSERT_EQ(events->size(), 1u);
-  EXPECT_EQ(events->at(0).kind, "refunded");
-  EXPECT_EQ(events->at(0).subject, order.tickets[1].ticket_number);
+  auto events = testing::OutboxEvents(*store_, "refunded");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events.at(0).kind, "refunded");
+  EXPECT_EQ(events.at(0).subject, order.tickets[1].ticket_number);
 }
 
 TEST_P(RefundTest, AFreeChildIsRefundedWithItsAdult) {

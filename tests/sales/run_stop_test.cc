@@ -4,6 +4,7 @@
 
 #include "sales/sales_fixture.h"
 #include "store/outbox.h"
+#include "support/outbox_events.h"
 
 namespace keyun::sales {
 namespace {
@@ -56,16 +57,9 @@ TEST_P(RunStopTest, StoppedWithTicketsSoldListsHoldersAndRefundsWithoutFee) {
   EXPECT_EQ(refund->ticket.fee.fen(), 0);
   EXPECT_EQ(refund->ticket.refunded, refund->ticket.fare);
 
-  auto events = store_->Transact<std::vector<store::OutboxEvent>>(
-      [](store::Transaction& tx) { return store::ReadEvents(tx, 0, 100); });
-  ASSERT_TRUE(events);
-  bool found = false;
-  for (const auto& e : *events) {
-    if (e.kind != "run_stopped") continue;
-    found = true;
-    EXPECT_EQ(e.subject, run);
-  }
-  EXPECT_TRUE(found);
+  auto events = testing::OutboxEvents(*store_, "run_stopped");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].subject, run);
 }
 
 TEST_P(RunStopTest, ARunWithoutSalesIsSimplyStopped) {

@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 #include <vector>
 
 #include "core/ids.h"
 #include "sales_fixture.h"
+#include "support/outbox_events.h"
 
 namespace keyun::sales {
 namespace {
@@ -57,6 +59,23 @@ TEST_P(SalesTest, HoldPayIssueWithNumbersAndAmounts) {
   auto again = sales_->Pay(order->order_id, PaymentMethod::kCash);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->tickets[0].ticket_number, paid->tickets[0].ticket_number);
+
+  // One `sold` event per ticket rode in the payment's commit (paying again added none), with
+  // the passenger only as the keyed hash of the ID: the hub holds no plain personal data.
+  auto sold = testing::OutboxEvents(*store_, "sold");
+  ASSERT_EQ(sold.size(), 2u);
+  for (std::size_t i = 0; i < sold.size(); ++i) {
+    const Ticket& t = paid->tickets[i];
+    EXPECT_EQ(sold[i].subject, t.ticket_number);
+    std::map<std::string, std::string> fields(sold[i].fields.begin(), sold[i].fields.end());
+    EXPECT_EQ(fields["run_id"], t.run_id);
+    EXPECT_EQ(fields["seat"], std::to_string(t.seat));
+    EXPECT_EQ(fields["fare_fen"], std::to_string(t.fare.fen()));
+    EXPECT_EQ(fields["payment_method"], "cash");
+    EXPECT_EQ(fields["id_hash"].size(), 64u);
+    const std::string body = store::OutboxBodyJson(sold[i].fields);
+    EXPECT_EQ(body.find(TestResidentId(static_cast<int>(i) + 1)), std::string::npos) << body;
+  }
 }
 
 TEST_P(SalesTest, IdempotencyKeyNeverSellsTwice) {

@@ -1,9 +1,17 @@
-// The event outbox (store/outbox.h): bodies round-trip, sequences are gap-free across rolled
-// back transactions, on every engine.
+// The event outbox (store/outbox.h): bodies round-trip; sequences are gap-free across rolled
+// back transactions, given once under concurrent writers, and never below one already given,
+// on every engine.
 #include "store/outbox.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "support/outbox_events.h"
 #include "test_database.h"
 
 namespace keyun::store {
@@ -43,48 +51,143 @@ class OutboxTest : public ::testing::TestWithParam<Backend> {
     store_.reset();
     database_.reset();
   }
-  Result<std::int64_t> Append(const std::string& subject, bool roll_back = false) {
-    return store_->Transact<std::int64_t>([&](Transaction& tx) -> Result<std::int64_t> {
-      auto seq = AppendEvent(tx, OutboxEvent{.kind = "departed", .subject = subject,
-                                             .at = core::Instant::FromUnixMicros(1'000'000),
-                                             .fields = {{"run_id", subject}}});
-      if (!seq) return seq;
+  Result<void> Append(const std::string& subject, bool roll_back = false) {
+    return store_->RunTransaction([&](Transaction& tx) -> Result<void> {
+      auto appended = AppendEvent(tx, OutboxEvent{.kind = "departed", .subject = subject,
+                                                  .at = core::Instant::FromUnixMicros(1'000'000),
+                                                  .fields = {{"run_id", subject}}});
+      if (!appended) return appended;
       if (roll_back) return FailedPrecondition("rolled back on purpose");
-      return seq;
+      return {};
     });
   }
+  std::vector<OutboxEvent> Read(std::int64_t after = 0) {
+    auto events = store_->Transact<std::vector<OutboxEvent>>(
+        [&](Transaction& tx) { return ReadEvents(tx, after, 100000); }, {.read_only = true});
+    EXPECT_TRUE(events) << events.error().ToString();
+    return events ? *events : std::vector<OutboxEvent>{};
+  }
+  int SequenceAll() { return testing::SequenceAllEvents(*store_); }
 
   std::unique_ptr<TestDatabase> database_;
   std::unique_ptr<Store> store_;
 };
 
 TEST_P(OutboxTest, SequencesHaveNoGapsAcrossRollbacks) {
-  EXPECT_EQ(*Append("run-1"), 1);
+  ASSERT_TRUE(Append("run-1"));
   EXPECT_FALSE(Append("run-lost", /*roll_back=*/true));
-  EXPECT_EQ(*Append("run-2"), 2);
-  auto events = store_->Transact<std::vector<OutboxEvent>>(
-      [](Transaction& tx) { return ReadEvents(tx, 0, 10); }, {.read_only = true});
-  ASSERT_TRUE(events) << events.error().ToString();
-  ASSERT_EQ(events->size(), 2u);
-  EXPECT_EQ((*events)[0].sequence, 1);
-  EXPECT_EQ((*events)[0].subject, "run-1");
-  EXPECT_EQ((*events)[1].sequence, 2);
-  EXPECT_EQ((*events)[1].fields, (std::vector<std::pair<std::string, std::string>>{
-                                     {"run_id", "run-2"}}));
-  auto after_first = store_->Transact<std::vector<OutboxEvent>>(
-      [](Transaction& tx) { return ReadEvents(tx, 1, 10); }, {.read_only = true});
-  ASSERT_TRUE(after_first);
-  ASSERT_EQ(after_first->size(), 1u);
-  EXPECT_EQ(after_first->front().subject, "run-2");
+  ASSERT_TRUE(Append("run-2"));
+  EXPECT_TRUE(Read().empty()) << "an appended event is not readable before it is numbered";
+  EXPECT_EQ(SequenceAll(), 2);
+  auto events = Read();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].sequence, 1);
+  EXPECT_EQ(events[0].subject, "run-1");
+  EXPECT_EQ(events[1].sequence, 2);
+  EXPECT_EQ(events[1].fields, (std::vector<std::pair<std::string, std::string>>{
+                                  {"run_id", "run-2"}}));
+  auto after_first = Read(1);
+  ASSERT_EQ(after_first.size(), 1u);
+  EXPECT_EQ(after_first.front().subject, "run-2");
+
+  // Numbering again changes nothing; a later event continues the sequence.
+  EXPECT_EQ(SequenceAll(), 0);
+  ASSERT_TRUE(Append("run-3"));
+  EXPECT_EQ(SequenceAll(), 1);
+  events = Read();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].sequence, 3);
+  EXPECT_EQ(events[2].subject, "run-3");
+  EXPECT_FALSE(SequenceEvents(*store_, 0));
+}
+
+// Many writers append while the sequencer runs: every committed event gets exactly one
+// sequence, 1..N without a gap, and each writer's events keep their order.
+TEST_P(OutboxTest, ConcurrentAppendsAreEachNumberedOnceInOrderPerWriter) {
+  constexpr int kWriters = 6, kEach = 40;
+  std::atomic<bool> done{false};
+  std::thread sequencer([&] {
+    while (!done.load()) {
+      auto n = SequenceEvents(*store_, 7);  // small batches: many numbering rounds
+      EXPECT_TRUE(n) << n.error().ToString();
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        auto appended = Append("w" + std::to_string(w) + (i < 10 ? "-00" : "-0") + std::to_string(i), /*roll_back=*/i % 9 == 4);
+        EXPECT_EQ(appended.has_value(), i % 9 != 4);
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  done = true;
+  sequencer.join();
+  SequenceAll();
+  auto events = Read();
+  const int kept = kWriters * (kEach - 4);  // i = 4, 13, 22, 31 roll back
+  ASSERT_EQ(static_cast<int>(events.size()), kept);
+  std::map<int, std::string> last_of_writer;
+  for (int i = 0; i < kept; ++i) {
+    EXPECT_EQ(events[i].sequence, i + 1);
+    const std::string& subject = events[i].subject;
+    int writer = subject[1] - '0';
+    EXPECT_LT(last_of_writer[writer], subject) << "writer " << writer << " out of order";
+    last_of_writer[writer] = subject;
+  }
+}
+
+// PostgreSQL commits in any order: an event of a transaction still running holds back every
+// newer one, so nothing numbered later can precede what a shipper has already read.
+TEST_P(OutboxTest, AnOpenOlderTransactionHoldsBackNewerEvents) {
+  if (GetParam() != Backend::kPostgres) {
+    GTEST_SKIP() << "SQLite runs one writer at a time: an event it sees is final";
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool appended = false, release = false;
+  std::thread older([&] {
+    auto done = store_->RunTransaction([&](Transaction& tx) -> Result<void> {
+      auto event = AppendEvent(tx, OutboxEvent{.kind = "sold", .subject = "older",
+                                               .at = core::Instant::FromUnixMicros(1)});
+      if (!event) return event;
+      std::unique_lock lock(mu);
+      appended = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+      return {};
+    });
+    EXPECT_TRUE(done) << done.error().ToString();
+  });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return appended; });
+  }
+  ASSERT_TRUE(Append("newer"));  // commits first
+  auto n = SequenceEvents(*store_);
+  ASSERT_TRUE(n) << n.error().ToString();
+  EXPECT_EQ(*n, 0) << "the newer event was numbered while an older writer was still open";
+  {
+    std::lock_guard lock(mu);
+    release = true;
+    cv.notify_all();
+  }
+  older.join();
+  EXPECT_EQ(SequenceAll(), 2);
+  auto events = Read();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].subject, "older");
+  EXPECT_EQ(events[1].subject, "newer");
 }
 
 TEST_P(OutboxTest, RefusesEventsWithoutKindOrSubject) {
-  auto bad = store_->Transact<std::int64_t>([](Transaction& tx) {
+  auto bad = store_->RunTransaction([](Transaction& tx) {
     return AppendEvent(tx, OutboxEvent{.kind = "", .subject = "x"});
   });
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().field, "kind");
-  auto no_subject = store_->Transact<std::int64_t>([](Transaction& tx) {
+  auto no_subject = store_->RunTransaction([](Transaction& tx) {
     return AppendEvent(tx, OutboxEvent{.kind = "departed", .subject = ""});
   });
   ASSERT_FALSE(no_subject);
