@@ -36,7 +36,9 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   sales->add_option("--mode", *mode, "holds, window or mobile")
       ->check(CLI::IsMember({"holds", "window", "mobile"}))
       ->capture_default_str();
-  sales->add_option("--clerk", options->clerk, "the window mode's clerk (sells from their station)")
+  sales->add_option("--clerk", options->clerk,
+                    "the window mode's seller: a clerk sells the runs leaving their station; "
+                    "admin (a province administrator) sells at every station's windows")
       ->capture_default_str();
   sales->add_option("--date", options->date, "first date of the runs to buy (default tomorrow)");
   sales->add_option("--days", options->days, "days of runs to buy on")

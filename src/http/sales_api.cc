@@ -506,12 +506,13 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
     auto seller = SellerFor(order_request->channel, request, sessions);
     if (!seller) return ErrorResponse(seller.error());
     order_request->seller = std::move(*seller);
+    order_request->pay_now = pay;
     auto order = sales.CreateOrder(*order_request);
     if (!order) return ErrorResponse(order.error());
-    // A counter sells and takes the money in one request. A retry with the same
-    // Idempotency-Key finds the order (held if the payment failed) and pays it now; paying an
-    // issued order again changes nothing.
-    if (pay) {
+    // A counter sells and takes the money in one request and one transaction. A retry with the
+    // same Idempotency-Key finds the order: issued, or held if it was made without "pay", which
+    // is paid now.
+    if (pay && order->status == sales::OrderStatus::kHeld) {
       order = sales.Pay(order->order_id, *pay);
       if (!order) return ErrorResponse(order.error());
     }

@@ -235,10 +235,14 @@ Result<SalesLoadReport> RunSalesLoad(
     auto session = Expect(setup.Send("GET", "/api/v1/session", "", staff), 200,
                           "GET /api/v1/session");
     if (!session) return Propagate(session);
-    if (!session->contains("station") || !session->at("station").is_string()) {
-      return FailedPrecondition(options.clerk + " has no station; window sales need a clerk's");
+    const bool province_wide = session->value("role", "") == "province_admin";
+    if (session->contains("station") && session->at("station").is_string()) {
+      origin = session->at("station");  // a window sells the runs leaving its station
+    } else if (!province_wide) {
+      return FailedPrecondition(options.clerk +
+                                " has no station; window sales need a clerk's, or a province "
+                                "administrator's to sell at every station's windows");
     }
-    origin = session->at("station");  // a window sells the runs leaving its station
   }
   auto trips = FindTrips(setup, first, options.days,
                          options.mode == SaleMode::kWindow ? "window" : "mobile", origin, say);

@@ -9,7 +9,9 @@
 // then each client sells one ticket after another (one passenger, a unique valid ID, a random
 // trip on a random run) until the duration is over. What one sale is depends on the mode:
 //   holds   POST /orders: a seat held durably (not yet a ticket);
-//   window  a clerk's POST /orders then POST /orders/{id}/pay in cash: an issued, signed ticket;
+//   window  a clerk's POST /orders with "pay": "cash": an issued, signed ticket in one request
+//           and one transaction, on the runs leaving the clerk's station (a province
+//           administrator's session sells at every station's windows, as many clerks would);
 //   mobile  POST /orders, POST /orders/{id}/pay sandbox, the passenger's approval in the
 //           sandbox wallet, the provider's notification, and GET /orders/{id} until issued.
 // Latency is that of the whole sale. A 409 (sold out, seat taken) is counted apart; anything
@@ -41,7 +43,9 @@ struct SalesLoadOptions {
   SaleMode mode = SaleMode::kHolds;
   std::string date;  // first day of the runs to sell, YYYY-MM-DD; empty = tomorrow (Shanghai)
   int days = 7;      // sell on the runs of this many days from `date`, so runs do not sell out
-  std::string clerk = "clerk";          // the window mode's seller; sells from their station
+  // The window mode's seller: sells the runs leaving their station; a province administrator
+  // (role province_admin, no station) sells on every route, as the windows of all stations.
+  std::string clerk = "clerk";
   std::string password = "keyun-demo";  // the clerk's
 };
 

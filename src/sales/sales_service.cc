@@ -285,6 +285,19 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
                 "线路 " + route.code + " 未设置该区间票价，请联系站务人员");
   }
 
+  if (request.pay_now) {
+    if (*request.pay_now == PaymentMethod::kSandbox) {
+      return InZh(InvalidArgument("a sandbox payment is online: hold the order, then pay it",
+                                  "pay"),
+                  "在线支付须先占座下单，再支付");
+    }
+    if (SelfService(request.channel)) {
+      return InZh(InvalidArgument("cash and card are taken at once only at a window or kiosk",
+                                  "pay"),
+                  "一次售票收款仅限窗口或自助机渠道");
+    }
+  }
+
   // Passengers: count, documents, fare types, duplicates.
   const auto& input = request.passengers;
   if (input.empty() || static_cast<int>(input.size()) > policy_.max_passengers) {
@@ -503,6 +516,8 @@ Result<Order> SalesService::CreateOrderOnce(const OrderRequest& request,
         if (!held) return Propagate(held);
       }
     }
+    // A counter's sale commits issued: one transaction, one group commit.
+    if (request.pay_now) return IssueTickets(tx, order, PaymentMethodKey(*request.pay_now), now);
     return {};
   });
   if (!saved) {

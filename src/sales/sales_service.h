@@ -142,6 +142,10 @@ struct OrderRequest {
   std::vector<PassengerInput> passengers;
   std::string idempotency_key;  // required: a retried request returns the same order
   Seller seller;
+  // A counter's sale (window or kiosk, staff seller): cash or card taken in the same
+  // transaction as the hold, so the order is committed issued or not at all. Not part of the
+  // request's fingerprint: a retry that finds the order held pays it with Pay().
+  std::optional<PaymentMethod> pay_now = std::nullopt;
 };
 
 struct Ticket {

@@ -219,6 +219,56 @@ TEST_P(SalesTest, OnlineCutoffStopsMobileSalesButNotTheWindow) {
   EXPECT_EQ(sales_->CreateOrder(window).error().code, ErrorCode::kPermissionDenied);
 }
 
+// A counter's sale (pay_now): hold and cash in one transaction, committed issued; no held
+// order is ever visible, and a refused payment leaves no hold behind.
+TEST_P(SalesTest, ACounterSaleCommitsIssuedInOneTransaction) {
+  OrderRequest window = Request({Adult(70), Adult(71)}, "counter-1");
+  window.channel = Channel::kWindow;
+  window.seller = Seller{.staff_username = "clerk", .station = route_->stops[0].station};
+  window.pay_now = PaymentMethod::kCash;
+  auto sold = sales_->CreateOrder(window);
+  ASSERT_TRUE(sold) << sold.error().ToString();
+  EXPECT_EQ(sold->status, OrderStatus::kIssued);
+  EXPECT_EQ(sold->payment_method, "cash");
+  auto stored = sales_->GetOrder(sold->order_id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, OrderStatus::kIssued);
+  for (std::size_t i = 0; i < sold->tickets.size(); ++i) {
+    EXPECT_TRUE(core::TicketNumber::Parse(sold->tickets[i].ticket_number));
+    EXPECT_EQ(stored->tickets[i].ticket_number, sold->tickets[i].ticket_number);
+  }
+  EXPECT_EQ(testing::OutboxEvents(*store_, "sold").size(), 2u);
+
+  // The same key again: the same issued order, nothing sold twice.
+  auto again = sales_->CreateOrder(window);
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ(again->order_id, sold->order_id);
+  EXPECT_EQ(again->tickets[0].ticket_number, sold->tickets[0].ticket_number);
+  EXPECT_EQ(testing::OutboxEvents(*store_, "sold").size(), 2u);
+
+  // Online money is never taken this way, and a passenger channel has no counter.
+  OrderRequest sandbox = window;
+  sandbox.idempotency_key = "counter-2";
+  sandbox.passengers = {Adult(72)};
+  sandbox.pay_now = PaymentMethod::kSandbox;
+  auto refused = sales_->CreateOrder(sandbox);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "pay");
+  EXPECT_FALSE(refused.error().message_zh.empty());
+  OrderRequest mobile = Request({Adult(72)}, "counter-3");
+  mobile.pay_now = PaymentMethod::kCash;
+  auto no_counter = sales_->CreateOrder(mobile);
+  ASSERT_FALSE(no_counter);
+  EXPECT_EQ(no_counter.error().field, "pay");
+  // Neither refusal kept the seat or the passenger: the same passenger buys at once.
+  OrderRequest after = window;
+  after.idempotency_key = "counter-4";
+  after.passengers = {Adult(72)};
+  auto bought = sales_->CreateOrder(after);
+  ASSERT_TRUE(bought) << bought.error().ToString();
+  EXPECT_EQ(bought->status, OrderStatus::kIssued);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, SalesTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& info) { return testing::TestEngineName(info.param); });
