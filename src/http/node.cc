@@ -210,8 +210,10 @@ Result<std::uint16_t> Node::Start() {
         if (!expired) spdlog::warn("releasing lapsed holds: {}", expired.error().ToString());
         if (expired && *expired > 0) spdlog::info("released {} lapsed holds", *expired);
         // The events of the sales and check-ins committed since, in the order a shipper reads.
-        constexpr int kSequenceBatch = 10000;
-        for (int round = 0; round < 100 && !stop.stop_requested(); ++round) {
+        // Small batches: each is one write transaction in a group commit, and a long one
+        // would hold up the sales queued behind it (p99).
+        constexpr int kSequenceBatch = 500;
+        for (int round = 0; round < 2000 && !stop.stop_requested(); ++round) {
           Result<int> numbered = store::SequenceEvents(*store_, kSequenceBatch);
           if (!numbered) spdlog::warn("numbering outbox events: {}", numbered.error().ToString());
           if (!numbered || *numbered < kSequenceBatch) break;
