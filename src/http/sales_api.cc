@@ -492,20 +492,11 @@ void AddSalesApi(Router& router, sales::SalesService& sales, Sessions& sessions)
                                 "现金和银行卡仅在车站窗口或自助机收取；线上请先占座再在线支付")
                                .value());
     }
-    // Only a counter's own sale: the staff member is then its seller, bound to their station
-    // by SellerFor and the service. A passenger channel's order is paid on .../pay, where the
-    // guard checks the order's station.
-    if (pay && order_request->channel != sales::Channel::kWindow &&
-        order_request->channel != sales::Channel::kKiosk) {
-      return ErrorResponse(InZh(InvalidArgument("\"pay\" sells and takes the money at once at a "
-                                                "window or kiosk (channel window or kiosk)",
-                                                "pay"),
-                                "一次售票收款仅限窗口或自助机渠道")
-                               .value());
-    }
     auto seller = SellerFor(order_request->channel, request, sessions);
     if (!seller) return ErrorResponse(seller.error());
     order_request->seller = std::move(*seller);
+    // Only a counter's own sale takes the money at once: the service refuses "pay" on a
+    // passenger channel (whose order is paid on .../pay, where the guard checks its station).
     order_request->pay_now = pay;
     auto order = sales.CreateOrder(*order_request);
     if (!order) return ErrorResponse(order.error());
