@@ -532,7 +532,7 @@ Result<std::string> SalesService::WriteNewOrder(store::Transaction& tx, ChangePl
     if (i > 0) n.attached_to = plan.new_tickets[0].ticket_id;
     n.status = plan.hold ? "held" : "issued";
     if (!plan.hold) {
-      auto sequence = store::NextSequence(tx, "ticket-" + today.Compact());
+      auto sequence = store::NextSerial(tx, "ticket");
       if (!sequence) return Propagate(sequence);
       auto ticket_number = core::TicketNumber::Make(run_id->station().province(), today, *sequence);
       if (!ticket_number) return Propagate(ticket_number);

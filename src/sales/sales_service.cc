@@ -722,7 +722,7 @@ Result<void> SalesService::IssueTickets(store::Transaction& tx, Order& order,
   if (!run_id) return Internal("order " + order.order_id + " has a bad run id");
   core::LocalDate today = now.ShanghaiDate();
   for (Ticket& t : order.tickets) {
-    auto sequence = store::NextSequence(tx, "ticket-" + today.Compact());
+    auto sequence = store::NextSerial(tx, "ticket");
     if (!sequence) return Propagate(sequence);
     auto number = core::TicketNumber::Make(run_id->station().province(), today, *sequence);
     if (!number) return Propagate(number);

@@ -356,6 +356,7 @@ class Lease {
 class PgTransaction final : public GuardedTransaction {
  public:
   explicit PgTransaction(PgConnection& connection) : connection_(connection) {}
+  [[nodiscard]] Engine engine() const override { return Engine::kPostgres; }
 
  private:
   Result<std::int64_t> DoExecute(std::string_view sql, Params params) override {

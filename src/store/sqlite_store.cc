@@ -238,6 +238,7 @@ class SqliteConnection {
 class SqliteTransaction final : public GuardedTransaction {
  public:
   explicit SqliteTransaction(SqliteConnection& connection) : connection_(connection) {}
+  [[nodiscard]] Engine engine() const override { return Engine::kSqlite; }
 
  private:
   Result<std::int64_t> DoExecute(std::string_view sql, Params params) override {

@@ -237,4 +237,12 @@ Result<std::int64_t> NextSequence(Transaction& tx, std::string_view name) {
   return row->Int(0);
 }
 
+Result<std::int64_t> NextSerial(Transaction& tx, std::string_view name) {
+  if (tx.engine() == Engine::kSqlite) return NextSequence(tx, "serial-" + std::string(name));
+  Result<Row> row = tx.QueryOne("SELECT nextval(CAST($1 AS TEXT)::regclass)",
+                                {Value{"serial_" + std::string(name)}});
+  if (!row) return Propagate(row);
+  return row->Int(0);
+}
+
 }  // namespace keyun::store

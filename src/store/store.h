@@ -70,6 +70,9 @@ class Row {
 using Rows = std::vector<Row>;
 using Params = std::span<const Value>;
 
+enum class Engine { kSqlite, kPostgres };
+[[nodiscard]] std::string_view EngineName(Engine engine);  // "sqlite" / "postgresql"
+
 // A unit of work inside Store::Transact. Everything done through it commits together or not at
 // all. Not thread-safe; valid only inside the Transact body that received it.
 //
@@ -80,6 +83,9 @@ using Params = std::span<const Value>;
 class Transaction {
  public:
   virtual ~Transaction() = default;
+
+  // Which engine runs it, for the few statements the engines spell differently (NextSerial).
+  [[nodiscard]] virtual Engine engine() const = 0;
 
   // Runs one statement (INSERT/UPDATE/DELETE/DDL); returns the number of rows it changed.
   [[nodiscard]] virtual Result<std::int64_t> Execute(std::string_view sql, Params params) = 0;
@@ -102,8 +108,6 @@ class Transaction {
   }
 };
 
-enum class Engine { kSqlite, kPostgres };
-[[nodiscard]] std::string_view EngineName(Engine engine);  // "sqlite" / "postgresql"
 
 struct OpenOptions {
   // PostgreSQL: connections in the pool. SQLite: reader connections (one writer always).
@@ -211,6 +215,14 @@ class Store {
 // not used up, so committed numbers have no gaps. Concurrent callers on one name serialize on
 // its row (on PostgreSQL under kSerializable a loser gets kAborted and is retried).
 [[nodiscard]] Result<std::int64_t> NextSequence(Transaction& tx, std::string_view name);
+
+// Next value of the named node-wide serial, e.g. "ticket" for ticket numbers: unique and
+// increasing, but not gap-free (a rolled-back transaction may use a value up). On PostgreSQL
+// it is a database SEQUENCE `serial_<name>` (migration 0018 makes `serial_ticket`), which
+// takes no row lock, so concurrent sales never wait on it or conflict over it; on SQLite (one
+// writer at a time) a row of `sequences` named `serial-<name>`, advanced as NextSequence does.
+// kInternal for a name without its sequence on PostgreSQL.
+[[nodiscard]] Result<std::int64_t> NextSerial(Transaction& tx, std::string_view name);
 
 // The highest schema version this binary knows (the last embedded migration).
 [[nodiscard]] int LatestSchemaVersion();

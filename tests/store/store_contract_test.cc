@@ -414,6 +414,80 @@ TEST_P(StoreContractTest, NextSequenceIsGapFreeUnderConcurrency) {
   EXPECT_EQ(*other, 1);
 }
 
+// NextSerial never hands out a value twice, even to transactions that roll back, and each
+// thread sees its values increase; on PostgreSQL no sale waits on or conflicts over it, so the
+// default attempts are never exhausted.
+TEST_P(StoreContractTest, NextSerialIsUniqueAndIncreasingUnderConcurrency) {
+  Exec("CREATE TABLE issued (number BIGINT PRIMARY KEY)");
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 60;
+  std::atomic<int> committed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::int64_t last = 0;
+      for (int i = 0; i < kPerThread; ++i) {
+        const bool give_up = (t + i) % 5 == 0;
+        std::int64_t drawn = 0;
+        Result<void> done = store_->RunTransaction([&](Transaction& tx) -> Result<void> {
+          Result<std::int64_t> number = NextSerial(tx, "ticket");
+          if (!number) return Propagate(number);
+          drawn = *number;
+          if (give_up) return FailedPrecondition("payment declined");
+          Result<std::int64_t> inserted =
+              tx.Execute("INSERT INTO issued (number) VALUES ($1)", {Value{*number}});
+          if (!inserted) return Propagate(inserted);
+          return {};
+        });
+        if (done) {
+          ++committed;
+          EXPECT_GT(drawn, last) << "thread " << t << " saw its serial go backwards";
+          last = drawn;
+        } else if (done.error().code != ErrorCode::kFailedPrecondition) {
+          ADD_FAILURE() << done.error().ToString();
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  Rows rows = Select("SELECT COUNT(*), MIN(number) FROM issued");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].Int(0), committed.load());  // the primary key: no value issued twice
+  EXPECT_GE(rows[0].Int(1), 1);
+  if (store_->engine() == Engine::kPostgres) {
+    Result<std::int64_t> unknown = store_->Transact<std::int64_t>(
+        [](Transaction& tx) { return NextSerial(tx, "no_such_serial"); });
+    ASSERT_FALSE(unknown) << "PostgreSQL has no sequence for a serial no migration made";
+    EXPECT_EQ(unknown.error().code, ErrorCode::kInternal);
+  }
+}
+
+// Migration 0018 moves ticket numbers from one counter per day to one serial: on a store that
+// already issued tickets, the serial starts after the highest number any day gave out, so no
+// number issued today repeats one issued earlier today.
+TEST_P(StoreContractTest, TheTicketSerialMigrationContinuesAfterTheDailyCounters) {
+  Exec("INSERT INTO sequences (name, value) VALUES ('ticket-20261205', 7), "
+       "('ticket-20261206', 41), ('refund-20261206', 900)");
+  if (store_->engine() == Engine::kPostgres) Exec("DROP SEQUENCE serial_ticket");
+  const internal::Migration* ticket_serial = nullptr;
+  for (const internal::Migration& migration : internal::EmbeddedMigrations()) {
+    if (migration.name == "0018_ticket_serial") ticket_serial = &migration;
+  }
+  ASSERT_NE(ticket_serial, nullptr);
+  Result<bool> migrated = store_->Transact<bool>([&](Transaction& tx) -> Result<bool> {
+    for (const std::string& statement :
+         internal::SplitStatements(ticket_serial->SqlFor(store_->engine()))) {
+      if (auto done = tx.Execute(statement); !done) return Propagate(done);
+    }
+    return true;
+  });
+  ASSERT_TRUE(migrated) << migrated.error().ToString();
+  Result<std::int64_t> next =
+      store_->Transact<std::int64_t>([](Transaction& tx) { return NextSerial(tx, "ticket"); });
+  ASSERT_TRUE(next) << next.error().ToString();
+  EXPECT_EQ(*next, 42);
+}
+
 // Migration 0013 rebuilds the staff table to admit role 'kiosk'. Run again on a table with
 // accounts in it, it keeps every account as it was; the rebuilt table still refuses an unknown
 // role and a kiosk account without a station.
